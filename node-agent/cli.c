@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command line: one getopt_long table, a mode enum with from/to string, checked numbers, a
+ * specific one-line error and exit 2 on bad usage. The help text is generated from the same
+ * tables, so it cannot drift from what is parsed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "na.h"
+
+static const struct {
+        const char *name;
+        const char *help;
+} modes[_NA_MODE_MAX] = {
+        [NA_MODE_REPORT] = {"report", "what works, what does not, why, and the fix (default)"},
+        [NA_MODE_SNAPSHOT] = {"snapshot", "print the raw facts as JSON (for --facts and bug reports)"},
+        [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
+};
+
+enum {
+        OPT_REPORT = 0x100,
+        OPT_STRICT,
+        OPT_DEVICE,
+        OPT_ROOT,
+        OPT_DMESG,
+        OPT_FACTS,
+        OPT_FROM_VAINFO,
+        OPT_DEVICE_ID,
+        OPT_KMD,
+        OPT_NO_VA,
+        OPT_VA_ALL,
+        OPT_VA_TIMEOUT,
+        OPT_IN_PROCESS,
+        OPT_REQUIRE,
+        OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+        {.name = "report", .has_arg = no_argument, .val = OPT_REPORT},
+        {.name = "output", .has_arg = required_argument, .val = 'o'},
+        {.name = "strict", .has_arg = no_argument, .val = OPT_STRICT},
+        {.name = "require", .has_arg = required_argument, .val = OPT_REQUIRE},
+        {.name = "device", .has_arg = required_argument, .val = OPT_DEVICE},
+        {.name = "facts", .has_arg = required_argument, .val = OPT_FACTS},
+        {.name = "from-vainfo", .has_arg = required_argument, .val = OPT_FROM_VAINFO},
+        {.name = "device-id", .has_arg = required_argument, .val = OPT_DEVICE_ID},
+        {.name = "kernel-driver", .has_arg = required_argument, .val = OPT_KMD},
+        {.name = "root", .has_arg = required_argument, .val = OPT_ROOT},
+        {.name = "dmesg", .has_arg = required_argument, .val = OPT_DMESG},
+        {.name = "no-va", .has_arg = no_argument, .val = OPT_NO_VA},
+        {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
+        {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
+        {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
+        {.name = "help", .has_arg = no_argument, .val = 'h'},
+        {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
+        {0},
+};
+
+/* Help lines, keyed by the option's val so every option has exactly one. */
+static const struct {
+        int val;
+        const char *arg;
+        const char *help;
+} opt_help[] = {
+        {OPT_REPORT, NULL, "same as the report command"},
+        {'o', "FORMAT", "text (default), json or yaml"},
+        {OPT_STRICT, NULL, "report: exit with the verdict, as check does"},
+        {OPT_REQUIRE, "CAP", "check: fail unless CAP works, e.g. decode.hevc-10bit (repeatable)"},
+        {OPT_DEVICE, "PATH", "only this render node, e.g. /dev/dri/renderD129"},
+        {OPT_FACTS, "FILE", "evaluate a saved snapshot instead of this machine"},
+        {OPT_FROM_VAINFO, "FILE", "evaluate pasted vainfo output (- for stdin)"},
+        {OPT_DEVICE_ID, "HEX", "with --from-vainfo: the PCI device id, e.g. 3e92"},
+        {OPT_KMD, "NAME", "with --from-vainfo: the kernel driver, i915 or xe"},
+        {OPT_ROOT, "DIR", "read /proc, /sys and /lib/modules under DIR"},
+        {OPT_DMESG, "FILE", "read the kernel log from FILE"},
+        {OPT_NO_VA, NULL, "do not load libva"},
+        {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
+        {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
+        {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
+        {'h', NULL, "this help"},
+        {OPT_VERSION, NULL, "print the version"},
+};
+
+enum na_mode na_mode_from_string(const char *s)
+{
+        for (int i = 0; i < _NA_MODE_MAX; i++)
+                if (s && strcmp(s, modes[i].name) == 0)
+                        return (enum na_mode)i;
+        return _NA_MODE_INVALID;
+}
+
+const char *na_mode_to_string(enum na_mode m)
+{
+        if ((int)m < 0 || m >= _NA_MODE_MAX)
+                return NULL;
+        return modes[m].name;
+}
+
+void na_print_help(FILE *out)
+{
+        fprintf(out, "Usage: nodeprobe [COMMAND] [OPTIONS]\n"
+                     "Prove what an Intel GPU in this machine (or VM) can transcode, and say\n"
+                     "exactly what to fix when it cannot.\n\nCommands:\n");
+        for (int i = 0; i < _NA_MODE_MAX; i++)
+                fprintf(out, "  %-10s %s\n", modes[i].name, modes[i].help);
+        fprintf(out, "\nOptions:\n");
+        for (const struct option *o = long_opts; o->name; o++) {
+                char left[48];
+                const char *arg = NULL, *help = "";
+
+                for (size_t i = 0; i < sizeof(opt_help) / sizeof(opt_help[0]); i++) {
+                        if (opt_help[i].val == o->val) {
+                                arg = opt_help[i].arg;
+                                help = opt_help[i].help;
+                        }
+                }
+                if (o->val < 0x100)
+                        snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->name,
+                                 arg ? " " : "", arg ? arg : "");
+                else
+                        snprintf(left, sizeof(left), "    --%s%s%s", o->name, arg ? " " : "",
+                                 arg ? arg : "");
+                fprintf(out, "  %-28s %s\n", left, help);
+        }
+        fprintf(out, "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 degraded, 4 no usable GPU,\n"
+                     "5 unusable input file. report exits 0 whenever it printed a report.\n");
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("nodeprobe: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputs(" (see nodeprobe --help)\n", stderr);
+        return -EINVAL;
+}
+
+static int take_command(struct na_config *cfg, bool *mode_set, const char *word)
+{
+        enum na_mode m = na_mode_from_string(word);
+
+        if (m == _NA_MODE_INVALID)
+                return usage_error("unknown command '%s'", word);
+        if (*mode_set && m != cfg->mode)
+                return usage_error("two commands given ('%s')", word);
+        cfg->mode = m;
+        *mode_set = true;
+        return 0;
+}
+
+int na_parse_args(int argc, char **argv, struct na_config *cfg)
+{
+        static const char *require[64];
+        bool mode_set = false;
+        int c;
+
+        *cfg = (struct na_config){.mode = NA_MODE_REPORT, .va_timeout_ms = 10000,
+                                  .require = require};
+        opterr = 0;
+        optind = 1;
+        for (;;) {
+                /* Commands may stand before, between or after options: "+" makes getopt stop
+                 * at each non-option, which is taken as the command. */
+                while (optind < argc && argv[optind][0] != '-') {
+                        if (take_command(cfg, &mode_set, argv[optind]) < 0)
+                                return -EINVAL;
+                        optind++;
+                }
+                c = getopt_long(argc, argv, "+:o:h", long_opts, NULL);
+                if (c == -1)
+                        break;
+                switch (c) {
+                case OPT_REPORT:
+                        if (mode_set && cfg->mode != NA_MODE_REPORT)
+                                return usage_error("--report conflicts with the %s command",
+                                                   na_mode_to_string(cfg->mode));
+                        cfg->mode = NA_MODE_REPORT;
+                        mode_set = true;
+                        break;
+                case 'o':
+                        if (strcmp(optarg, "text") == 0)
+                                cfg->format = NA_FORMAT_TEXT;
+                        else if (strcmp(optarg, "json") == 0)
+                                cfg->format = NA_FORMAT_JSON;
+                        else if (strcmp(optarg, "yaml") == 0)
+                                cfg->format = NA_FORMAT_YAML;
+                        else
+                                return usage_error("unknown output format '%s'", optarg);
+                        break;
+                case OPT_STRICT:
+                        cfg->strict = true;
+                        break;
+                case OPT_REQUIRE:
+                        if (cfg->n_require >= (int)(sizeof(require) / sizeof(require[0])) - 1)
+                                return usage_error("too many --require");
+                        require[cfg->n_require++] = optarg;
+                        require[cfg->n_require] = NULL;
+                        break;
+                case OPT_DEVICE:
+                        cfg->device = optarg;
+                        break;
+                case OPT_FACTS:
+                        cfg->facts_file = optarg;
+                        break;
+                case OPT_FROM_VAINFO:
+                        cfg->vainfo_file = optarg;
+                        break;
+                case OPT_DEVICE_ID:
+                        cfg->device_id = optarg;
+                        break;
+                case OPT_KMD:
+                        cfg->driver = optarg;
+                        break;
+                case OPT_ROOT:
+                        cfg->root = optarg;
+                        break;
+                case OPT_DMESG:
+                        cfg->dmesg_file = optarg;
+                        break;
+                case OPT_NO_VA:
+                        cfg->no_va = true;
+                        break;
+                case OPT_VA_ALL:
+                        cfg->va_all = true;
+                        break;
+                case OPT_VA_TIMEOUT: {
+                        char *end = NULL;
+                        long v;
+                        errno = 0;
+                        v = strtol(optarg, &end, 10);
+                        if (errno || !end || *end || v < 1 || v > 600)
+                                return usage_error("--va-timeout takes whole seconds from 1 to 600, "
+                                                   "not '%s'",
+                                                   optarg);
+                        cfg->va_timeout_ms = (int)v * 1000;
+                        break;
+                }
+                case OPT_IN_PROCESS:
+                        cfg->in_process = true;
+                        break;
+                case 'h':
+                        cfg->show_help = true;
+                        break;
+                case OPT_VERSION:
+                        cfg->show_version = true;
+                        break;
+                case ':':
+                        return usage_error("option %s needs a value", argv[optind - 1]);
+                default:
+                        return usage_error("unknown option '%s'", argv[optind - 1]);
+                }
+        }
+        /* After "--" or a lone "-": only commands may follow. */
+        for (; optind < argc; optind++)
+                if (take_command(cfg, &mode_set, argv[optind]) < 0)
+                        return -EINVAL;
+        if (cfg->facts_file && cfg->vainfo_file)
+                return usage_error("--facts and --from-vainfo exclude each other");
+        if (cfg->device_id && !cfg->vainfo_file)
+                return usage_error("--device-id goes with --from-vainfo");
+        if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
+                return usage_error("--require goes with the check command");
+        return 0;
+}

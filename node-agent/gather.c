@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* Where the facts come from: this machine, a saved snapshot, or pasted vainfo text. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "na.h"
+
+#define INPUT_CAP (8 * 1024 * 1024)
+
+/* Read a whole file ("-" = stdin) up to INPUT_CAP. Caller frees *ret. 0 or -errno. */
+int na_read_input(const char *path, char **ret, size_t *ret_len)
+{
+        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+        char *buf = NULL;
+        size_t used = 0;
+        int r = 0;
+
+        if (!f)
+                return -errno;
+        buf = malloc(INPUT_CAP + 1);
+        if (!buf) {
+                r = -ENOMEM;
+                goto out;
+        }
+        used = fread(buf, 1, INPUT_CAP + 1, f);
+        if (ferror(f)) {
+                r = -EIO;
+                goto out;
+        }
+        if (used > INPUT_CAP) {
+                r = -EFBIG;
+                goto out;
+        }
+        buf[used] = '\0';
+        *ret = buf;
+        *ret_len = used;
+        buf = NULL;
+out:
+        free(buf);
+        if (f != stdin)
+                fclose(f);
+        return r;
+}
+
+static int gather_facts_file(const char *path, struct vp_facts **ret)
+{
+        char *text = NULL, err[160];
+        size_t len = 0;
+        int r = na_read_input(path, &text, &len);
+
+        if (r < 0) {
+                na_logf("cannot read %s: %s", path, strerror(-r));
+                return NA_EXIT_INPUT;
+        }
+        r = vp_facts_from_json(text, len, ret, err, sizeof(err));
+        free(text);
+        if (r == -ENOMEM)
+                return NA_EXIT_INTERNAL;
+        if (r < 0) {
+                na_logf("%s: %s", path, err);
+                return NA_EXIT_INPUT;
+        }
+        return 0;
+}
+
+int na_gather(const struct na_config *cfg, struct vp_facts **ret)
+{
+        struct na_isolate iso = {.timeout_ms = cfg->va_timeout_ms};
+        struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
+        struct vp_options o = {
+                .root = cfg->root,
+                .device = cfg->device,
+                .dmesg_file = cfg->dmesg_file,
+                .skip_va = cfg->no_va,
+                .va_all = cfg->va_all,
+                .va_runner = cfg->in_process ? NULL : &runner,
+        };
+        int r;
+
+        if (cfg->facts_file)
+                return gather_facts_file(cfg->facts_file, ret);
+        if (cfg->vainfo_file)
+                return na_gather_vainfo(cfg, ret);
+        r = vp_probe(&o, ret);
+        if (r == -ENOENT) {
+                na_logf("%s is not a DRM device this machine lists", cfg->device);
+                return NA_EXIT_INPUT;
+        }
+        if (r < 0) {
+                na_logf("probe failed: %s", strerror(-r));
+                return NA_EXIT_INTERNAL;
+        }
+        return 0;
+}
+
+int na_gather_vainfo(const struct na_config *cfg, struct vp_facts **ret)
+{
+        char *text = NULL;
+        size_t len = 0;
+        uint64_t id = 0;
+        int r;
+
+        if (cfg->device_id) {
+                const char *s = cfg->device_id;
+                char *end = NULL;
+                if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
+                        s += 2;
+                errno = 0;
+                id = strtoull(s, &end, 16);
+                if (errno || !*s || *end || id > 0xffff) {
+                        na_logf("--device-id takes a 4-digit hex PCI id such as 3e92, not '%s'",
+                                cfg->device_id);
+                        return NA_EXIT_USAGE;
+                }
+        }
+        r = na_read_input(cfg->vainfo_file, &text, &len);
+        if (r < 0) {
+                na_logf("cannot read %s: %s", cfg->vainfo_file, strerror(-r));
+                return NA_EXIT_INPUT;
+        }
+        r = vp_vainfo_parse(text, (uint16_t)id, cfg->driver, ret);
+        free(text);
+        if (r == -ENOMEM)
+                return NA_EXIT_INTERNAL;
+        if (r < 0) {
+                na_logf("%s does not look like vainfo output (no libva or vainfo lines)",
+                        cfg->vainfo_file);
+                return NA_EXIT_INPUT;
+        }
+        return 0;
+}

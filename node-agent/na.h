@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* node-agent internals (prefix na_): the only layer that prints, exits or forks. */
+#ifndef NODE_AGENT_NA_H
+#define NODE_AGENT_NA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vaprobe/vaprobe.h"
+
+/* Exit codes. Append-only: scripts and init containers depend on these numbers. */
+enum na_exit {
+        NA_EXIT_OK = 0,        /* success; for report: a report was produced */
+        NA_EXIT_INTERNAL = 1,  /* internal error (out of memory, cannot write output) */
+        NA_EXIT_USAGE = 2,     /* bad command line */
+        NA_EXIT_DEGRADED = 3,  /* check/--strict: a GPU exists but a check failed */
+        NA_EXIT_NO_GPU = 4,    /* check/--strict: no usable Intel GPU at all */
+        NA_EXIT_INPUT = 5,     /* an input file (--facts, --from-vainfo) cannot be used */
+};
+
+enum na_mode {
+        NA_MODE_REPORT,
+        NA_MODE_SNAPSHOT,
+        NA_MODE_CHECK,
+        _NA_MODE_MAX,
+        _NA_MODE_INVALID = -1,
+};
+
+enum na_format {
+        NA_FORMAT_TEXT,
+        NA_FORMAT_JSON,
+        NA_FORMAT_YAML,
+};
+
+struct na_config {
+        enum na_mode mode;
+        enum na_format format;
+        bool strict;
+        bool in_process;     /* run libva in this process (debugging) */
+        bool no_va;
+        bool va_all;
+        int va_timeout_ms;   /* for the isolated libva child */
+        const char *device;  /* borrowed from argv */
+        const char *root;
+        const char *dmesg_file;
+        const char *facts_file;
+        const char *vainfo_file;
+        const char *device_id; /* with --from-vainfo */
+        const char *driver;    /* with --from-vainfo: the KMD if known (i915/xe) */
+        const char **require;  /* check: codec requirements, borrowed, NULL-terminated */
+        int n_require;
+        bool show_help;
+        bool show_version;
+};
+
+enum na_mode na_mode_from_string(const char *s);
+const char *na_mode_to_string(enum na_mode m);
+
+/* Parse argv into *ret_cfg. Returns 0, or -EINVAL after printing one specific line to stderr.
+ * ret_cfg->require points into a static array sized for argc. */
+int na_parse_args(int argc, char **argv, struct na_config *ret_cfg);
+void na_print_help(FILE *out);
+
+/* Log one line to stderr with the "nodeprobe: " prefix. */
+__attribute__((format(printf, 1, 2))) void na_logf(const char *fmt, ...);
+
+/* A vp_va_runner that runs libva in a forked child with a timeout (milliseconds). */
+struct na_isolate {
+        int timeout_ms;
+};
+int na_va_isolated(void *userdata, const char *render_node, struct vp_va *ret);
+
+/* Read a whole file ("-" = stdin), capped at 8 MiB. Caller frees *ret. 0 or -errno. */
+int na_read_input(const char *path, char **ret, size_t *ret_len);
+
+/* --from-vainfo: facts from pasted vainfo text. 0 or an exit code. */
+int na_gather_vainfo(const struct na_config *cfg, struct vp_facts **ret_facts);
+
+/* Collect facts per the configuration (probe, --facts, --from-vainfo). Exit code on error. */
+int na_gather(const struct na_config *cfg, struct vp_facts **ret_facts);
+
+/* Print the raw facts in readable form. */
+void na_print_facts_text(FILE *out, const struct vp_facts *f);
+
+/* Run the configured mode on the facts; returns the exit code. */
+int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out);
+
+#endif

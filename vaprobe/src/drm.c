@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DRM devices through libdrm: drmGetDevices2 lists every device with a /dev/dri node (Intel
+ * or not: a virtio-gpu or QEMU VGA card in the same VM is evidence, libva may pick it),
+ * then sysfs and a few render-allowed ioctls add what tells a vGPU from a real GPU.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <i915_drm.h>
+#include <xf86drm.h>
+
+#include "internal.h"
+#include "util.h"
+
+#define MAX_DRM_DEVICES 64
+#define IORESOURCE_IO 0x00000100 /* include/linux/ioport.h */
+
+static void set_opt(struct vp_opt *o, int64_t v)
+{
+        o->known = true;
+        o->value = v;
+}
+
+/* I915_GETPARAM is DRM_RENDER_ALLOW (i915_driver.c ioctl table), so the render node suffices. */
+static void i915_getparam(int fd, int param, struct vp_opt *out)
+{
+        int value = 0;
+        struct drm_i915_getparam gp = {.param = param, .value = &value};
+
+        if (drmIoctl(fd, DRM_IOCTL_I915_GETPARAM, &gp) == 0)
+                set_opt(out, value);
+}
+
+static void read_drm_identity(int fd, struct vp_gpu *g)
+{
+        drmVersionPtr v = drmGetVersion(fd);
+
+        if (v) {
+                vpi_strlcpy(g->drm_name, v->name, sizeof(g->drm_name));
+                vpi_strlcpy(g->drm_desc, v->desc, sizeof(g->drm_desc));
+                set_opt(&g->drm_major, v->version_major);
+                set_opt(&g->drm_minor, v->version_minor);
+                set_opt(&g->drm_patch, v->version_patchlevel);
+                drmFreeVersion(v);
+        }
+        if (strcmp(g->drm_name, "i915") == 0) {
+                struct drm_i915_gem_get_aperture ap = {0};
+
+                i915_getparam(fd, I915_PARAM_CHIPSET_ID, &g->chipset_id);
+                i915_getparam(fd, I915_PARAM_NUM_FENCES_AVAIL, &g->num_fences);
+                i915_getparam(fd, I915_PARAM_HUC_STATUS, &g->huc_status);
+                i915_getparam(fd, I915_PARAM_REVISION, &g->i915_revision);
+                if (drmIoctl(fd, DRM_IOCTL_I915_GEM_GET_APERTURE, &ap) == 0) {
+                        set_opt(&g->aperture_size, (int64_t)ap.aper_size);
+                        set_opt(&g->aperture_available, (int64_t)ap.aper_available_size);
+                }
+        }
+}
+
+static void read_render_access(struct vp_gpu *g)
+{
+        struct stat st;
+        int fd;
+
+        g->render_open_errno = -1;
+        if (!g->render_node[0])
+                return;
+        if (stat(g->render_node, &st) == 0) {
+                struct group gr, *res = NULL;
+                char buf[1024];
+
+                g->render_stat_ok = true;
+                g->render_mode = st.st_mode & 07777;
+                g->render_uid = st.st_uid;
+                g->render_gid = st.st_gid;
+                if (getgrgid_r(st.st_gid, &gr, buf, sizeof(buf), &res) == 0 && res)
+                        vpi_strlcpy(g->render_group, res->gr_name, sizeof(g->render_group));
+        }
+        fd = open(g->render_node, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                g->render_open_errno = errno;
+                return;
+        }
+        g->render_open_errno = 0;
+        read_drm_identity(fd, g);
+        close(fd);
+}
+
+/* GVT-g's virtual DP monitor (gvt/display.c virtual_dp_monitor_edid[]): manufacturer "HWP",
+ * product 0x2954, name "HP ZR2440w", serial "CN43040DXQ". A real HP ZR2440w matches the name
+ * and product but not that serial, so all four must match. */
+bool vp_edid_is_gvt(const uint8_t *e, size_t len)
+{
+        bool name = false, serial = false;
+
+        if (!e || len < 128)
+                return false;
+        if (e[8] != 0x22 || e[9] != 0xf0 || e[10] != 0x54 || e[11] != 0x29)
+                return false;
+        for (size_t d = 54; d + 18 <= 126; d += 18) {
+                char text[14];
+                if (e[d] || e[d + 1] || e[d + 2])
+                        continue; /* a detailed timing, not a display descriptor */
+                memcpy(text, e + d + 5, 13);
+                text[13] = '\0';
+                if (e[d + 3] == 0xfc && strncmp(text, "HP ZR2440w", 10) == 0)
+                        name = true;
+                if (e[d + 3] == 0xff && strncmp(text, "CN43040DXQ", 10) == 0)
+                        serial = true;
+        }
+        return name && serial;
+}
+
+static void read_edid(const char *root, struct vp_gpu *g)
+{
+        char dir[PATH_MAX], card[32];
+        const char *base;
+        DIR *d;
+        struct dirent *e;
+
+        if (!g->card_node[0])
+                return;
+        base = strrchr(g->card_node, '/');
+        vpi_strlcpy(card, base ? base + 1 : g->card_node, sizeof(card));
+        if (vpi_path(dir, sizeof(dir), root, "/sys/class/drm") < 0)
+                return;
+        d = opendir(dir);
+        if (!d)
+                return;
+        g->gvt_edid = VP_NO;
+        while ((e = readdir(d))) {
+                char path[PATH_MAX], blob[512];
+                size_t cl = strlen(card);
+                long n;
+
+                /* Connectors are named <card>-<type>-<n>; GVT-g emulates a DP monitor. */
+                if (strncmp(e->d_name, card, cl) != 0 || strncmp(e->d_name + cl, "-DP-", 4) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "/sys/class/drm/%s/edid", e->d_name);
+                n = vpi_read(root, path, blob, sizeof(blob));
+                if (n > 0 && vp_edid_is_gvt((const uint8_t *)blob, (size_t)n)) {
+                        g->gvt_edid = VP_YES;
+                        vpi_strlcpy(g->gvt_edid_connector, e->d_name,
+                                    sizeof(g->gvt_edid_connector));
+                        break;
+                }
+        }
+        closedir(d);
+}
+
+static void read_pci_sysfs(const char *root, struct vp_gpu *g)
+{
+        char p[PATH_MAX], buf[4096];
+        long n;
+
+        if (!g->pci_slot[0])
+                return;
+        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", g->pci_slot);
+        vpi_readlink_base(root, p, g->kernel_driver, sizeof(g->kernel_driver));
+        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", g->pci_slot);
+        g->pci_class = vpi_read_num(root, p, 16);
+        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", g->pci_slot);
+        g->physfn = vpi_exists(root, p);
+        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", g->pci_slot);
+        g->sriov_totalvfs = vpi_read_num(root, p, 10);
+
+        /* "resource": one "start end flags" line per BAR; an I/O BAR has IORESOURCE_IO. GVT-g
+         * zeroes BAR4 (gvt/cfg_space.c) and VFs have none. */
+        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource", g->pci_slot);
+        n = vpi_read(root, p, buf, sizeof(buf));
+        if (n > 0) {
+                char *line, *save = NULL;
+                int lines = 0;
+                enum vp_tri io = VP_NO;
+
+                for (line = strtok_r(buf, "\n", &save); line && lines < 17;
+                     line = strtok_r(NULL, "\n", &save), lines++) {
+                        unsigned long long start, end, flags;
+                        if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3) {
+                                io = VP_UNKNOWN; /* garbage: do not claim either way */
+                                break;
+                        }
+                        /* Only the six standard BARs: line 6 is the ROM, 7+ bridge windows. */
+                        if (lines < 6 && (flags & IORESOURCE_IO) && end > start)
+                                io = VP_YES;
+                }
+                g->io_bar = lines ? io : VP_UNKNOWN;
+        }
+        read_edid(root, g);
+}
+
+static void fill_from_drm(const drmDevicePtr d, struct vp_gpu *g)
+{
+        if (d->bustype == DRM_BUS_PCI && d->businfo.pci && d->deviceinfo.pci) {
+                const drmPciBusInfo *b = d->businfo.pci;
+                const drmPciDeviceInfo *i = d->deviceinfo.pci;
+
+                snprintf(g->pci_slot, sizeof(g->pci_slot), "%04x:%02x:%02x.%u", b->domain, b->bus,
+                         b->dev, b->func);
+                g->vendor_id = i->vendor_id;
+                g->device_id = i->device_id;
+                g->subsys_vendor_id = i->subvendor_id;
+                g->subsys_device_id = i->subdevice_id;
+                /* libdrm reports 0xff when it could not read the revision. */
+                if (i->revision_id != 0xff)
+                        set_opt(&g->revision, i->revision_id);
+        }
+        if (d->available_nodes & (1 << DRM_NODE_PRIMARY))
+                vpi_strlcpy(g->card_node, d->nodes[DRM_NODE_PRIMARY], sizeof(g->card_node));
+        if (d->available_nodes & (1 << DRM_NODE_RENDER))
+                vpi_strlcpy(g->render_node, d->nodes[DRM_NODE_RENDER], sizeof(g->render_node));
+}
+
+static bool slot_known(const struct vp_facts *f, const char *slot)
+{
+        for (uint32_t i = 0; i < f->n_gpus; i++)
+                if (strcmp(f->gpus[i].pci_slot, slot) == 0)
+                        return true;
+        return false;
+}
+
+/* Display-class PCI devices that libdrm cannot list because no driver made a DRM node: the
+ * "Intel GPU on the bus but no i915/xe bound" case. */
+static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
+{
+        char dir[PATH_MAX];
+        DIR *d;
+        struct dirent *e;
+
+        if (vpi_path(dir, sizeof(dir), root, "/sys/bus/pci/devices") < 0)
+                return;
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((e = readdir(d)) && f->n_gpus < VP_MAX_GPUS) {
+                char p[PATH_MAX];
+                struct vp_opt cls, ven, dev;
+                struct vp_gpu *g;
+
+                if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->pci_slot) ||
+                    slot_known(f, e->d_name))
+                        continue;
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", e->d_name);
+                cls = vpi_read_num(root, p, 16);
+                if (!cls.known || (cls.value >> 16) != 0x03)
+                        continue;
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+                ven = vpi_read_num(root, p, 16);
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
+                dev = vpi_read_num(root, p, 16);
+                if (!ven.known || !dev.known || ven.value > 0xffff || dev.value > 0xffff)
+                        continue;
+                g = &f->gpus[f->n_gpus++];
+                vpi_strlcpy(g->pci_slot, e->d_name, sizeof(g->pci_slot));
+                g->vendor_id = (uint16_t)ven.value;
+                g->device_id = (uint16_t)dev.value;
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_vendor", e->d_name);
+                ven = vpi_read_num(root, p, 16);
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_device", e->d_name);
+                dev = vpi_read_num(root, p, 16);
+                g->subsys_vendor_id = ven.known ? (uint16_t)ven.value : 0;
+                g->subsys_device_id = dev.known ? (uint16_t)dev.value : 0;
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/revision", e->d_name);
+                g->revision = vpi_read_num(root, p, 16);
+                g->render_open_errno = -1;
+                read_pci_sysfs(root, g);
+        }
+        closedir(d);
+}
+
+int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f)
+{
+        drmDevicePtr devs[MAX_DRM_DEVICES];
+        int n = drmGetDevices2(DRM_DEVICE_GET_PCI_REVISION, devs, MAX_DRM_DEVICES);
+        bool matched = false;
+
+        if (n < 0)
+                n = 0; /* no /dev/dri at all: a machine without GPUs */
+        for (int i = 0; i < n && f->n_gpus < VP_MAX_GPUS; i++) {
+                struct vp_gpu g = {0};
+
+                fill_from_drm(devs[i], &g);
+                if (o->device && strcmp(o->device, g.render_node) != 0 &&
+                    strcmp(o->device, g.card_node) != 0)
+                        continue;
+                matched = true;
+                read_pci_sysfs(o->root, &g);
+                read_render_access(&g);
+                f->gpus[f->n_gpus++] = g;
+        }
+        if (n > 0)
+                drmFreeDevices(devs, n);
+        if (o->device)
+                return matched ? 0 : -ENOENT;
+        add_unbound_pci_gpus(o->root, f);
+        return 0;
+}

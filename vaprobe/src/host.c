@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host signals: everything about the machine (not one GPU) that tells bare metal from a VM
+ * and explains driver problems. All of it is readable without root; see
+ * shared/reference/guest-detection.md. Every read goes through the root prefix so fixture
+ * trees can stand in for /proc and /sys.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+/* efivarfs names: https://docs.kernel.org/filesystems/efivarfs.html; the first 4 bytes are the
+ * variable's attributes, the value follows. */
+#define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+#define DMESG_CAP (4 * 1024 * 1024)
+
+static enum vp_tri read_efi_bool(const char *root, const char *name)
+{
+        char path[PATH_MAX], buf[16];
+        long n;
+
+        snprintf(path, sizeof(path), "/sys/firmware/efi/efivars/%s-%s", name, EFI_GLOBAL_GUID);
+        n = vpi_read(root, path, buf, sizeof(buf));
+        if (n == -ENOENT)
+                return VP_NO; /* variable absent: not set */
+        if (n < 5)
+                return VP_UNKNOWN; /* unreadable or truncated */
+        return buf[4] == 1 ? VP_YES : VP_NO;
+}
+
+static void read_cpuinfo(const char *root, struct vp_host *h)
+{
+        char *buf = malloc(VPI_READ_CAP * 4);
+        char *line, *save = NULL;
+        bool saw_flags = false;
+
+        if (!buf)
+                return;
+        if (vpi_read(root, "/proc/cpuinfo", buf, VPI_READ_CAP * 4) <= 0)
+                goto out;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *colon = strchr(line, ':');
+                char *key, *val;
+
+                if (!colon)
+                        continue;
+                *colon = '\0';
+                key = vpi_trim(line);
+                val = vpi_trim(colon + 1);
+                if (!h->cpu_model[0] && strcmp(key, "model name") == 0)
+                        vpi_strlcpy(h->cpu_model, val, sizeof(h->cpu_model));
+                if (!saw_flags && strcmp(key, "flags") == 0) {
+                        char *tok, *s2 = NULL;
+                        saw_flags = true;
+                        h->hypervisor = VP_NO;
+                        for (tok = strtok_r(val, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2))
+                                if (strcmp(tok, "hypervisor") == 0)
+                                        h->hypervisor = VP_YES;
+                }
+        }
+out:
+        free(buf);
+}
+
+/* Directory entries joined with ',' (skipping dot files). VP_NO when empty, VP_UNKNOWN when the
+ * directory cannot be read. */
+static enum vp_tri list_dir(const char *root, const char *path, const char *prefix, char *out,
+                            size_t outlen)
+{
+        char p[PATH_MAX];
+        DIR *d;
+        struct dirent *e;
+        enum vp_tri found = VP_NO;
+
+        if (out && outlen)
+                out[0] = '\0';
+        if (vpi_path(p, sizeof(p), root, path) < 0)
+                return VP_UNKNOWN;
+        d = opendir(p);
+        if (!d)
+                return errno == ENOENT ? VP_NO : VP_UNKNOWN;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                if (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+                        continue;
+                found = VP_YES;
+                if (out && outlen) {
+                        size_t used = strlen(out);
+                        snprintf(out + used, outlen - used, "%s%s", used ? "," : "", e->d_name);
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+/* Stream a modules.dep/modules.builtin style file looking for ".../<mod>.ko" entries. */
+static void scan_module_list(const char *root, const char *path, enum vp_tri *i915,
+                             enum vp_tri *xe)
+{
+        char p[PATH_MAX], line[512];
+        FILE *f;
+        unsigned lines = 0;
+
+        if (vpi_path(p, sizeof(p), root, path) < 0)
+                return;
+        f = fopen(p, "re");
+        if (!f)
+                return;
+        /* Cap the work: a real modules.dep has ~6000 lines. */
+        while (lines++ < 200000 && fgets(line, sizeof(line), f)) {
+                char *colon = strchr(line, ':');
+                if (colon)
+                        *colon = '\0';
+                vpi_trim(line);
+                if (strstr(line, "/i915.ko"))
+                        *i915 = VP_YES;
+                if (strstr(line, "/xe.ko"))
+                        *xe = VP_YES;
+        }
+        fclose(f);
+}
+
+static void read_modules(const char *root, struct vp_host *h)
+{
+        char dir[sizeof(h->kernel_release) + 16], p[PATH_MAX];
+
+        if (!h->kernel_release[0] || strchr(h->kernel_release, '/'))
+                return;
+        snprintf(dir, sizeof(dir), "/lib/modules/%s", h->kernel_release);
+        /* A container often has no /lib/modules at all: that says nothing about the node. */
+        if (vpi_exists(root, dir) != VP_YES)
+                return;
+        h->mod_i915 = VP_NO;
+        h->mod_xe = VP_NO;
+        snprintf(p, sizeof(p), "%s/modules.dep", dir);
+        scan_module_list(root, p, &h->mod_i915, &h->mod_xe);
+        snprintf(p, sizeof(p), "%s/modules.builtin", dir);
+        scan_module_list(root, p, &h->mod_i915, &h->mod_xe);
+        /* No modules.dep (depmod not run): fall back to the usual file locations. */
+        static const char *const exts[] = {"", ".zst", ".xz", ".gz"};
+        for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+                snprintf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/i915/i915.ko%s", dir, exts[i]);
+                if (vpi_exists(root, p) == VP_YES)
+                        h->mod_i915 = VP_YES;
+                snprintf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/xe/xe.ko%s", dir, exts[i]);
+                if (vpi_exists(root, p) == VP_YES)
+                        h->mod_xe = VP_YES;
+        }
+}
+
+static void read_dmesg(const struct vp_options *o, struct vp_host *h)
+{
+        char *buf = NULL;
+        long n;
+
+        if (o->dmesg_file) {
+                buf = malloc(DMESG_CAP);
+                if (!buf)
+                        return;
+                n = vpi_read(NULL, o->dmesg_file, buf, DMESG_CAP);
+        } else {
+                /* SYSLOG_ACTION_SIZE_BUFFER (10) then READ_ALL (3); EPERM with
+                 * kernel.dmesg_restrict=1 and no CAP_SYSLOG. */
+                int size = klogctl(10, NULL, 0);
+                if (size <= 0) {
+                        h->dmesg_readable = VP_NO;
+                        return;
+                }
+                if (size > DMESG_CAP)
+                        size = DMESG_CAP;
+                buf = malloc((size_t)size + 1);
+                if (!buf)
+                        return;
+                n = klogctl(3, buf, size);
+                if (n < 0)
+                        n = -errno;
+                else
+                        buf[n] = '\0';
+        }
+        if (n < 0) {
+                h->dmesg_readable = VP_NO;
+        } else {
+                h->dmesg_readable = VP_YES;
+                vp_dmesg_scan(buf, h);
+        }
+        free(buf);
+}
+
+void vpi_probe_host(const struct vp_options *o, struct vp_host *h)
+{
+        const char *root = o->root;
+        char buf[64];
+        gid_t groups[VP_MAX_GROUPS];
+        int ng;
+
+        if (vpi_read_line(root, "/proc/sys/kernel/osrelease", h->kernel_release,
+                          sizeof(h->kernel_release)) < 0 &&
+            (!root || strcmp(root, "/") == 0)) {
+                struct utsname u;
+                if (uname(&u) == 0)
+                        vpi_strlcpy(h->kernel_release, u.release, sizeof(h->kernel_release));
+        }
+        vpi_read_line(root, "/proc/cmdline", h->cmdline, sizeof(h->cmdline));
+        read_cpuinfo(root, h);
+        vpi_read_line(root, "/sys/class/dmi/id/sys_vendor", h->dmi_sys_vendor,
+                      sizeof(h->dmi_sys_vendor));
+        vpi_read_line(root, "/sys/class/dmi/id/product_name", h->dmi_product,
+                      sizeof(h->dmi_product));
+
+        h->efi = vpi_exists(root, "/sys/firmware/efi");
+        if (h->efi == VP_YES) {
+                /* efivarfs not mounted (common in containers) leaves both unknown. */
+                if (vpi_exists(root, "/sys/firmware/efi/efivars") == VP_YES) {
+                        h->secure_boot = read_efi_bool(root, "SecureBoot");
+                        h->setup_mode = read_efi_bool(root, "SetupMode");
+                }
+        } else if (h->efi == VP_NO) {
+                /* Legacy BIOS boot: there is no Secure Boot. */
+                h->secure_boot = VP_NO;
+                h->setup_mode = VP_NO;
+        }
+
+        h->iommu = list_dir(root, "/sys/class/iommu", NULL, h->iommu_names,
+                            sizeof(h->iommu_names));
+        if (vpi_exists(root, "/sys/bus/event_source/devices") == VP_YES) {
+                h->i915_pmu = list_dir(root, "/sys/bus/event_source/devices", "i915", buf,
+                                       sizeof(buf));
+                h->xe_pmu = list_dir(root, "/sys/bus/event_source/devices", "xe", buf,
+                                     sizeof(buf));
+        }
+        read_modules(root, h);
+        if (vpi_exists(root, "/sys/module") == VP_YES) {
+                h->loaded_i915 = vpi_exists(root, "/sys/module/i915");
+                h->loaded_xe = vpi_exists(root, "/sys/module/xe");
+        }
+
+        h->uid = (uint32_t)geteuid();
+        h->gid = (uint32_t)getegid();
+        ng = getgroups(VP_MAX_GROUPS, groups);
+        if (ng > 0) {
+                for (int i = 0; i < ng; i++)
+                        h->groups[i] = (uint32_t)groups[i];
+                h->n_groups = (uint32_t)ng;
+        }
+        read_dmesg(o, h);
+}
+
+/* GVT-g ballooning sizes identify the vGPU type (i915_vgpu.c intel_vgt_balloon; type table in
+ * gvt/vgpu.c): mappable KiB, unmappable KiB. */
+static const struct {
+        long map_kib, unmap_kib;
+        const char *type;
+} balloon_types[] = {
+        {65536, 393216, "GVTg_V5_8"},
+        {131072, 524288, "GVTg_V5_4"},
+        {262144, 1048576, "GVTg_V5_2"},
+        {524288, 2097152, "GVTg_V5_1"},
+};
+
+/* Lines worth showing to a person even though they do not decide anything alone. */
+static const char *const note_patterns[] = {
+        "module verification failed",
+        "PMU not supported",
+        "HuC firmware",
+        "GuC firmware",
+        "Failed to load DMC firmware",
+        "GVT-g is disabled",
+        "Unsupported device. GVT-g is disabled",
+        "VT-d active for gfx access",
+        "Hardware name:",
+        "force_probe",
+};
+
+static long kib_after(const char *line, const char *key)
+{
+        const char *p = strstr(line, key);
+        if (!p)
+                return -1;
+        p = strstr(p, "size ");
+        if (!p)
+                return -1;
+        return strtol(p + 5, NULL, 10);
+}
+
+void vp_dmesg_scan(const char *text, struct vp_host *h)
+{
+        long map_kib = -1, unmap_kib = -1;
+        const char *p = text;
+
+        if (!text)
+                return;
+        if (h->dmesg_gvt == VP_UNKNOWN)
+                h->dmesg_gvt = VP_NO;
+        if (h->dmesg_sriov_vf == VP_UNKNOWN)
+                h->dmesg_sriov_vf = VP_NO;
+        while (*p) {
+                char line[512];
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                const char *msg;
+
+                vpi_strlcpy(line, p, len + 1 < sizeof(line) ? len + 1 : sizeof(line));
+                p += len + (nl ? 1 : 0);
+                /* Strip a "[   4.18] " timestamp so notes stay short. */
+                msg = line;
+                if (line[0] == '[') {
+                        const char *close = strchr(line, ']');
+                        if (close)
+                                msg = close + 1 + (close[1] == ' ');
+                }
+                if (strstr(msg, "Virtual GPU for Intel GVT-g detected"))
+                        h->dmesg_gvt = VP_YES;
+                if (strstr(msg, "Running in SR-IOV VF mode"))
+                        h->dmesg_sriov_vf = VP_YES;
+                if (strstr(msg, "HuC") &&
+                    (strstr(msg, "authenticated") || strstr(msg, "PRELOADED") ||
+                     strstr(msg, "loaded")))
+                        h->dmesg_huc = VP_YES;
+                if (strstr(msg, "Mappable graphic memory:"))
+                        map_kib = kib_after(msg, "Mappable graphic memory:");
+                if (strstr(msg, "Unmappable graphic memory:"))
+                        unmap_kib = kib_after(msg, "Unmappable graphic memory:");
+                for (size_t i = 0; i < sizeof(note_patterns) / sizeof(note_patterns[0]); i++) {
+                        if (strstr(msg, note_patterns[i])) {
+                                vpi_append_line(h->dmesg_notes, sizeof(h->dmesg_notes), msg);
+                                break;
+                        }
+                }
+        }
+        for (size_t i = 0; i < sizeof(balloon_types) / sizeof(balloon_types[0]); i++)
+                if (balloon_types[i].map_kib == map_kib && balloon_types[i].unmap_kib == unmap_kib)
+                        vpi_strlcpy(h->dmesg_vgpu_type, balloon_types[i].type,
+                                    sizeof(h->dmesg_vgpu_type));
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+char *vpi_strlcpy(char *dst, const char *src, size_t n)
+{
+        if (n == 0)
+                return dst;
+        if (!src)
+                src = "";
+        size_t l = strnlen(src, n - 1);
+        memcpy(dst, src, l);
+        dst[l] = '\0';
+        return dst;
+}
+
+void vpi_append_line(char *buf, size_t n, const char *line)
+{
+        size_t used = strnlen(buf, n);
+        size_t l = strlen(line);
+
+        /* Keep whole lines only: a half line in a log is worse than a missing one. */
+        if (used + l + 2 > n)
+                return;
+        memcpy(buf + used, line, l);
+        buf[used + l] = '\n';
+        buf[used + l + 1] = '\0';
+}
+
+int vpi_path(char *buf, size_t n, const char *root, const char *path)
+{
+        int r;
+
+        if (!root || !*root || (root[0] == '/' && root[1] == '\0'))
+                r = snprintf(buf, n, "%s", path);
+        else
+                r = snprintf(buf, n, "%s%s", root, path);
+        if (r < 0 || (size_t)r >= n)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+long vpi_read(const char *root, const char *path, char *buf, size_t cap)
+{
+        char p[PATH_MAX];
+        size_t total = 0;
+        int fd, r;
+
+        if (cap == 0)
+                return -EINVAL;
+        buf[0] = '\0';
+        r = vpi_path(p, sizeof(p), root, path);
+        if (r < 0)
+                return r;
+        /* O_NONBLOCK: a FIFO or device planted in a fixture tree must not hang the probe. */
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        while (total < cap - 1) {
+                ssize_t k = read(fd, buf + total, cap - 1 - total);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        close(fd);
+                        buf[0] = '\0';
+                        return r;
+                }
+                if (k == 0)
+                        break;
+                total += (size_t)k;
+        }
+        close(fd);
+        buf[total] = '\0';
+        return (long)total;
+}
+
+char *vpi_trim(char *s)
+{
+        char *e;
+
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+                s++;
+        e = s + strlen(s);
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+                *--e = '\0';
+        return s;
+}
+
+int vpi_read_line(const char *root, const char *path, char *buf, size_t cap)
+{
+        char tmp[4096];
+        long n = vpi_read(root, path, tmp, sizeof(tmp));
+        char *nl, *t;
+
+        if (n < 0) {
+                if (cap)
+                        buf[0] = '\0';
+                return (int)n;
+        }
+        if (memchr(tmp, '\0', (size_t)n)) /* binary garbage is not a line */
+                return -EINVAL;
+        nl = strchr(tmp, '\n');
+        if (nl)
+                *nl = '\0';
+        t = vpi_trim(tmp);
+        vpi_strlcpy(buf, t, cap);
+        return 0;
+}
+
+int vpi_parse_u64(const char *s, int base, uint64_t *ret)
+{
+        char *end = NULL;
+        unsigned long long v;
+
+        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, base);
+        if (errno || end == s || *end != '\0')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+struct vp_opt vpi_read_num(const char *root, const char *path, int base)
+{
+        struct vp_opt o = {0};
+        char line[64];
+        uint64_t v;
+
+        if (vpi_read_line(root, path, line, sizeof(line)) < 0)
+                return o;
+        if (vpi_parse_u64(line, base, &v) < 0 || v > INT64_MAX)
+                return o;
+        o.known = true;
+        o.value = (int64_t)v;
+        return o;
+}
+
+int vpi_readlink_base(const char *root, const char *path, char *buf, size_t cap)
+{
+        char p[PATH_MAX], target[PATH_MAX];
+        ssize_t n;
+        const char *b;
+        int r;
+
+        buf[0] = '\0';
+        r = vpi_path(p, sizeof(p), root, path);
+        if (r < 0)
+                return r;
+        n = readlink(p, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        b = strrchr(target, '/');
+        vpi_strlcpy(buf, b ? b + 1 : target, cap);
+        return 0;
+}
+
+enum vp_tri vpi_exists(const char *root, const char *path)
+{
+        char p[PATH_MAX];
+        struct stat st;
+
+        if (vpi_path(p, sizeof(p), root, path) < 0)
+                return VP_UNKNOWN;
+        if (lstat(p, &st) == 0)
+                return VP_YES;
+        return errno == ENOENT || errno == ENOTDIR ? VP_NO : VP_UNKNOWN;
+}

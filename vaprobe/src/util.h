@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal helpers shared by vaprobe's files (prefix vpi_). Not installed, not public. */
+#ifndef VAPROBE_UTIL_H
+#define VAPROBE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vaprobe/vaprobe.h"
+
+/* Cap for any single sysfs/procfs read: a garbage or huge file never costs more. */
+#define VPI_READ_CAP (64 * 1024)
+
+/* Copy src into dst (size n), always NUL-terminated, truncating. Returns dst. */
+char *vpi_strlcpy(char *dst, const char *src, size_t n);
+
+/* Append "line" plus '\n' to a NUL-terminated buffer of size n, dropping what does not fit. */
+void vpi_append_line(char *buf, size_t n, const char *line);
+
+/* Join root (NULL or "/" = none) and an absolute path into buf. -ENAMETOOLONG on overflow. */
+int vpi_path(char *buf, size_t n, const char *root, const char *path);
+
+/* Read at most cap-1 bytes of root+path into buf, NUL-terminate. Returns bytes read or -errno.
+ * Binary-safe: *buf holds the raw bytes, the return value their count. */
+long vpi_read(const char *root, const char *path, char *buf, size_t cap);
+
+/* Read the first line of a small text file, trimmed of whitespace. 0 or -errno. */
+int vpi_read_line(const char *root, const char *path, char *buf, size_t cap);
+
+/* Parse a whole string as an unsigned number (0x prefix or base given). 0 or -EINVAL. */
+int vpi_parse_u64(const char *s, int base, uint64_t *ret);
+
+/* Read a number from a sysfs attribute (e.g. "0x8086\n"). Unknown on any error. */
+struct vp_opt vpi_read_num(const char *root, const char *path, int base);
+
+/* Basename of the target of a symlink at root+path ("" on error). 0 or -errno. */
+int vpi_readlink_base(const char *root, const char *path, char *buf, size_t cap);
+
+/* Does root+path exist? */
+enum vp_tri vpi_exists(const char *root, const char *path);
+
+/* Trim leading/trailing whitespace in place; returns s. */
+char *vpi_trim(char *s);
+
+#endif
