@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <drm.h>
+#include <glib.h>
+#include <i915_drm.h>
+#include <umockdev.h>
+
+#include "na.h"
+#include "testbed.h"
+
+struct np_testbed {
+        UMockdevTestbed *tb;
+        UMockdevIoctlBase *handler;
+        GKeyFile *ini;
+        char *root;
+        char *fixture_dir;
+        char *drivers_dir;
+};
+
+const char *np_fixture_path(const char *fixture, const char *file)
+{
+        static char buf[4096];
+        snprintf(buf, sizeof(buf), "%s/%s/%s", NP_FIXTURES_DIR, fixture, file);
+        return buf;
+}
+
+char *np_slurp(const char *path)
+{
+        gchar *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return NULL;
+        char *copy = strdup(text);
+        g_free(text);
+        return copy;
+}
+
+/* Copy a string into a client buffer the ioctl caller supplied (drm_version's name/date/desc):
+ * as the kernel does, write at most the caller's length and report the full length. */
+static void put_string(UMockdevIoctlData *d, size_t ptr_off, __kernel_size_t *len, const char *s)
+{
+        size_t want = strlen(s);
+
+        if (*len > 0) {
+                UMockdevIoctlData *buf = umockdev_ioctl_data_resolve(d, ptr_off, *len, NULL);
+                if (buf) {
+                        memcpy(buf->data, s, MIN(want, (size_t)*len));
+                        umockdev_ioctl_data_unref(buf);
+                }
+        }
+        *len = want;
+}
+
+static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user)
+{
+        struct np_testbed *t = user;
+        const char *devnode = umockdev_ioctl_client_get_devnode(client);
+        const char *node = strrchr(devnode, '/') ? strrchr(devnode, '/') + 1 : devnode;
+        gulong req = umockdev_ioctl_client_get_request(client);
+        UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
+        g_autofree char *name = g_key_file_get_string(t->ini, node, "name", NULL);
+
+        if (!name) {
+                umockdev_ioctl_client_complete(client, -1, ENOTTY);
+                return TRUE;
+        }
+        if (req == DRM_IOCTL_VERSION) {
+                UMockdevIoctlData *d =
+                        umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_version), NULL);
+                g_autofree char *desc = g_key_file_get_string(t->ini, node, "desc", NULL);
+                g_autofree char *ver = g_key_file_get_string(t->ini, node, "version", NULL);
+                struct drm_version *v = (struct drm_version *)d->data;
+                int a = 1, b = 0, c = 0;
+
+                if (ver)
+                        sscanf(ver, "%d.%d.%d", &a, &b, &c);
+                v->version_major = a;
+                v->version_minor = b;
+                v->version_patchlevel = c;
+                put_string(d, offsetof(struct drm_version, name), &v->name_len, name);
+                put_string(d, offsetof(struct drm_version, date), &v->date_len, "0");
+                put_string(d, offsetof(struct drm_version, desc), &v->desc_len, desc ? desc : "");
+                umockdev_ioctl_data_unref(d);
+                umockdev_ioctl_client_complete(client, 0, 0);
+                return TRUE;
+        }
+        if (strcmp(name, "i915") == 0 && req == DRM_IOCTL_I915_GETPARAM) {
+                UMockdevIoctlData *d =
+                        umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_i915_getparam), NULL);
+                struct drm_i915_getparam *gp = (struct drm_i915_getparam *)d->data;
+                const char *key = gp->param == I915_PARAM_CHIPSET_ID         ? "chipset_id"
+                                  : gp->param == I915_PARAM_NUM_FENCES_AVAIL ? "num_fences"
+                                  : gp->param == I915_PARAM_HUC_STATUS       ? "huc_status"
+                                  : gp->param == I915_PARAM_REVISION         ? "revision"
+                                                                             : NULL;
+                g_autofree char *val = key ? g_key_file_get_string(t->ini, node, key, NULL) : NULL;
+
+                if (!val) {
+                        umockdev_ioctl_data_unref(d);
+                        umockdev_ioctl_client_complete(client, -1, EINVAL);
+                        return TRUE;
+                }
+                UMockdevIoctlData *out = umockdev_ioctl_data_resolve(
+                        d, offsetof(struct drm_i915_getparam, value), sizeof(int), NULL);
+                *(int *)out->data = (int)strtol(val, NULL, 0);
+                umockdev_ioctl_data_unref(out);
+                umockdev_ioctl_data_unref(d);
+                umockdev_ioctl_client_complete(client, 0, 0);
+                return TRUE;
+        }
+        if (strcmp(name, "i915") == 0 && req == DRM_IOCTL_I915_GEM_GET_APERTURE) {
+                g_autofree char *size = g_key_file_get_string(t->ini, node, "aperture_size", NULL);
+                g_autofree char *avail =
+                        g_key_file_get_string(t->ini, node, "aperture_available", NULL);
+                if (!size || !avail) {
+                        umockdev_ioctl_client_complete(client, -1, EINVAL);
+                        return TRUE;
+                }
+                UMockdevIoctlData *d = umockdev_ioctl_data_resolve(
+                        arg, 0, sizeof(struct drm_i915_gem_get_aperture), NULL);
+                struct drm_i915_gem_get_aperture *ap = (void *)d->data;
+                ap->aper_size = strtoull(size, NULL, 0);
+                ap->aper_available_size = strtoull(avail, NULL, 0);
+                umockdev_ioctl_data_unref(d);
+                umockdev_ioctl_client_complete(client, 0, 0);
+                return TRUE;
+        }
+        umockdev_ioctl_client_complete(client, -1, ENOTTY);
+        return TRUE;
+}
+
+static void run(char **argv)
+{
+        gint status = 0;
+        GError *err = NULL;
+        gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   NULL, NULL, &status, &err);
+        cr_assert(ok && g_spawn_check_wait_status(status, NULL), "running %s failed: %s", argv[0],
+                  err ? err->message : "non-zero exit");
+}
+
+/* Node access keys (mode/uid/gid) apply to what the /dev node stands for: umockdev backs
+ * emulated nodes with a pty, and its stat() reports that pty's owner and mode. */
+static void apply_node_access(struct np_testbed *t, const char *node)
+{
+        char link[4096], target[4096];
+        g_autofree char *mode = g_key_file_get_string(t->ini, node, "mode", NULL);
+        gint uid = g_key_file_has_key(t->ini, node, "uid", NULL)
+                           ? g_key_file_get_integer(t->ini, node, "uid", NULL)
+                           : -1;
+        gint gid = g_key_file_has_key(t->ini, node, "gid", NULL)
+                           ? g_key_file_get_integer(t->ini, node, "gid", NULL)
+                           : -1;
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "%s/dev/dri/%s", t->root, node);
+        n = readlink(link, target, sizeof(target) - 1);
+        cr_assert(n > 0, "fixture node %s has no backing device", node);
+        target[n] = '\0';
+        if (mode)
+                cr_assert(chmod(target, (mode_t)strtol(mode, NULL, 8)) == 0);
+        if (uid >= 0 || gid >= 0)
+                cr_assert(chown(target, (uid_t)uid, (gid_t)gid) == 0);
+}
+
+static void setup_va(struct np_testbed *t)
+{
+        g_autofree char *drivers = g_key_file_get_string(t->ini, "va", "drivers", NULL);
+        g_autofree char *mode = g_key_file_get_string(t->ini, "va", "mode", NULL);
+        g_autofree char *vendor = g_key_file_get_string(t->ini, "va", "vendor", NULL);
+        g_autofree char *forced = g_key_file_get_string(t->ini, "va", "env_driver", NULL);
+        g_auto(GStrv) names = g_strsplit(drivers ? drivers : "iHD,i965", ",", -1);
+        g_auto(GStrv) keys = g_key_file_get_keys(t->ini, "va", NULL, NULL);
+        char caps[4096];
+
+        t->drivers_dir = g_dir_make_tmp("np-vadrv-XXXXXX", NULL);
+        cr_assert(t->drivers_dir);
+        for (char **n = names; *n; n++) {
+                g_auto(GStrv) parts = g_strsplit(g_strstrip(*n), ":", 2);
+                g_autofree char *link = NULL;
+                bool noinit = parts[1] && strcmp(parts[1], "noinit") == 0;
+
+                if (!parts[0] || !*parts[0])
+                        continue;
+                link = g_strdup_printf("%s/%s_drv_video.so", t->drivers_dir, parts[0]);
+                cr_assert(symlink(noinit ? NP_FAKEVA_NOINIT_SO : NP_FAKEVA_SO, link) == 0);
+        }
+        setenv("LIBVA_DRIVERS_PATH", t->drivers_dir, 1);
+        unsetenv("LIBVA_MESSAGING_LEVEL");
+        if (forced)
+                setenv("LIBVA_DRIVER_NAME", forced, 1);
+        else
+                unsetenv("LIBVA_DRIVER_NAME");
+        snprintf(caps, sizeof(caps), "%s/va.caps", t->fixture_dir);
+        setenv("NP_FAKEVA_CAPS", caps, 1);
+        if (mode)
+                setenv("NP_FAKEVA_MODE", mode, 1);
+        else
+                unsetenv("NP_FAKEVA_MODE");
+        if (vendor)
+                setenv("NP_FAKEVA_VENDOR", vendor, 1);
+        for (char **k = keys; k && *k; k++) {
+                if (strncmp(*k, "mode.", 5) == 0) {
+                        g_autofree char *env = g_strdup_printf("NP_FAKEVA_MODE_%s", *k + 5);
+                        g_autofree char *v = g_key_file_get_string(t->ini, "va", *k, NULL);
+                        setenv(env, v, 1);
+                }
+        }
+}
+
+struct np_testbed *np_testbed_new(const char *fixture)
+{
+        struct np_testbed *t = calloc(1, sizeof(*t));
+        GError *err = NULL;
+        char path[4096];
+
+        cr_assert(t);
+        cr_assert(getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
+                  "tests must run under LD_PRELOAD=libumockdev-preload.so (see tests/CMakeLists.txt)");
+        t->tb = umockdev_testbed_new();
+        t->root = umockdev_testbed_get_root_dir(t->tb);
+        /* Readable by every uid: the access tests probe as nobody. */
+        chmod(t->root, 0755);
+        t->ini = g_key_file_new();
+        t->fixture_dir = g_strdup_printf("%s/%s", NP_FIXTURES_DIR, fixture ? fixture : "empty");
+
+        snprintf(path, sizeof(path), "%s/devices.umockdev", t->fixture_dir);
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+                cr_assert(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
+                          err ? err->message : "?");
+        snprintf(path, sizeof(path), "%s/root", t->fixture_dir);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+                g_autofree char *src = g_strdup_printf("%s/.", path);
+                char *argv[] = {"cp", "-a", src, t->root, NULL};
+                run(argv);
+        }
+        snprintf(path, sizeof(path), "%s/drm.ini", t->fixture_dir);
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+                cr_assert(g_key_file_load_from_file(t->ini, path, G_KEY_FILE_NONE, &err), "%s: %s",
+                          path, err ? err->message : "?");
+
+        t->handler = umockdev_ioctl_base_new();
+        g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
+        g_auto(GStrv) groups = g_key_file_get_groups(t->ini, NULL);
+        for (char **g = groups; g && *g; g++) {
+                g_autofree char *dev = NULL;
+                if (strcmp(*g, "va") == 0)
+                        continue;
+                dev = g_strdup_printf("/dev/dri/%s", *g);
+                cr_assert(umockdev_testbed_attach_ioctl(t->tb, dev, t->handler, &err),
+                          "attach %s: %s", dev, err ? err->message : "?");
+                apply_node_access(t, *g);
+        }
+        setup_va(t);
+        return t;
+}
+
+const char *np_testbed_root(const struct np_testbed *t)
+{
+        return t->root;
+}
+
+struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
+{
+        struct na_isolate iso = {.timeout_ms = 3000};
+        struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
+        char dmesg[4096];
+        struct vp_options o = {.root = t->root, .dmesg_file = dmesg};
+        struct vp_facts *f = NULL;
+
+        snprintf(dmesg, sizeof(dmesg), "%s/dmesg.txt", t->fixture_dir);
+        if (isolated)
+                o.va_runner = &runner;
+        cr_assert_eq(vp_probe(&o, &f), 0);
+        return f;
+}
+
+void np_testbed_free(struct np_testbed *t)
+{
+        if (!t)
+                return;
+        if (t->drivers_dir) {
+                char *argv[] = {"rm", "-rf", t->drivers_dir, NULL};
+                run(argv);
+        }
+        g_clear_object(&t->handler);
+        g_clear_object(&t->tb);
+        g_key_file_unref(t->ini);
+        g_free(t->root);
+        g_free(t->fixture_dir);
+        g_free(t->drivers_dir);
+        free(t);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test harness: a fixture directory becomes a umockdev testbed that the real libdrm and libva
+ * see as /sys and /dev, with DRM ioctls answered from the fixture and the fake VA driver
+ * behind libva. Needs LD_PRELOAD="<fstat shim>:libumockdev-preload.so.0" (set by CTest).
+ *
+ * Fixture layout (tests/fixtures/<name>/):
+ *   devices.umockdev  umockdev records of the PCI device(s) and DRM nodes (optional)
+ *   root/             files copied into the testbed root (/proc, /sys/class/dmi, efivars, ...)
+ *   drm.ini           [<node>] ioctl answers and node access; [va] fake driver behaviour
+ *   va.caps           capabilities served by the fake VA driver
+ *   dmesg.txt         kernel log given to the probe (absent = unreadable log)
+ */
+#ifndef NP_TESTBED_H
+#define NP_TESTBED_H
+
+#include <stdbool.h>
+
+#include "vaprobe/vaprobe.h"
+
+struct np_testbed;
+
+/* NULL name = an empty machine. Aborts the test (cr_assert) on a broken fixture. */
+struct np_testbed *np_testbed_new(const char *fixture);
+void np_testbed_free(struct np_testbed *t);
+
+/* Root directory to pass as vp_options.root. Borrowed. */
+const char *np_testbed_root(const struct np_testbed *t);
+/* Path of a file inside the fixture directory (static buffer). */
+const char *np_fixture_path(const char *fixture, const char *file);
+
+/* Probe the testbed (root, dmesg file set); isolated = through the agent's child runner. */
+struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated);
+
+/* Read a whole file into a new string (caller frees); NULL on error. */
+char *np_slurp(const char *path);
+
+#endif
