@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <criterion/criterion.h>
 #include <drm.h>
 #include <glib.h>
 #include <i915_drm.h>
@@ -14,6 +14,24 @@
 
 #include "na.h"
 #include "testbed.h"
+
+/* Fixture errors are bugs in the test tree: say what is wrong and stop (a Criterion test shows
+ * this as a crash with the message; np-testbed-run exits). */
+__attribute__((format(printf, 1, 2), noreturn)) static void tb_fail(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("testbed: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        abort();
+}
+#define TB_REQUIRE(cond, ...)                                                                      \
+        do {                                                                                       \
+                if (!(cond))                                                                       \
+                        tb_fail(__VA_ARGS__);                                                      \
+        } while (0)
 
 struct np_testbed {
         UMockdevTestbed *tb;
@@ -141,7 +159,7 @@ static void run(char **argv)
         GError *err = NULL;
         gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                    NULL, NULL, &status, &err);
-        cr_assert(ok && g_spawn_check_wait_status(status, NULL), "running %s failed: %s", argv[0],
+        TB_REQUIRE(ok && g_spawn_check_wait_status(status, NULL), "running %s failed: %s", argv[0],
                   err ? err->message : "non-zero exit");
 }
 
@@ -161,12 +179,20 @@ static void apply_node_access(struct np_testbed *t, const char *node)
 
         snprintf(link, sizeof(link), "%s/dev/dri/%s", t->root, node);
         n = readlink(link, target, sizeof(target) - 1);
-        cr_assert(n > 0, "fixture node %s has no backing device", node);
+        TB_REQUIRE(n > 0, "fixture node %s has no backing device", node);
         target[n] = '\0';
+        /* umockdev's ioctl socket must stay reachable for any uid, or its preload exits the
+         * process instead of letting open() fail the way the kernel would. */
+        if (mode || uid >= 0 || gid >= 0) {
+                char *argv[] = {"chmod", "-R", "a+rwX", NULL, NULL};
+                g_autofree char *dir = g_strdup_printf("%s/ioctl", t->root);
+                argv[3] = dir;
+                run(argv);
+        }
         if (mode)
-                cr_assert(chmod(target, (mode_t)strtol(mode, NULL, 8)) == 0);
+                TB_REQUIRE(chmod(target, (mode_t)strtol(mode, NULL, 8)) == 0, "chmod %s", target);
         if (uid >= 0 || gid >= 0)
-                cr_assert(chown(target, (uid_t)uid, (gid_t)gid) == 0);
+                TB_REQUIRE(chown(target, (uid_t)uid, (gid_t)gid) == 0, "chown %s", target);
 }
 
 static void setup_va(struct np_testbed *t)
@@ -180,7 +206,7 @@ static void setup_va(struct np_testbed *t)
         char caps[4096];
 
         t->drivers_dir = g_dir_make_tmp("np-vadrv-XXXXXX", NULL);
-        cr_assert(t->drivers_dir);
+        TB_REQUIRE(t->drivers_dir, "cannot make a temporary directory");
         for (char **n = names; *n; n++) {
                 g_auto(GStrv) parts = g_strsplit(g_strstrip(*n), ":", 2);
                 g_autofree char *link = NULL;
@@ -189,7 +215,7 @@ static void setup_va(struct np_testbed *t)
                 if (!parts[0] || !*parts[0])
                         continue;
                 link = g_strdup_printf("%s/%s_drv_video.so", t->drivers_dir, parts[0]);
-                cr_assert(symlink(noinit ? NP_FAKEVA_NOINIT_SO : NP_FAKEVA_SO, link) == 0);
+                TB_REQUIRE(symlink(noinit ? NP_FAKEVA_NOINIT_SO : NP_FAKEVA_SO, link) == 0, "symlink %s", link);
         }
         setenv("LIBVA_DRIVERS_PATH", t->drivers_dir, 1);
         unsetenv("LIBVA_MESSAGING_LEVEL");
@@ -220,8 +246,8 @@ struct np_testbed *np_testbed_new(const char *fixture)
         GError *err = NULL;
         char path[4096];
 
-        cr_assert(t);
-        cr_assert(getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
+        TB_REQUIRE(t, "out of memory");
+        TB_REQUIRE(getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
                   "tests must run under LD_PRELOAD=libumockdev-preload.so (see tests/CMakeLists.txt)");
         t->tb = umockdev_testbed_new();
         t->root = umockdev_testbed_get_root_dir(t->tb);
@@ -232,7 +258,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
 
         snprintf(path, sizeof(path), "%s/devices.umockdev", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_EXISTS))
-                cr_assert(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
+                TB_REQUIRE(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
                           err ? err->message : "?");
         snprintf(path, sizeof(path), "%s/root", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
@@ -242,7 +268,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
         }
         snprintf(path, sizeof(path), "%s/drm.ini", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_EXISTS))
-                cr_assert(g_key_file_load_from_file(t->ini, path, G_KEY_FILE_NONE, &err), "%s: %s",
+                TB_REQUIRE(g_key_file_load_from_file(t->ini, path, G_KEY_FILE_NONE, &err), "%s: %s",
                           path, err ? err->message : "?");
 
         t->handler = umockdev_ioctl_base_new();
@@ -253,7 +279,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
                 if (strcmp(*g, "va") == 0)
                         continue;
                 dev = g_strdup_printf("/dev/dri/%s", *g);
-                cr_assert(umockdev_testbed_attach_ioctl(t->tb, dev, t->handler, &err),
+                TB_REQUIRE(umockdev_testbed_attach_ioctl(t->tb, dev, t->handler, &err),
                           "attach %s: %s", dev, err ? err->message : "?");
                 apply_node_access(t, *g);
         }
@@ -277,7 +303,7 @@ struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
         snprintf(dmesg, sizeof(dmesg), "%s/dmesg.txt", t->fixture_dir);
         if (isolated)
                 o.va_runner = &runner;
-        cr_assert_eq(vp_probe(&o, &f), 0);
+        TB_REQUIRE(vp_probe(&o, &f) == 0, "probe failed");
         return f;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,4 +91,182 @@ Test(probe, coffeelake_bare_metal)
         cr_expect_eq(h->loaded_i915, VP_YES);
         cr_expect_eq(h->iommu, VP_NO);
         cr_expect_eq(h->dmesg_readable, VP_NO);
+}
+
+static const struct vp_gpu *first_intel(const struct vp_facts *f)
+{
+        for (uint32_t i = 0; i < f->n_gpus; i++)
+                if (vp_is_intel(&f->gpus[i]))
+                        return &f->gpus[i];
+        return NULL;
+}
+
+Test(probe, gvtg_guest_coffeelake_v54)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        facts = np_testbed_probe(tb, true);
+        const struct vp_gpu *g = first_intel(facts);
+        cr_assert(g);
+        cr_expect_str_eq(g->pci_slot, "0000:00:10.0");
+        cr_expect_eq(g->device_id, 0x3e92);
+        cr_expect(g->num_fences.known && g->num_fences.value == 4, "fences %lld",
+                  (long long)g->num_fences.value);
+        cr_expect(g->aperture_available.known && g->aperture_available.value == 662700032);
+        cr_expect_eq(g->io_bar, VP_NO, "a GVT-g vGPU has no I/O BAR");
+        cr_expect_eq(g->gvt_edid, VP_YES);
+        cr_expect_str_eq(g->gvt_edid_connector, "card0-DP-1");
+        cr_expect_eq(facts->host.hypervisor, VP_YES);
+        cr_expect_str_eq(facts->host.dmi_sys_vendor, "QEMU");
+        cr_assert_eq(g->va.outcome, VP_VA_OK, "%s", g->va.log);
+        const struct vp_va_config *c = find_config(g, VAProfileH264Main, VAEntrypointEncSliceLP);
+        cr_assert(c);
+        cr_expect_eq(c->rate_control, VA_RC_CQP, "no HuC in a GVT-g guest: CQP only, got 0x%x",
+                     c->rate_control);
+}
+
+Test(probe, kabylake_passthrough_real_monitor_is_not_gvt)
+{
+        tb = np_testbed_new("kbl-passthrough");
+        facts = np_testbed_probe(tb, false);
+        const struct vp_gpu *g = first_intel(facts);
+        cr_assert(g);
+        cr_expect_str_eq(g->pci_slot, "0000:01:00.0");
+        cr_expect_eq(g->io_bar, VP_YES);
+        cr_expect_eq(g->gvt_edid, VP_NO, "a real HP ZR2440w has another serial");
+        cr_expect(g->num_fences.value == 32);
+        cr_expect_eq(facts->host.hypervisor, VP_YES);
+        cr_expect_null(find_config(g, VAProfileH264Main, VAEntrypointEncSlice),
+                       "free build: no shader encoder");
+}
+
+Test(probe, sriov_vf_behind_virtio_gpu)
+{
+        tb = np_testbed_new("adl-sriov-vf");
+        facts = np_testbed_probe(tb, true);
+        cr_assert_eq(facts->n_gpus, 2);
+        const struct vp_gpu *v = &facts->gpus[0], *g = &facts->gpus[1];
+        cr_expect_eq(v->vendor_id, 0x1af4);
+        cr_expect_str_eq(v->drm_name, "virtio_gpu");
+        cr_expect_str_eq(v->render_node, "/dev/dri/renderD128");
+        cr_expect_eq(v->va.outcome, VP_VA_NOT_RUN, "libva only runs on Intel nodes by default");
+        cr_expect_eq(g->vendor_id, 0x8086);
+        cr_expect_eq(g->device_id, 0x4692);
+        cr_expect(g->revision.known && g->revision.value == 0x0c);
+        cr_expect_str_eq(g->render_node, "/dev/dri/renderD129");
+        cr_expect_eq(g->io_bar, VP_NO);
+        cr_expect_eq(g->va.outcome, VP_VA_OK, "%s", g->va.log);
+        cr_expect_eq(facts->host.i915_pmu, VP_NO);
+        cr_expect_eq(facts->host.dmesg_readable, VP_YES);
+        cr_expect_eq(facts->host.dmesg_sriov_vf, VP_YES);
+        cr_expect_eq(facts->host.dmesg_gvt, VP_NO);
+        cr_expect_eq(facts->host.dmesg_huc, VP_YES);
+        cr_expect(strstr(facts->host.dmesg_notes, "PMU not supported"), "%s",
+                  facts->host.dmesg_notes);
+        cr_expect(strstr(facts->host.dmesg_notes, "module verification failed"));
+}
+
+Test(probe, device_override)
+{
+        struct vp_options o = {0};
+        tb = np_testbed_new("adl-sriov-vf");
+        o.root = np_testbed_root(tb);
+        o.device = "/dev/dri/renderD129";
+        o.dmesg_file = "/nonexistent";
+        cr_assert_eq(vp_probe(&o, &facts), 0);
+        cr_expect_eq(facts->n_gpus, 1);
+        cr_expect_eq(facts->gpus[0].device_id, 0x4692);
+        free(facts);
+        facts = NULL;
+        o.device = "/dev/dri/renderD140";
+        cr_expect_eq(vp_probe(&o, &facts), -ENOENT);
+}
+
+Test(probe, gpu_without_driver_on_cloud_kernel)
+{
+        tb = np_testbed_new("cloud-kernel-no-i915");
+        facts = np_testbed_probe(tb, true);
+        cr_assert_eq(facts->n_gpus, 1, "the unbound GPU is found on the PCI bus");
+        const struct vp_gpu *g = &facts->gpus[0];
+        cr_expect_eq(g->device_id, 0x3e92);
+        cr_expect_str_eq(g->kernel_driver, "");
+        cr_expect_str_eq(g->render_node, "");
+        cr_expect_eq(g->va.outcome, VP_VA_NOT_RUN);
+        cr_expect_eq(facts->host.mod_i915, VP_NO);
+        cr_expect_eq(facts->host.loaded_i915, VP_NO);
+        cr_expect_str_eq(facts->host.kernel_release, "6.8.0-1015-kvm");
+}
+
+Test(probe, secure_boot_enabled)
+{
+        tb = np_testbed_new("secure-boot-on");
+        facts = np_testbed_probe(tb, true);
+        cr_expect_eq(facts->host.efi, VP_YES);
+        cr_expect_eq(facts->host.secure_boot, VP_YES);
+        cr_expect_eq(facts->host.setup_mode, VP_NO);
+        cr_expect_eq(facts->host.mod_i915, VP_YES);
+}
+
+Test(probe, no_gpu)
+{
+        tb = np_testbed_new(NULL);
+        facts = np_testbed_probe(tb, true);
+        cr_expect_eq(facts->n_gpus, 0);
+        cr_expect_eq(facts->host.hypervisor, VP_YES);
+        char *json = NULL;
+        cr_assert_eq(vp_facts_to_json(facts, 0, &json), 0);
+        cr_expect(strstr(json, "\"gpus\":[]"), "%s", json);
+        free(json);
+}
+
+Test(probe, gvtg_kernel_log_names_the_type)
+{
+        tb = np_testbed_new("kbl-gvtg-v58-dmesg");
+        facts = np_testbed_probe(tb, true);
+        cr_expect_eq(facts->host.dmesg_gvt, VP_YES);
+        cr_expect_str_eq(facts->host.dmesg_vgpu_type, "GVTg_V5_8");
+        const struct vp_gpu *g = first_intel(facts);
+        cr_assert(g);
+        cr_expect_eq(g->gvt_edid, VP_YES, "the 1024x768 V5_8 EDID is GVT's too");
+}
+
+/* The access test probes as nobody: the render node is 0660 root:4242. */
+Test(probe, render_node_denied_without_group)
+{
+        int fds[2], status = 0;
+        char buf[1 << 16];
+        ssize_t n, used = 0;
+
+        tb = np_testbed_new("render-denied");
+        cr_assert_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct vp_facts *f = NULL;
+                char *json = NULL;
+                close(fds[0]);
+                if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+                        _exit(2);
+                struct vp_options o = {.root = np_testbed_root(tb), .dmesg_file = "/nonexistent"};
+                if (vp_probe(&o, &f) || vp_facts_to_json(f, 0, &json))
+                        _exit(3);
+                if (write(fds[1], json, strlen(json)) < 0)
+                        _exit(4);
+                _exit(0);
+        }
+        close(fds[1]);
+        while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - (size_t)used)) > 0)
+                used += n;
+        close(fds[0]);
+        waitpid(pid, &status, 0);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+        buf[used] = '\0';
+        cr_assert_eq(vp_facts_from_json(buf, (size_t)used, &facts, NULL, 0), 0);
+        const struct vp_gpu *g = first_intel(facts);
+        cr_assert(g);
+        cr_expect_eq(facts->host.uid, 65534);
+        cr_expect(g->render_stat_ok);
+        cr_expect_eq(g->render_mode, 0660, "mode %o", g->render_mode);
+        cr_expect_eq(g->render_gid, 4242);
+        cr_expect_eq(g->render_open_errno, EACCES, "errno %d", g->render_open_errno);
+        cr_expect_eq(g->va.outcome, VP_VA_OPEN_FAILED);
+        cr_expect_eq(g->va.open_errno, EACCES);
 }

@@ -158,7 +158,7 @@ struct vp_host {
         enum vp_tri dmesg_sriov_vf;  /* "Running in SR-IOV VF mode" */
         enum vp_tri dmesg_huc;       /* HuC loaded/authenticated line seen */
         char dmesg_vgpu_type[16];    /* "GVTg_V5_8" from ballooning sizes, "" unknown */
-        char dmesg_notes[256];       /* other notable lines, newline separated */
+        char dmesg_notes[1024];      /* other notable lines, newline separated */
 };
 
 struct vp_facts {
