@@ -17,9 +17,9 @@ static const struct {
         const char *name;
         const char *help;
 } modes[_NA_MODE_MAX] = {
-        [NA_MODE_REPORT] = {"report", "what works, what does not, why, and the fix (default)"},
-        [NA_MODE_SNAPSHOT] = {"snapshot", "print the raw facts as JSON (for --facts and bug reports)"},
-        [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
+    [NA_MODE_REPORT] = {"report", "what works, what does not, why, and the fix (default)"},
+    [NA_MODE_SNAPSHOT] = {"snapshot", "print the raw facts as JSON (for --facts and bug reports)"},
+    [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
 };
 
 enum {
@@ -41,24 +41,24 @@ enum {
 };
 
 static const struct option long_opts[] = {
-        {.name = "report", .has_arg = no_argument, .val = OPT_REPORT},
-        {.name = "output", .has_arg = required_argument, .val = 'o'},
-        {.name = "strict", .has_arg = no_argument, .val = OPT_STRICT},
-        {.name = "require", .has_arg = required_argument, .val = OPT_REQUIRE},
-        {.name = "device", .has_arg = required_argument, .val = OPT_DEVICE},
-        {.name = "facts", .has_arg = required_argument, .val = OPT_FACTS},
-        {.name = "from-vainfo", .has_arg = required_argument, .val = OPT_FROM_VAINFO},
-        {.name = "device-id", .has_arg = required_argument, .val = OPT_DEVICE_ID},
-        {.name = "kernel-driver", .has_arg = required_argument, .val = OPT_KMD},
-        {.name = "root", .has_arg = required_argument, .val = OPT_ROOT},
-        {.name = "dmesg", .has_arg = required_argument, .val = OPT_DMESG},
-        {.name = "no-va", .has_arg = no_argument, .val = OPT_NO_VA},
-        {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
-        {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
-        {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
-        {.name = "help", .has_arg = no_argument, .val = 'h'},
-        {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
-        {0},
+    {.name = "report", .has_arg = no_argument, .val = OPT_REPORT},
+    {.name = "output", .has_arg = required_argument, .val = 'o'},
+    {.name = "strict", .has_arg = no_argument, .val = OPT_STRICT},
+    {.name = "require", .has_arg = required_argument, .val = OPT_REQUIRE},
+    {.name = "device", .has_arg = required_argument, .val = OPT_DEVICE},
+    {.name = "facts", .has_arg = required_argument, .val = OPT_FACTS},
+    {.name = "from-vainfo", .has_arg = required_argument, .val = OPT_FROM_VAINFO},
+    {.name = "device-id", .has_arg = required_argument, .val = OPT_DEVICE_ID},
+    {.name = "kernel-driver", .has_arg = required_argument, .val = OPT_KMD},
+    {.name = "root", .has_arg = required_argument, .val = OPT_ROOT},
+    {.name = "dmesg", .has_arg = required_argument, .val = OPT_DMESG},
+    {.name = "no-va", .has_arg = no_argument, .val = OPT_NO_VA},
+    {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
+    {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
+    {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
+    {.name = "help", .has_arg = no_argument, .val = 'h'},
+    {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
+    {0},
 };
 
 /* Help lines, keyed by the option's val so every option has exactly one. */
@@ -67,23 +67,23 @@ static const struct {
         const char *arg;
         const char *help;
 } opt_help[] = {
-        {OPT_REPORT, NULL, "same as the report command"},
-        {'o', "FORMAT", "text (default), json or yaml"},
-        {OPT_STRICT, NULL, "report: exit with the verdict, as check does"},
-        {OPT_REQUIRE, "CAP", "check: fail unless CAP works, e.g. decode.hevc-10bit (repeatable)"},
-        {OPT_DEVICE, "PATH", "only this render node, e.g. /dev/dri/renderD129"},
-        {OPT_FACTS, "FILE", "evaluate a saved snapshot instead of this machine"},
-        {OPT_FROM_VAINFO, "FILE", "evaluate pasted vainfo output (- for stdin)"},
-        {OPT_DEVICE_ID, "HEX", "with --from-vainfo: the PCI device id, e.g. 3e92"},
-        {OPT_KMD, "NAME", "with --from-vainfo: the kernel driver, i915 or xe"},
-        {OPT_ROOT, "DIR", "read /proc, /sys and /lib/modules under DIR"},
-        {OPT_DMESG, "FILE", "read the kernel log from FILE"},
-        {OPT_NO_VA, NULL, "do not load libva"},
-        {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
-        {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
-        {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
-        {'h', NULL, "this help"},
-        {OPT_VERSION, NULL, "print the version"},
+    {OPT_REPORT, NULL, "same as the report command"},
+    {'o', "FORMAT", "text (default), json or yaml"},
+    {OPT_STRICT, NULL, "report: exit with the verdict, as check does"},
+    {OPT_REQUIRE, "CAP", "check: fail unless CAP works, e.g. decode.hevc-10bit (repeatable)"},
+    {OPT_DEVICE, "PATH", "only this render node, e.g. /dev/dri/renderD129"},
+    {OPT_FACTS, "FILE", "evaluate a saved snapshot instead of this machine"},
+    {OPT_FROM_VAINFO, "FILE", "evaluate pasted vainfo output (- for stdin)"},
+    {OPT_DEVICE_ID, "HEX", "with --from-vainfo: the PCI device id, e.g. 3e92"},
+    {OPT_KMD, "NAME", "with --from-vainfo: the kernel driver, i915 or xe"},
+    {OPT_ROOT, "DIR", "read /proc, /sys and /lib/modules under DIR"},
+    {OPT_DMESG, "FILE", "read the kernel log from FILE"},
+    {OPT_NO_VA, NULL, "do not load libva"},
+    {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
+    {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
+    {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
+    {'h', NULL, "this help"},
+    {OPT_VERSION, NULL, "print the version"},
 };
 
 enum na_mode na_mode_from_string(const char *s)
@@ -162,8 +162,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         bool mode_set = false;
         int c;
 
-        *cfg = (struct na_config){.mode = NA_MODE_REPORT, .va_timeout_ms = 10000,
-                                  .require = require};
+        *cfg =
+            (struct na_config){.mode = NA_MODE_REPORT, .va_timeout_ms = 10000, .require = require};
         opterr = 0;
         optind = 1;
         for (;;) {
@@ -237,9 +237,10 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                         errno = 0;
                         v = strtol(optarg, &end, 10);
                         if (errno || !end || *end || v < 1 || v > 600)
-                                return usage_error("--va-timeout takes whole seconds from 1 to 600, "
-                                                   "not '%s'",
-                                                   optarg);
+                                return usage_error(
+                                    "--va-timeout takes whole seconds from 1 to 600, "
+                                    "not '%s'",
+                                    optarg);
                         cfg->va_timeout_ms = (int)v * 1000;
                         break;
                 }

@@ -56,7 +56,7 @@ void na_print_facts_text(FILE *o, const struct vp_facts *f)
                         fprintf(o, "    %-22s mode %04o uid %u gid %u (%s), open: %s\n",
                                 "render node access", g->render_mode, g->render_uid, g->render_gid,
                                 or_unknown(g->render_group),
-                                g->render_open_errno == 0   ? "ok"
+                                g->render_open_errno == 0  ? "ok"
                                 : g->render_open_errno < 0 ? "not tried"
                                                            : strerror(g->render_open_errno));
                 fprintf(o, "    %-22s %s (%s)\n", "drm driver", or_unknown(g->drm_name),
@@ -79,9 +79,10 @@ void na_print_facts_text(FILE *o, const struct vp_facts *f)
                         continue;
                 fprintf(o, "    %-22s %d.%d\n", "va-api version", va->api_major, va->api_minor);
                 fprintf(o, "    %-22s %s (tried: %s%s%s)\n", "va driver", or_unknown(va->driver),
-                        or_unknown(va->drivers_tried), va->driver_env[0] ? ", forced by "
-                                                                          "LIBVA_DRIVER_NAME="
-                                                                        : "",
+                        or_unknown(va->drivers_tried),
+                        va->driver_env[0] ? ", forced by "
+                                            "LIBVA_DRIVER_NAME="
+                                          : "",
                         va->driver_env);
                 fprintf(o, "    %-22s %s\n", "vendor", or_unknown(va->vendor));
                 for (uint32_t c = 0; c < va->n_configs; c++) {

@@ -70,12 +70,12 @@ int na_gather(const struct na_config *cfg, struct vp_facts **ret)
         struct na_isolate iso = {.timeout_ms = cfg->va_timeout_ms};
         struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
         struct vp_options o = {
-                .root = cfg->root,
-                .device = cfg->device,
-                .dmesg_file = cfg->dmesg_file,
-                .skip_va = cfg->no_va,
-                .va_all = cfg->va_all,
-                .va_runner = cfg->in_process ? NULL : &runner,
+            .root = cfg->root,
+            .device = cfg->device,
+            .dmesg_file = cfg->dmesg_file,
+            .skip_va = cfg->no_va,
+            .va_all = cfg->va_all,
+            .va_runner = cfg->in_process ? NULL : &runner,
         };
         int r;
 

@@ -11,12 +11,12 @@
 
 /* Exit codes. Append-only: scripts and init containers depend on these numbers. */
 enum na_exit {
-        NA_EXIT_OK = 0,        /* success; for report: a report was produced */
-        NA_EXIT_INTERNAL = 1,  /* internal error (out of memory, cannot write output) */
-        NA_EXIT_USAGE = 2,     /* bad command line */
-        NA_EXIT_DEGRADED = 3,  /* check/--strict: a GPU exists but a check failed */
-        NA_EXIT_NO_GPU = 4,    /* check/--strict: no usable Intel GPU at all */
-        NA_EXIT_INPUT = 5,     /* an input file (--facts, --from-vainfo) cannot be used */
+        NA_EXIT_OK = 0,       /* success; for report: a report was produced */
+        NA_EXIT_INTERNAL = 1, /* internal error (out of memory, cannot write output) */
+        NA_EXIT_USAGE = 2,    /* bad command line */
+        NA_EXIT_DEGRADED = 3, /* check/--strict: a GPU exists but a check failed */
+        NA_EXIT_NO_GPU = 4,   /* check/--strict: no usable Intel GPU at all */
+        NA_EXIT_INPUT = 5,    /* an input file (--facts, --from-vainfo) cannot be used */
 };
 
 enum na_mode {
@@ -37,11 +37,11 @@ struct na_config {
         enum na_mode mode;
         enum na_format format;
         bool strict;
-        bool in_process;     /* run libva in this process (debugging) */
+        bool in_process; /* run libva in this process (debugging) */
         bool no_va;
         bool va_all;
-        int va_timeout_ms;   /* for the isolated libva child */
-        const char *device;  /* borrowed from argv */
+        int va_timeout_ms;  /* for the isolated libva child */
+        const char *device; /* borrowed from argv */
         const char *root;
         const char *dmesg_file;
         const char *facts_file;

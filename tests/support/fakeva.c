@@ -58,8 +58,8 @@ static int ep_from(const char *name, VAEntrypoint *ret)
 {
         char want[96];
 
-        snprintf(want, sizeof(want), "%s%s", strncmp(name, "VAEntrypoint", 12) ? "VAEntrypoint" : "",
-                 name);
+        snprintf(want, sizeof(want), "%s%s",
+                 strncmp(name, "VAEntrypoint", 12) ? "VAEntrypoint" : "", name);
         for (int e = 1; e < 32; e++) {
                 if (strcmp(vaEntrypointStr((VAEntrypoint)e), want) == 0) {
                         *ret = (VAEntrypoint)e;
@@ -105,8 +105,8 @@ static void load_caps(struct caps *c, const char *path)
                         continue;
                 e->rt = default_rt(tok[0]);
                 e->rc = (e->ep == VAEntrypointEncSlice || e->ep == VAEntrypointEncSliceLP)
-                                ? VA_RC_CQP | VA_RC_CBR | VA_RC_VBR
-                                : 0;
+                            ? VA_RC_CQP | VA_RC_CBR | VA_RC_VBR
+                            : 0;
                 e->w = e->ep == VAEntrypointVideoProc ? 0 : 4096;
                 e->h = e->w;
                 for (int i = 2; i < nt; i++) {

@@ -41,7 +41,8 @@ static void patch(int fd, struct stat *st)
 
 static mode_t mode_arg(int flags, va_list ap)
 {
-        return ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? (mode_t)va_arg(ap, int) : 0;
+        return ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? (mode_t)va_arg(ap, int)
+                                                                       : 0;
 }
 
 int open(const char *path, int flags, ...)

@@ -90,7 +90,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
         }
         if (req == DRM_IOCTL_VERSION) {
                 UMockdevIoctlData *d =
-                        umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_version), NULL);
+                    umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_version), NULL);
                 g_autofree char *desc = g_key_file_get_string(t->ini, node, "desc", NULL);
                 g_autofree char *ver = g_key_file_get_string(t->ini, node, "version", NULL);
                 struct drm_version *v = (struct drm_version *)d->data;
@@ -110,7 +110,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
         }
         if (strcmp(name, "i915") == 0 && req == DRM_IOCTL_I915_GETPARAM) {
                 UMockdevIoctlData *d =
-                        umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_i915_getparam), NULL);
+                    umockdev_ioctl_data_resolve(arg, 0, sizeof(struct drm_i915_getparam), NULL);
                 struct drm_i915_getparam *gp = (struct drm_i915_getparam *)d->data;
                 const char *key = gp->param == I915_PARAM_CHIPSET_ID         ? "chipset_id"
                                   : gp->param == I915_PARAM_NUM_FENCES_AVAIL ? "num_fences"
@@ -125,7 +125,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
                         return TRUE;
                 }
                 UMockdevIoctlData *out = umockdev_ioctl_data_resolve(
-                        d, offsetof(struct drm_i915_getparam, value), sizeof(int), NULL);
+                    d, offsetof(struct drm_i915_getparam, value), sizeof(int), NULL);
                 *(int *)out->data = (int)strtol(val, NULL, 0);
                 umockdev_ioctl_data_unref(out);
                 umockdev_ioctl_data_unref(d);
@@ -135,13 +135,13 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
         if (strcmp(name, "i915") == 0 && req == DRM_IOCTL_I915_GEM_GET_APERTURE) {
                 g_autofree char *size = g_key_file_get_string(t->ini, node, "aperture_size", NULL);
                 g_autofree char *avail =
-                        g_key_file_get_string(t->ini, node, "aperture_available", NULL);
+                    g_key_file_get_string(t->ini, node, "aperture_available", NULL);
                 if (!size || !avail) {
                         umockdev_ioctl_client_complete(client, -1, EINVAL);
                         return TRUE;
                 }
                 UMockdevIoctlData *d = umockdev_ioctl_data_resolve(
-                        arg, 0, sizeof(struct drm_i915_gem_get_aperture), NULL);
+                    arg, 0, sizeof(struct drm_i915_gem_get_aperture), NULL);
                 struct drm_i915_gem_get_aperture *ap = (void *)d->data;
                 ap->aper_size = strtoull(size, NULL, 0);
                 ap->aper_available_size = strtoull(avail, NULL, 0);
@@ -157,10 +157,10 @@ static void run(char **argv)
 {
         gint status = 0;
         GError *err = NULL;
-        gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                                   NULL, NULL, &status, &err);
+        gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                                   &status, &err);
         TB_REQUIRE(ok && g_spawn_check_wait_status(status, NULL), "running %s failed: %s", argv[0],
-                  err ? err->message : "non-zero exit");
+                   err ? err->message : "non-zero exit");
 }
 
 /* Node access keys (mode/uid/gid) apply to what the /dev node stands for: umockdev backs
@@ -170,11 +170,11 @@ static void apply_node_access(struct np_testbed *t, const char *node)
         char link[4096], target[4096];
         g_autofree char *mode = g_key_file_get_string(t->ini, node, "mode", NULL);
         gint uid = g_key_file_has_key(t->ini, node, "uid", NULL)
-                           ? g_key_file_get_integer(t->ini, node, "uid", NULL)
-                           : -1;
+                       ? g_key_file_get_integer(t->ini, node, "uid", NULL)
+                       : -1;
         gint gid = g_key_file_has_key(t->ini, node, "gid", NULL)
-                           ? g_key_file_get_integer(t->ini, node, "gid", NULL)
-                           : -1;
+                       ? g_key_file_get_integer(t->ini, node, "gid", NULL)
+                       : -1;
         ssize_t n;
 
         snprintf(link, sizeof(link), "%s/dev/dri/%s", t->root, node);
@@ -215,7 +215,10 @@ static void setup_va(struct np_testbed *t)
                 if (!parts[0] || !*parts[0])
                         continue;
                 link = g_strdup_printf("%s/%s_drv_video.so", t->drivers_dir, parts[0]);
-                TB_REQUIRE(symlink(noinit ? NP_FAKEVA_NOINIT_SO : NP_FAKEVA_SO, link) == 0, "symlink %s", link);
+                /* A copy, not a link: dlopen() of a second name for the same file returns the
+                 * first handle, and each copy must know the name it was loaded as. */
+                char *argv[] = {"cp", noinit ? NP_FAKEVA_NOINIT_SO : NP_FAKEVA_SO, link, NULL};
+                run(argv);
         }
         setenv("LIBVA_DRIVERS_PATH", t->drivers_dir, 1);
         unsetenv("LIBVA_MESSAGING_LEVEL");
@@ -247,8 +250,9 @@ struct np_testbed *np_testbed_new(const char *fixture)
         char path[4096];
 
         TB_REQUIRE(t, "out of memory");
-        TB_REQUIRE(getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
-                  "tests must run under LD_PRELOAD=libumockdev-preload.so (see tests/CMakeLists.txt)");
+        TB_REQUIRE(
+            getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "libumockdev-preload"),
+            "tests must run under LD_PRELOAD=libumockdev-preload.so (see tests/CMakeLists.txt)");
         t->tb = umockdev_testbed_new();
         t->root = umockdev_testbed_get_root_dir(t->tb);
         /* Readable by every uid: the access tests probe as nobody. */
@@ -259,7 +263,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
         snprintf(path, sizeof(path), "%s/devices.umockdev", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_EXISTS))
                 TB_REQUIRE(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
-                          err ? err->message : "?");
+                           err ? err->message : "?");
         snprintf(path, sizeof(path), "%s/root", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
                 g_autofree char *src = g_strdup_printf("%s/.", path);
@@ -269,7 +273,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
         snprintf(path, sizeof(path), "%s/drm.ini", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_EXISTS))
                 TB_REQUIRE(g_key_file_load_from_file(t->ini, path, G_KEY_FILE_NONE, &err), "%s: %s",
-                          path, err ? err->message : "?");
+                           path, err ? err->message : "?");
 
         t->handler = umockdev_ioctl_base_new();
         g_signal_connect(t->handler, "handle-ioctl", G_CALLBACK(on_ioctl), t);
@@ -280,7 +284,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
                         continue;
                 dev = g_strdup_printf("/dev/dri/%s", *g);
                 TB_REQUIRE(umockdev_testbed_attach_ioctl(t->tb, dev, t->handler, &err),
-                          "attach %s: %s", dev, err ? err->message : "?");
+                           "attach %s: %s", dev, err ? err->message : "?");
                 apply_node_access(t, *g);
         }
         setup_va(t);

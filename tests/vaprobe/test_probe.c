@@ -4,9 +4,9 @@
  * driver). Nothing of vaprobe's own is mocked.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +28,7 @@ static void teardown(void)
 
 TestSuite(probe, .fini = teardown);
 
-static const struct vp_va_config *find_config(const struct vp_gpu *g, int32_t profile,
-                                              int32_t ep)
+static const struct vp_va_config *find_config(const struct vp_gpu *g, int32_t profile, int32_t ep)
 {
         for (uint32_t i = 0; i < g->va.n_configs; i++)
                 if (g->va.configs[i].profile == profile && g->va.configs[i].entrypoint == ep)

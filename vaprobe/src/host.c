@@ -104,8 +104,7 @@ static enum vp_tri list_dir(const char *root, const char *path, const char *pref
 }
 
 /* Stream a modules.dep/modules.builtin style file looking for ".../<mod>.ko" entries. */
-static void scan_module_list(const char *root, const char *path, enum vp_tri *i915,
-                             enum vp_tri *xe)
+static void scan_module_list(const char *root, const char *path, enum vp_tri *i915, enum vp_tri *xe)
 {
         char p[PATH_MAX], line[512];
         FILE *f;
@@ -230,13 +229,11 @@ void vpi_probe_host(const struct vp_options *o, struct vp_host *h)
                 h->setup_mode = VP_NO;
         }
 
-        h->iommu = list_dir(root, "/sys/class/iommu", NULL, h->iommu_names,
-                            sizeof(h->iommu_names));
+        h->iommu = list_dir(root, "/sys/class/iommu", NULL, h->iommu_names, sizeof(h->iommu_names));
         if (vpi_exists(root, "/sys/bus/event_source/devices") == VP_YES) {
-                h->i915_pmu = list_dir(root, "/sys/bus/event_source/devices", "i915", buf,
-                                       sizeof(buf));
-                h->xe_pmu = list_dir(root, "/sys/bus/event_source/devices", "xe", buf,
-                                     sizeof(buf));
+                h->i915_pmu =
+                    list_dir(root, "/sys/bus/event_source/devices", "i915", buf, sizeof(buf));
+                h->xe_pmu = list_dir(root, "/sys/bus/event_source/devices", "xe", buf, sizeof(buf));
         }
         read_modules(root, h);
         if (vpi_exists(root, "/sys/module") == VP_YES) {
@@ -261,24 +258,24 @@ static const struct {
         long map_kib, unmap_kib;
         const char *type;
 } balloon_types[] = {
-        {65536, 393216, "GVTg_V5_8"},
-        {131072, 524288, "GVTg_V5_4"},
-        {262144, 1048576, "GVTg_V5_2"},
-        {524288, 2097152, "GVTg_V5_1"},
+    {65536, 393216, "GVTg_V5_8"},
+    {131072, 524288, "GVTg_V5_4"},
+    {262144, 1048576, "GVTg_V5_2"},
+    {524288, 2097152, "GVTg_V5_1"},
 };
 
 /* Lines worth showing to a person even though they do not decide anything alone. */
 static const char *const note_patterns[] = {
-        "module verification failed",
-        "PMU not supported",
-        "HuC firmware",
-        "GuC firmware",
-        "Failed to load DMC firmware",
-        "GVT-g is disabled",
-        "Unsupported device. GVT-g is disabled",
-        "VT-d active for gfx access",
-        "Hardware name:",
-        "force_probe",
+    "module verification failed",
+    "PMU not supported",
+    "HuC firmware",
+    "GuC firmware",
+    "Failed to load DMC firmware",
+    "GVT-g is disabled",
+    "Unsupported device. GVT-g is disabled",
+    "VT-d active for gfx access",
+    "Hardware name:",
+    "force_probe",
 };
 
 static long kib_after(const char *line, const char *key)
@@ -322,9 +319,8 @@ void vp_dmesg_scan(const char *text, struct vp_host *h)
                         h->dmesg_gvt = VP_YES;
                 if (strstr(msg, "Running in SR-IOV VF mode"))
                         h->dmesg_sriov_vf = VP_YES;
-                if (strstr(msg, "HuC") &&
-                    (strstr(msg, "authenticated") || strstr(msg, "PRELOADED") ||
-                     strstr(msg, "loaded")))
+                if (strstr(msg, "HuC") && (strstr(msg, "authenticated") ||
+                                           strstr(msg, "PRELOADED") || strstr(msg, "loaded")))
                         h->dmesg_huc = VP_YES;
                 if (strstr(msg, "Mappable graphic memory:"))
                         map_kib = kib_after(msg, "Mappable graphic memory:");

@@ -23,74 +23,89 @@ struct field {
         size_t size;
 };
 
-#define FIELD(s, m, t) {#m, t, offsetof(struct s, m), sizeof(((struct s *)0)->m)}
+#define FIELD(s, m, t)                                                                             \
+        {                                                                                          \
+#m, t, offsetof(struct s, m), sizeof(((struct s *)0)->m)                           \
+        }
 
 static const struct field host_fields[] = {
-        FIELD(vp_host, kernel_release, F_STR), FIELD(vp_host, cmdline, F_STR),
-        FIELD(vp_host, cpu_model, F_STR),      FIELD(vp_host, hypervisor, F_TRI),
-        FIELD(vp_host, dmi_sys_vendor, F_STR), FIELD(vp_host, dmi_product, F_STR),
-        FIELD(vp_host, efi, F_TRI),            FIELD(vp_host, secure_boot, F_TRI),
-        FIELD(vp_host, setup_mode, F_TRI),     FIELD(vp_host, iommu, F_TRI),
-        FIELD(vp_host, iommu_names, F_STR),    FIELD(vp_host, i915_pmu, F_TRI),
-        FIELD(vp_host, xe_pmu, F_TRI),         FIELD(vp_host, mod_i915, F_TRI),
-        FIELD(vp_host, mod_xe, F_TRI),         FIELD(vp_host, loaded_i915, F_TRI),
-        FIELD(vp_host, loaded_xe, F_TRI),      FIELD(vp_host, uid, F_U32),
-        FIELD(vp_host, gid, F_U32),            FIELD(vp_host, dmesg_readable, F_TRI),
-        FIELD(vp_host, dmesg_gvt, F_TRI),      FIELD(vp_host, dmesg_sriov_vf, F_TRI),
-        FIELD(vp_host, dmesg_huc, F_TRI),      FIELD(vp_host, dmesg_vgpu_type, F_STR),
-        FIELD(vp_host, dmesg_notes, F_STR),
+    FIELD(vp_host, kernel_release, F_STR),
+    FIELD(vp_host, cmdline, F_STR),
+    FIELD(vp_host, cpu_model, F_STR),
+    FIELD(vp_host, hypervisor, F_TRI),
+    FIELD(vp_host, dmi_sys_vendor, F_STR),
+    FIELD(vp_host, dmi_product, F_STR),
+    FIELD(vp_host, efi, F_TRI),
+    FIELD(vp_host, secure_boot, F_TRI),
+    FIELD(vp_host, setup_mode, F_TRI),
+    FIELD(vp_host, iommu, F_TRI),
+    FIELD(vp_host, iommu_names, F_STR),
+    FIELD(vp_host, i915_pmu, F_TRI),
+    FIELD(vp_host, xe_pmu, F_TRI),
+    FIELD(vp_host, mod_i915, F_TRI),
+    FIELD(vp_host, mod_xe, F_TRI),
+    FIELD(vp_host, loaded_i915, F_TRI),
+    FIELD(vp_host, loaded_xe, F_TRI),
+    FIELD(vp_host, uid, F_U32),
+    FIELD(vp_host, gid, F_U32),
+    FIELD(vp_host, dmesg_readable, F_TRI),
+    FIELD(vp_host, dmesg_gvt, F_TRI),
+    FIELD(vp_host, dmesg_sriov_vf, F_TRI),
+    FIELD(vp_host, dmesg_huc, F_TRI),
+    FIELD(vp_host, dmesg_vgpu_type, F_STR),
+    FIELD(vp_host, dmesg_notes, F_STR),
 };
 
 static const struct field gpu_fields[] = {
-        FIELD(vp_gpu, pci_slot, F_STR),
-        FIELD(vp_gpu, vendor_id, F_HEX16),
-        FIELD(vp_gpu, device_id, F_HEX16),
-        FIELD(vp_gpu, subsys_vendor_id, F_HEX16),
-        FIELD(vp_gpu, subsys_device_id, F_HEX16),
-        FIELD(vp_gpu, revision, F_OPT),
-        FIELD(vp_gpu, pci_class, F_OPT),
-        FIELD(vp_gpu, kernel_driver, F_STR),
-        FIELD(vp_gpu, card_node, F_STR),
-        FIELD(vp_gpu, render_node, F_STR),
-        FIELD(vp_gpu, render_stat_ok, F_BOOL),
-        FIELD(vp_gpu, render_mode, F_U32),
-        FIELD(vp_gpu, render_uid, F_U32),
-        FIELD(vp_gpu, render_gid, F_U32),
-        FIELD(vp_gpu, render_group, F_STR),
-        FIELD(vp_gpu, render_open_errno, F_I32),
-        FIELD(vp_gpu, drm_name, F_STR),
-        FIELD(vp_gpu, drm_desc, F_STR),
-        FIELD(vp_gpu, drm_major, F_OPT),
-        FIELD(vp_gpu, drm_minor, F_OPT),
-        FIELD(vp_gpu, drm_patch, F_OPT),
-        FIELD(vp_gpu, chipset_id, F_OPT),
-        FIELD(vp_gpu, num_fences, F_OPT),
-        FIELD(vp_gpu, huc_status, F_OPT),
-        FIELD(vp_gpu, i915_revision, F_OPT),
-        FIELD(vp_gpu, aperture_size, F_OPT),
-        FIELD(vp_gpu, aperture_available, F_OPT),
-        FIELD(vp_gpu, io_bar, F_TRI),
-        FIELD(vp_gpu, gvt_edid, F_TRI),
-        FIELD(vp_gpu, gvt_edid_connector, F_STR),
-        FIELD(vp_gpu, physfn, F_TRI),
-        FIELD(vp_gpu, sriov_totalvfs, F_OPT),
+    FIELD(vp_gpu, pci_slot, F_STR),
+    FIELD(vp_gpu, vendor_id, F_HEX16),
+    FIELD(vp_gpu, device_id, F_HEX16),
+    FIELD(vp_gpu, subsys_vendor_id, F_HEX16),
+    FIELD(vp_gpu, subsys_device_id, F_HEX16),
+    FIELD(vp_gpu, revision, F_OPT),
+    FIELD(vp_gpu, pci_class, F_OPT),
+    FIELD(vp_gpu, kernel_driver, F_STR),
+    FIELD(vp_gpu, card_node, F_STR),
+    FIELD(vp_gpu, render_node, F_STR),
+    FIELD(vp_gpu, render_stat_ok, F_BOOL),
+    FIELD(vp_gpu, render_mode, F_U32),
+    FIELD(vp_gpu, render_uid, F_U32),
+    FIELD(vp_gpu, render_gid, F_U32),
+    FIELD(vp_gpu, render_group, F_STR),
+    FIELD(vp_gpu, render_open_errno, F_I32),
+    FIELD(vp_gpu, drm_name, F_STR),
+    FIELD(vp_gpu, drm_desc, F_STR),
+    FIELD(vp_gpu, drm_major, F_OPT),
+    FIELD(vp_gpu, drm_minor, F_OPT),
+    FIELD(vp_gpu, drm_patch, F_OPT),
+    FIELD(vp_gpu, chipset_id, F_OPT),
+    FIELD(vp_gpu, num_fences, F_OPT),
+    FIELD(vp_gpu, huc_status, F_OPT),
+    FIELD(vp_gpu, i915_revision, F_OPT),
+    FIELD(vp_gpu, aperture_size, F_OPT),
+    FIELD(vp_gpu, aperture_available, F_OPT),
+    FIELD(vp_gpu, io_bar, F_TRI),
+    FIELD(vp_gpu, gvt_edid, F_TRI),
+    FIELD(vp_gpu, gvt_edid_connector, F_STR),
+    FIELD(vp_gpu, physfn, F_TRI),
+    FIELD(vp_gpu, sriov_totalvfs, F_OPT),
 };
 
 static const struct field va_fields[] = {
-        FIELD(vp_va, outcome, F_OUTCOME),     FIELD(vp_va, open_errno, F_I32),
-        FIELD(vp_va, init_status, F_I32),     FIELD(vp_va, init_error, F_STR),
-        FIELD(vp_va, child_signal, F_I32),    FIELD(vp_va, api_major, F_I32),
-        FIELD(vp_va, api_minor, F_I32),       FIELD(vp_va, vendor, F_STR),
-        FIELD(vp_va, driver, F_STR),          FIELD(vp_va, drivers_tried, F_STR),
-        FIELD(vp_va, driver_env, F_STR),      FIELD(vp_va, log, F_STR),
-        FIELD(vp_va, configs_partial, F_BOOL),
+    FIELD(vp_va, outcome, F_OUTCOME),      FIELD(vp_va, open_errno, F_I32),
+    FIELD(vp_va, init_status, F_I32),      FIELD(vp_va, init_error, F_STR),
+    FIELD(vp_va, child_signal, F_I32),     FIELD(vp_va, api_major, F_I32),
+    FIELD(vp_va, api_minor, F_I32),        FIELD(vp_va, vendor, F_STR),
+    FIELD(vp_va, driver, F_STR),           FIELD(vp_va, drivers_tried, F_STR),
+    FIELD(vp_va, driver_env, F_STR),       FIELD(vp_va, log, F_STR),
+    FIELD(vp_va, configs_partial, F_BOOL),
 };
 
 static const struct field config_fields[] = {
-        FIELD(vp_va_config, rt_format, F_U32),
-        FIELD(vp_va_config, rate_control, F_U32),
-        FIELD(vp_va_config, max_width, F_U32),
-        FIELD(vp_va_config, max_height, F_U32),
+    FIELD(vp_va_config, rt_format, F_U32),
+    FIELD(vp_va_config, rate_control, F_U32),
+    FIELD(vp_va_config, max_width, F_U32),
+    FIELD(vp_va_config, max_height, F_U32),
 };
 
 #define NF(t) (sizeof(t) / sizeof(t[0]))
@@ -185,8 +200,7 @@ static void decode_fields(const json_t *o, void *base, const struct field *t, si
                 case F_OPT:
                         if (json_is_integer(v))
                                 *(struct vp_opt *)p =
-                                        (struct vp_opt){.known = true,
-                                                        .value = json_integer_value(v)};
+                                    (struct vp_opt){.known = true, .value = json_integer_value(v)};
                         break;
                 case F_TRI:
                         if (json_is_boolean(v))
@@ -213,7 +227,8 @@ static json_t *encode_va(const struct vp_va *va)
                 goto fail;
         for (uint32_t i = 0; i < va->n_configs && i < VP_MAX_VA_CONFIGS; i++) {
                 const struct vp_va_config *c = &va->configs[i];
-                const char *pn = vp_profile_name(c->profile), *en = vp_entrypoint_name(c->entrypoint);
+                const char *pn = vp_profile_name(c->profile),
+                           *en = vp_entrypoint_name(c->entrypoint);
                 json_t *co = encode_fields(c, config_fields, NF(config_fields));
 
                 if (!co)
@@ -379,14 +394,16 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
         if (!json_is_object(o) || !json_is_object(json_object_get(o, "host")) ||
             !json_is_array(json_object_get(o, "gpus"))) {
                 if (err)
-                        snprintf(err, errlen, "not a nodeprobe snapshot (needs \"host\" and \"gpus\")");
+                        snprintf(err, errlen,
+                                 "not a nodeprobe snapshot (needs \"host\" and \"gpus\")");
                 goto out;
         }
         v = json_object_get(o, "schema");
         if (!json_is_integer(v) || json_integer_value(v) < 1 ||
             json_integer_value(v) > VP_FACTS_SCHEMA) {
                 if (err)
-                        snprintf(err, errlen, "unsupported snapshot schema (this build reads 1..%d)",
+                        snprintf(err, errlen,
+                                 "unsupported snapshot schema (this build reads 1..%d)",
                                  VP_FACTS_SCHEMA);
                 goto out;
         }

@@ -17,29 +17,75 @@ struct name {
         const char *name;
 };
 
-#define N(x) {VAProfile##x, #x}
+#define N(x)                                                                                       \
+        {                                                                                          \
+                VAProfile##x, #x                                                                   \
+        }
 static const struct name profiles[] = {
-        {VAProfileNone, "None"},
-        N(MPEG2Simple), N(MPEG2Main), N(MPEG4Simple), N(MPEG4AdvancedSimple), N(MPEG4Main),
-        N(H264Main), N(H264High), N(VC1Simple), N(VC1Main), N(VC1Advanced), N(H263Baseline),
-        N(JPEGBaseline), N(H264ConstrainedBaseline), N(VP8Version0_3), N(H264MultiviewHigh),
-        N(H264StereoHigh), N(HEVCMain), N(HEVCMain10), N(VP9Profile0), N(VP9Profile1),
-        N(VP9Profile2), N(VP9Profile3), N(HEVCMain12), N(HEVCMain422_10), N(HEVCMain422_12),
-        N(HEVCMain444), N(HEVCMain444_10), N(HEVCMain444_12), N(HEVCSccMain), N(HEVCSccMain10),
-        N(HEVCSccMain444), N(AV1Profile0), N(AV1Profile1), N(HEVCSccMain444_10), N(Protected),
+    {VAProfileNone, "None"},
+    N(MPEG2Simple),
+    N(MPEG2Main),
+    N(MPEG4Simple),
+    N(MPEG4AdvancedSimple),
+    N(MPEG4Main),
+    N(H264Main),
+    N(H264High),
+    N(VC1Simple),
+    N(VC1Main),
+    N(VC1Advanced),
+    N(H263Baseline),
+    N(JPEGBaseline),
+    N(H264ConstrainedBaseline),
+    N(VP8Version0_3),
+    N(H264MultiviewHigh),
+    N(H264StereoHigh),
+    N(HEVCMain),
+    N(HEVCMain10),
+    N(VP9Profile0),
+    N(VP9Profile1),
+    N(VP9Profile2),
+    N(VP9Profile3),
+    N(HEVCMain12),
+    N(HEVCMain422_10),
+    N(HEVCMain422_12),
+    N(HEVCMain444),
+    N(HEVCMain444_10),
+    N(HEVCMain444_12),
+    N(HEVCSccMain),
+    N(HEVCSccMain10),
+    N(HEVCSccMain444),
+    N(AV1Profile0),
+    N(AV1Profile1),
+    N(HEVCSccMain444_10),
+    N(Protected),
 #if VA_CHECK_VERSION(1, 18, 0)
-        N(H264High10),
+    N(H264High10),
 #endif
 #if VA_CHECK_VERSION(1, 22, 0)
-        N(VVCMain10), N(VVCMultilayerMain10),
+    N(VVCMain10),
+    N(VVCMultilayerMain10),
 #endif
 };
 #undef N
 
-#define E(x) {VAEntrypoint##x, #x}
+#define E(x)                                                                                       \
+        {                                                                                          \
+                VAEntrypoint##x, #x                                                                \
+        }
 static const struct name entrypoints[] = {
-        E(VLD), E(IZZ), E(IDCT), E(MoComp), E(Deblocking), E(EncSlice), E(EncPicture),
-        E(EncSliceLP), E(VideoProc), E(FEI), E(Stats), E(ProtectedTEEComm), E(ProtectedContent),
+    E(VLD),
+    E(IZZ),
+    E(IDCT),
+    E(MoComp),
+    E(Deblocking),
+    E(EncSlice),
+    E(EncPicture),
+    E(EncSliceLP),
+    E(VideoProc),
+    E(FEI),
+    E(Stats),
+    E(ProtectedTEEComm),
+    E(ProtectedContent),
 };
 #undef E
 
@@ -102,10 +148,10 @@ const char *vp_tri_str(enum vp_tri t)
 }
 
 static const char *const outcome_names[_VP_VA_OUTCOME_MAX] = {
-        [VP_VA_NOT_RUN] = "not-run",     [VP_VA_OK] = "ok",
-        [VP_VA_OPEN_FAILED] = "open-failed", [VP_VA_NO_DISPLAY] = "no-display",
-        [VP_VA_INIT_FAILED] = "init-failed", [VP_VA_CRASHED] = "crashed",
-        [VP_VA_TIMED_OUT] = "timed-out", [VP_VA_CHILD_FAILED] = "child-failed",
+    [VP_VA_NOT_RUN] = "not-run",         [VP_VA_OK] = "ok",
+    [VP_VA_OPEN_FAILED] = "open-failed", [VP_VA_NO_DISPLAY] = "no-display",
+    [VP_VA_INIT_FAILED] = "init-failed", [VP_VA_CRASHED] = "crashed",
+    [VP_VA_TIMED_OUT] = "timed-out",     [VP_VA_CHILD_FAILED] = "child-failed",
 };
 
 const char *vp_va_outcome_str(enum vp_va_outcome o)

@@ -61,10 +61,10 @@ static bool is_encode(VAEntrypoint ep)
 static void query_attributes(VADisplay dpy, VAProfile p, VAEntrypoint ep, struct vp_va_config *c)
 {
         static const VAConfigAttribType types[] = {
-                VAConfigAttribRTFormat,
-                VAConfigAttribRateControl,
-                VAConfigAttribMaxPictureWidth,
-                VAConfigAttribMaxPictureHeight,
+            VAConfigAttribRTFormat,
+            VAConfigAttribRateControl,
+            VAConfigAttribMaxPictureWidth,
+            VAConfigAttribMaxPictureHeight,
         };
         VAConfigAttrib attrs[sizeof(types) / sizeof(types[0])];
         uint32_t *dst[] = {&c->rt_format, &c->rate_control, &c->max_width, &c->max_height};

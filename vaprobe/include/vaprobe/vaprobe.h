@@ -55,12 +55,12 @@ enum vp_va_outcome {
 
 /* One VA profile x entrypoint pair the driver advertises. */
 struct vp_va_config {
-        int32_t profile;      /* VAProfile */
-        int32_t entrypoint;   /* VAEntrypoint */
-        uint32_t rt_format;   /* VA_RT_FORMAT_* bitmask; 0 = not reported */
+        int32_t profile;       /* VAProfile */
+        int32_t entrypoint;    /* VAEntrypoint */
+        uint32_t rt_format;    /* VA_RT_FORMAT_* bitmask; 0 = not reported */
         uint32_t rate_control; /* VA_RC_* bitmask for encode entrypoints; 0 = not reported */
-        uint32_t max_width;   /* pixels; 0 = not reported */
-        uint32_t max_height;  /* pixels; 0 = not reported */
+        uint32_t max_width;    /* pixels; 0 = not reported */
+        uint32_t max_height;   /* pixels; 0 = not reported */
 };
 
 /* What libva said about one render node. */
@@ -72,12 +72,12 @@ struct vp_va {
         int32_t child_signal; /* signal that ended the isolated child, VP_VA_CRASHED */
         int32_t api_major;    /* VA-API version of the libva in use */
         int32_t api_minor;
-        char vendor[192];     /* vaQueryVendorString */
-        char driver[32];      /* driver libva opened ("iHD", "i965", ...); "" if none */
+        char vendor[192];        /* vaQueryVendorString */
+        char driver[32];         /* driver libva opened ("iHD", "i965", ...); "" if none */
         char drivers_tried[128]; /* comma-separated, in libva's order */
-        char driver_env[32];  /* LIBVA_DRIVER_NAME at probe time, "" if unset */
-        char log[1536];       /* libva's own info/error lines, newline separated, capped */
-        bool configs_partial; /* the list may be cut short (truncated text): absent = unknown */
+        char driver_env[32];     /* LIBVA_DRIVER_NAME at probe time, "" if unset */
+        char log[1536];          /* libva's own info/error lines, newline separated, capped */
+        bool configs_partial;    /* the list may be cut short (truncated text): absent = unknown */
         uint32_t n_configs;
         struct vp_va_config configs[VP_MAX_VA_CONFIGS];
 };
@@ -100,7 +100,7 @@ struct vp_gpu {
         uint32_t render_mode; /* st_mode & 07777 */
         uint32_t render_uid;
         uint32_t render_gid;
-        char render_group[32]; /* group name of render_gid when resolvable */
+        char render_group[32];     /* group name of render_gid when resolvable */
         int32_t render_open_errno; /* 0 = open(O_RDWR) worked; -1 = not tried */
 
         /* drmGetVersion (never the date: it is "0" since the driver date removal). */
@@ -110,8 +110,8 @@ struct vp_gpu {
 
         /* i915 GETPARAMs and aperture: unknown on xe or when the ioctl fails. */
         struct vp_opt chipset_id;
-        struct vp_opt num_fences;   /* 4 on every GVT-g vGPU type, 32 on real gen8+ */
-        struct vp_opt huc_status;   /* >0 loaded/authenticated, 0 not loaded, <0 error */
+        struct vp_opt num_fences; /* 4 on every GVT-g vGPU type, 32 on real gen8+ */
+        struct vp_opt huc_status; /* >0 loaded/authenticated, 0 not loaded, <0 error */
         struct vp_opt i915_revision;
         struct vp_opt aperture_size;      /* bytes */
         struct vp_opt aperture_available; /* bytes */
@@ -120,7 +120,7 @@ struct vp_gpu {
         enum vp_tri io_bar;   /* an I/O port BAR exists (missing on GVT-g vGPUs and VFs) */
         enum vp_tri gvt_edid; /* a DP connector carries GVT-g's virtual monitor EDID */
         char gvt_edid_connector[48];
-        enum vp_tri physfn;   /* a "physfn" link exists: this is a VF seen from its host */
+        enum vp_tri physfn; /* a "physfn" link exists: this is a VF seen from its host */
         struct vp_opt sriov_totalvfs;
 
         struct vp_va va;
@@ -131,19 +131,19 @@ struct vp_host {
         char kernel_release[64];
         char cmdline[1024];
         char cpu_model[96];
-        enum vp_tri hypervisor;    /* "hypervisor" flag in /proc/cpuinfo */
+        enum vp_tri hypervisor; /* "hypervisor" flag in /proc/cpuinfo */
         char dmi_sys_vendor[64];
         char dmi_product[96];
-        enum vp_tri efi;           /* booted through UEFI (/sys/firmware/efi exists) */
-        enum vp_tri secure_boot;   /* efivarfs SecureBoot byte */
-        enum vp_tri setup_mode;    /* efivarfs SetupMode byte */
-        enum vp_tri iommu;         /* /sys/class/iommu has entries: a vIOMMU inside a guest */
+        enum vp_tri efi;         /* booted through UEFI (/sys/firmware/efi exists) */
+        enum vp_tri secure_boot; /* efivarfs SecureBoot byte */
+        enum vp_tri setup_mode;  /* efivarfs SetupMode byte */
+        enum vp_tri iommu;       /* /sys/class/iommu has entries: a vIOMMU inside a guest */
         char iommu_names[64];
-        enum vp_tri i915_pmu;      /* /sys/bus/event_source/devices/i915 */
-        enum vp_tri xe_pmu;        /* /sys/bus/event_source/devices/xe_* */
-        enum vp_tri mod_i915;      /* i915 in /lib/modules/$(uname -r) (file or builtin) */
+        enum vp_tri i915_pmu; /* /sys/bus/event_source/devices/i915 */
+        enum vp_tri xe_pmu;   /* /sys/bus/event_source/devices/xe_* */
+        enum vp_tri mod_i915; /* i915 in /lib/modules/$(uname -r) (file or builtin) */
         enum vp_tri mod_xe;
-        enum vp_tri loaded_i915;   /* /sys/module/i915 exists */
+        enum vp_tri loaded_i915; /* /sys/module/i915 exists */
         enum vp_tri loaded_xe;
 
         /* This process, for render-node access advice. */
@@ -154,17 +154,17 @@ struct vp_host {
 
         /* Kernel log, only when readable (CAP_SYSLOG, or a file given to the probe). */
         enum vp_tri dmesg_readable;
-        enum vp_tri dmesg_gvt;       /* "Virtual GPU for Intel GVT-g detected." */
-        enum vp_tri dmesg_sriov_vf;  /* "Running in SR-IOV VF mode" */
-        enum vp_tri dmesg_huc;       /* HuC loaded/authenticated line seen */
-        char dmesg_vgpu_type[16];    /* "GVTg_V5_8" from ballooning sizes, "" unknown */
-        char dmesg_notes[1024];      /* other notable lines, newline separated */
+        enum vp_tri dmesg_gvt;      /* "Virtual GPU for Intel GVT-g detected." */
+        enum vp_tri dmesg_sriov_vf; /* "Running in SR-IOV VF mode" */
+        enum vp_tri dmesg_huc;      /* HuC loaded/authenticated line seen */
+        char dmesg_vgpu_type[16];   /* "GVTg_V5_8" from ballooning sizes, "" unknown */
+        char dmesg_notes[1024];     /* other notable lines, newline separated */
 };
 
 struct vp_facts {
-        int32_t schema;          /* VP_FACTS_SCHEMA */
-        char probe_version[16];  /* nodeprobe version that produced the facts */
-        char source[16];         /* "probe", "vainfo" (parsed text), "json" */
+        int32_t schema;         /* VP_FACTS_SCHEMA */
+        char probe_version[16]; /* nodeprobe version that produced the facts */
+        char source[16];        /* "probe", "vainfo" (parsed text), "json" */
         struct vp_host host;
         uint32_t n_gpus;
         struct vp_gpu gpus[VP_MAX_GPUS];
@@ -181,11 +181,11 @@ struct vp_va_runner {
 };
 
 struct vp_options {
-        const char *root;        /* prefix for /proc, /sys, /lib/modules; NULL = "/" */
-        const char *device;      /* only probe this render node (e.g. "/dev/dri/renderD129") */
-        const char *dmesg_file;  /* read the kernel log from here instead of klogctl() */
-        bool skip_va;            /* do not touch libva at all */
-        bool va_all;             /* also run libva on non-Intel render nodes */
+        const char *root;       /* prefix for /proc, /sys, /lib/modules; NULL = "/" */
+        const char *device;     /* only probe this render node (e.g. "/dev/dri/renderD129") */
+        const char *dmesg_file; /* read the kernel log from here instead of klogctl() */
+        bool skip_va;           /* do not touch libva at all */
+        bool va_all;            /* also run libva on non-Intel render nodes */
         const struct vp_va_runner *va_runner; /* NULL = vp_va_probe_node in-process */
 };
 
@@ -235,14 +235,15 @@ int vp_va_to_json(const struct vp_va *va, char **ret_json);
 int vp_va_from_json(const char *text, size_t len, struct vp_va *ret);
 
 /* ---- names ---- */
-const char *vp_tri_str(enum vp_tri t);              /* "unknown", "no", "yes" */
+const char *vp_tri_str(enum vp_tri t);               /* "unknown", "no", "yes" */
 const char *vp_va_outcome_str(enum vp_va_outcome o); /* "not-run", "ok", ... */
 /* VAProfile / VAEntrypoint names without the libva prefix, e.g. "HEVCMain10", "EncSliceLP";
  * NULL for values this build does not know. Pure (does not need libva loaded). */
 const char *vp_profile_name(int32_t profile);
 const char *vp_entrypoint_name(int32_t entrypoint);
-int vp_profile_from_name(const char *name, int32_t *ret);    /* accepts with or without "VAProfile" */
-int vp_entrypoint_from_name(const char *name, int32_t *ret); /* accepts with or without "VAEntrypoint" */
+int vp_profile_from_name(const char *name, int32_t *ret); /* accepts with or without "VAProfile" */
+int vp_entrypoint_from_name(const char *name,
+                            int32_t *ret); /* accepts with or without "VAEntrypoint" */
 
 /* True for the Intel vendor id. */
 static inline bool vp_is_intel(const struct vp_gpu *g)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install what nodeprobe needs on Debian 12 (run as root). --test adds the test suite's needs.
+# Installs only what is missing, so a second run costs nothing.
+set -eu
+
+BUILD="build-essential cmake pkg-config libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev"
+TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format"
+
+want="$BUILD"
+[ "${1:-}" = "--test" ] && want="$BUILD $TEST"
+
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+# The API server tests run the real kubectl; Debian ships it as kubernetes-client.
+if [ "${1:-}" = "--test" ] && ! command -v kubectl >/dev/null 2>&1; then
+    missing="$missing kubernetes-client"
+fi
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "install-deps: missing Debian packages:$missing (run as root)" >&2
+        exit 1
+    fi
+    echo "install-deps: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

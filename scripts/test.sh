@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole test suite: install what is missing, then build and run every test twice, plainly
+# and under AddressSanitizer + UndefinedBehaviorSanitizer. Tests needing a real Intel GPU
+# (label hw) skip themselves when there is none.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$top/scripts/install-deps.sh" --test
+
+run_suite() {
+    dir=$1
+    shift
+    echo "== $dir: configure and build" >&2
+    cmake -S "$top" -B "$top/$dir" "$@" >/dev/null
+    cmake --build "$top/$dir" -j"$jobs" >/dev/null
+    echo "== $dir: tests" >&2
+    (cd "$top/$dir" && ctest --output-on-failure -j"$jobs")
+}
+
+run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNODEPROBE_SANITIZE=ON
+echo "== format check" >&2
+"$top/scripts/check-format.sh"
