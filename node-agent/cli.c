@@ -76,8 +76,8 @@ static const struct {
     {OPT_FROM_VAINFO, "FILE", "evaluate pasted vainfo output (- for stdin)"},
     {OPT_DEVICE_ID, "HEX", "with --from-vainfo: the PCI device id, e.g. 3e92"},
     {OPT_KMD, "NAME", "with --from-vainfo: the kernel driver, i915 or xe"},
-    {OPT_ROOT, "DIR", "read /proc, /sys and /lib/modules under DIR"},
-    {OPT_DMESG, "FILE", "read the kernel log from FILE"},
+    {OPT_ROOT, "DIR", "read /proc, /sys, /lib/modules under DIR ($NODEPROBE_ROOT)"},
+    {OPT_DMESG, "FILE", "read the kernel log from FILE ($NODEPROBE_DMESG)"},
     {OPT_NO_VA, NULL, "do not load libva"},
     {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
     {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
@@ -162,8 +162,12 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         bool mode_set = false;
         int c;
 
-        *cfg =
-            (struct na_config){.mode = NA_MODE_REPORT, .va_timeout_ms = 10000, .require = require};
+        /* Environment defaults, for copied trees and the fixture demos (tests/np-testbed). */
+        *cfg = (struct na_config){.mode = NA_MODE_REPORT,
+                                  .va_timeout_ms = 10000,
+                                  .require = require,
+                                  .root = getenv("NODEPROBE_ROOT"),
+                                  .dmesg_file = getenv("NODEPROBE_DMESG")};
         opterr = 0;
         optind = 1;
         for (;;) {

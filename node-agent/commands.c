@@ -2,7 +2,9 @@
 /* What each mode does with the facts. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "labeler/labeler.h"
 #include "na.h"
 
 static int cmd_snapshot(const struct vp_facts *f, FILE *out)
@@ -18,28 +20,81 @@ static int cmd_snapshot(const struct vp_facts *f, FILE *out)
         return fflush(out) == 0 ? NA_EXIT_OK : NA_EXIT_INTERNAL;
 }
 
-static bool usable_intel_gpu(const struct vp_facts *f)
+static int cap_index(const char *key)
 {
-        for (uint32_t i = 0; i < f->n_gpus; i++)
-                if (vp_is_intel(&f->gpus[i]) && f->gpus[i].va.outcome == VP_VA_OK)
-                        return true;
-        return false;
+        for (unsigned i = 0; i < VP_N_CAPS; i++)
+                if (strcmp(vp_cap_key(i), key) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* The verdict as an exit code; with quiet == false, one line per reason on stderr. */
+static int verdict(const struct na_config *cfg, const struct vp_eval *e, bool quiet)
+{
+        int rc = NA_EXIT_OK;
+
+        if (e->node_status == VP_NODE_NO_GPU) {
+                if (!quiet)
+                        na_logf("no Intel GPU");
+                return NA_EXIT_NO_GPU;
+        }
+        if (e->node_status != VP_NODE_OK) {
+                if (!quiet)
+                        for (uint32_t i = 0; i < e->n_checks; i++)
+                                if (e->checks[i].status == VP_STATUS_FAIL)
+                                        na_logf("%s: %s", e->checks[i].id, e->checks[i].summary);
+                rc = NA_EXIT_DEGRADED;
+        }
+        for (int i = 0; i < cfg->n_require; i++) {
+                int k = cap_index(cfg->require[i]);
+                const struct vp_cap *c = e->primary >= 0 ? &e->gpus[e->primary].caps[k] : NULL;
+                if (!c || c->actual != VP_YES) {
+                        if (!quiet)
+                                na_logf("required %s: %s", cfg->require[i],
+                                        !c || c->actual == VP_UNKNOWN ? "unknown" : "not available");
+                        rc = NA_EXIT_DEGRADED;
+                }
+        }
+        return rc;
 }
 
 int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out)
 {
-        switch (cfg->mode) {
-        case NA_MODE_SNAPSHOT:
+        struct vp_eval *e = NULL;
+        struct lbl_set *labels = NULL;
+        int rc = NA_EXIT_OK;
+
+        if (cfg->mode == NA_MODE_SNAPSHOT)
                 return cmd_snapshot(f, out);
-        case NA_MODE_CHECK:
-                return usable_intel_gpu(f) ? NA_EXIT_OK : NA_EXIT_NO_GPU;
-        case NA_MODE_REPORT:
-        default:
-                na_print_facts_text(out, f);
-                if (fflush(out) != 0)
-                        return NA_EXIT_INTERNAL;
-                if (cfg->strict && !usable_intel_gpu(f))
-                        return NA_EXIT_NO_GPU;
-                return NA_EXIT_OK;
+        for (int i = 0; i < cfg->n_require; i++) {
+                if (cap_index(cfg->require[i]) < 0) {
+                        na_logf("--require %s: not a capability (e.g. decode.hevc-10bit, "
+                                "encode.h264)",
+                                cfg->require[i]);
+                        return NA_EXIT_USAGE;
+                }
         }
+        labels = calloc(1, sizeof(*labels));
+        if (!labels || vp_evaluate(f, &e) < 0 || lbl_compute(f, e, NULL, labels) < 0) {
+                na_logf("out of memory");
+                rc = NA_EXIT_INTERNAL;
+                goto out;
+        }
+        if (cfg->mode == NA_MODE_CHECK) {
+                rc = verdict(cfg, e, false);
+                if (rc == NA_EXIT_OK)
+                        fprintf(out, "nodeprobe: ok (%s)\n", vp_node_status_str(e->node_status));
+                goto out;
+        }
+        if (na_report(cfg, f, e, labels, out) < 0 || fflush(out) != 0) {
+                na_logf("cannot write the report");
+                rc = NA_EXIT_INTERNAL;
+                goto out;
+        }
+        if (cfg->strict)
+                rc = verdict(cfg, e, true);
+out:
+        free(labels);
+        free(e);
+        return rc;
 }

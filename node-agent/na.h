@@ -83,6 +83,17 @@ int na_gather(const struct na_config *cfg, struct vp_facts **ret_facts);
 /* Print the raw facts in readable form. */
 void na_print_facts_text(FILE *out, const struct vp_facts *f);
 
+struct lbl_set;
+struct json_t;
+/* The report in the configured format. 0 or -1 (out of memory, write error). */
+int na_report(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+              const struct lbl_set *labels, FILE *out);
+/* The report document as jansson JSON; caller json_decref()s. NULL on out of memory. */
+struct json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
+                              const struct lbl_set *labels);
+/* Any jansson document as YAML through libyaml's emitter. 0 or -1. */
+int na_write_yaml(FILE *out, struct json_t *doc);
+
 /* Run the configured mode on the facts; returns the exit code. */
 int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out);
 

@@ -6,6 +6,7 @@
  * the tests; the child inherits it with UMOCKDEV_DIR and the fake VA driver's settings.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,9 @@ int main(int argc, char **argv)
                 return 2;
         }
         t = np_testbed_new(strcmp(argv[1], "empty") == 0 ? NULL : argv[1]);
+        /* nodeprobe reads /proc, /sys and /lib/modules of the fixture, not of this machine. */
+        setenv("NODEPROBE_ROOT", np_testbed_root(t), 1);
+        setenv("NODEPROBE_DMESG", np_testbed_dmesg(t), 1);
         pid = fork();
         if (pid == 0) {
                 execvp(argv[3], argv + 3);

@@ -40,6 +40,7 @@ struct np_testbed {
         char *root;
         char *fixture_dir;
         char *drivers_dir;
+        char *dmesg;
 };
 
 const char *np_fixture_path(const char *fixture, const char *file)
@@ -259,6 +260,7 @@ struct np_testbed *np_testbed_new(const char *fixture)
         chmod(t->root, 0755);
         t->ini = g_key_file_new();
         t->fixture_dir = g_strdup_printf("%s/%s", NP_FIXTURES_DIR, fixture ? fixture : "empty");
+        t->dmesg = g_strdup_printf("%s/dmesg.txt", t->fixture_dir);
 
         snprintf(path, sizeof(path), "%s/devices.umockdev", t->fixture_dir);
         if (g_file_test(path, G_FILE_TEST_EXISTS))
@@ -296,15 +298,18 @@ const char *np_testbed_root(const struct np_testbed *t)
         return t->root;
 }
 
+const char *np_testbed_dmesg(const struct np_testbed *t)
+{
+        return t->dmesg;
+}
+
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
 {
         struct na_isolate iso = {.timeout_ms = 3000};
         struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
-        char dmesg[4096];
-        struct vp_options o = {.root = t->root, .dmesg_file = dmesg};
+        struct vp_options o = {.root = t->root, .dmesg_file = t->dmesg};
         struct vp_facts *f = NULL;
 
-        snprintf(dmesg, sizeof(dmesg), "%s/dmesg.txt", t->fixture_dir);
         if (isolated)
                 o.va_runner = &runner;
         TB_REQUIRE(vp_probe(&o, &f) == 0, "probe failed");
@@ -325,5 +330,6 @@ void np_testbed_free(struct np_testbed *t)
         g_free(t->root);
         g_free(t->fixture_dir);
         g_free(t->drivers_dir);
+        g_free(t->dmesg);
         free(t);
 }

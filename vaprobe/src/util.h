@@ -18,6 +18,9 @@ char *vpi_strlcpy(char *dst, const char *src, size_t n);
 /* Append "line" plus '\n' to a NUL-terminated buffer of size n, dropping what does not fit. */
 void vpi_append_line(char *buf, size_t n, const char *line);
 
+/* Append printf-style text to a NUL-terminated buffer of size n, truncating. */
+__attribute__((format(printf, 3, 4))) void vpi_appendf(char *buf, size_t n, const char *fmt, ...);
+
 /* Join root (NULL or "/" = none) and an absolute path into buf. -ENAMETOOLONG on overflow. */
 int vpi_path(char *buf, size_t n, const char *root, const char *path);
 

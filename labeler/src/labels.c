@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* Label computation and validation (pure). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "labeler/labeler.h"
+
+/* DNS-1123 subdomain: lowercase alphanumerics, '-' and '.', alphanumeric at both ends of each
+ * label, at most 253 characters (apimachinery validation.IsDNS1123Subdomain). */
+static bool dns_subdomain(const char *s, size_t len)
+{
+        if (len == 0 || len > 253)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char ch = s[i];
+                bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+                bool edge = i == 0 || i == len - 1 || s[i - 1] == '.' || s[i + 1] == '.';
+
+                if (!alnum && ch != '-' && ch != '.')
+                        return false;
+                if (edge && !alnum)
+                        return false;
+        }
+        return true;
+}
+
+/* Name part: at most 63 of [A-Za-z0-9_.-], alphanumeric at both ends (IsQualifiedName). */
+static bool qualified_name(const char *s, size_t len)
+{
+        if (len == 0 || len > 63)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.')
+                        return false;
+        }
+        return isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[len - 1]);
+}
+
+int lbl_validate_key(const char *key)
+{
+        const char *slash;
+
+        if (!key)
+                return -EINVAL;
+        slash = strchr(key, '/');
+        if (!slash)
+                return qualified_name(key, strlen(key)) ? 0 : -EINVAL;
+        if (strchr(slash + 1, '/'))
+                return -EINVAL;
+        if (!dns_subdomain(key, (size_t)(slash - key)))
+                return -EINVAL;
+        return qualified_name(slash + 1, strlen(slash + 1)) ? 0 : -EINVAL;
+}
+
+int lbl_validate_value(const char *v)
+{
+        size_t len;
+
+        if (!v)
+                return -EINVAL;
+        len = strlen(v);
+        if (len == 0)
+                return 0; /* an empty value is valid */
+        return qualified_name(v, len) ? 0 : -EINVAL;
+}
+
+const char *lbl_get(const struct lbl_set *set, const char *key)
+{
+        for (uint32_t i = 0; set && i < set->n; i++)
+                if (strcmp(set->labels[i].key, key) == 0)
+                        return set->labels[i].value;
+        return NULL;
+}
+
+bool lbl_owned_key(const char *key, const char *prefix)
+{
+        size_t pl;
+
+        if (!prefix)
+                prefix = LBL_DEFAULT_PREFIX;
+        pl = strlen(prefix);
+        if (strcmp(key, LBL_INTEL_GPU_KEY) == 0)
+                return true;
+        return strncmp(key, prefix, pl) == 0 && key[pl] == '/';
+}
+
+static bool nfd_owns(const char *list, const char *key)
+{
+        size_t kl = strlen(key);
+
+        for (const char *p = list; p && *p;) {
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+                while (len && *p == ' ') {
+                        p++;
+                        len--;
+                }
+                while (len && p[len - 1] == ' ')
+                        len--;
+                if (len == kl && strncmp(p, key, kl) == 0)
+                        return true;
+                /* NFD lists its own-namespace labels without the prefix. */
+                if (len && strncmp(key, "feature.node.kubernetes.io/", 27) == 0 &&
+                    len == kl - 27 && strncmp(p, key + 27, len) == 0)
+                        return true;
+                p = comma ? comma + 1 : p + len;
+        }
+        return false;
+}
+
+static void add(struct lbl_set *s, const char *prefix, const char *name, const char *value)
+{
+        char key[LBL_KEY_MAX + 8];
+
+        if (prefix)
+                snprintf(key, sizeof(key), "%s/%s", prefix, name);
+        else
+                snprintf(key, sizeof(key), "%s", name);
+        if (strncmp(key, LBL_INTEL_PLUGIN_NS "/", strlen(LBL_INTEL_PLUGIN_NS) + 1) == 0 ||
+            lbl_validate_key(key) < 0 || lbl_validate_value(value) < 0 ||
+            strlen(key) > LBL_KEY_MAX || s->n >= LBL_MAX_LABELS) {
+                if (s->n_rejected < 4)
+                        snprintf(s->rejected[s->n_rejected], sizeof(s->rejected[0]), "%s", key);
+                s->n_rejected++;
+                return;
+        }
+        snprintf(s->labels[s->n].key, sizeof(s->labels[0].key), "%s", key);
+        snprintf(s->labels[s->n].value, sizeof(s->labels[0].value), "%s", value);
+        s->n++;
+}
+
+static const char *truth(bool b)
+{
+        return b ? "true" : "false";
+}
+
+int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct lbl_options *o,
+                struct lbl_set *s)
+{
+        static const struct lbl_options defaults = {0};
+        const char *prefix;
+        const struct vp_gpu_eval *ge = NULL;
+        const struct vp_gpu *g = NULL;
+        char buf[32];
+        bool usable = false;
+
+        if (!f || !e || !s)
+                return -EINVAL;
+        if (!o)
+                o = &defaults;
+        prefix = o->prefix ? o->prefix : LBL_DEFAULT_PREFIX;
+        memset(s, 0, sizeof(*s));
+        if (!dns_subdomain(prefix, strlen(prefix)))
+                return -EINVAL;
+
+        for (uint32_t i = 0; i < e->n_gpus; i++) {
+                const struct vp_gpu *gi = &f->gpus[e->gpus[i].gpu];
+                if (gi->render_node[0] && gi->render_open_errno <= 0 &&
+                    gi->va.outcome == VP_VA_OK)
+                        usable = true;
+        }
+        if (e->primary >= 0) {
+                ge = &e->gpus[e->primary];
+                g = &f->gpus[ge->gpu];
+        }
+        if (usable && !o->no_intel_gpu_label && !nfd_owns(o->nfd_feature_labels, LBL_INTEL_GPU_KEY))
+                add(s, NULL, LBL_INTEL_GPU_KEY, "true");
+
+        add(s, prefix, "gpu.present", truth(e->n_gpus > 0));
+        snprintf(buf, sizeof(buf), "%u", e->n_gpus);
+        add(s, prefix, "gpu.count", buf);
+        add(s, prefix, "status", vp_node_status_str(e->node_status));
+        if (!g)
+                return 0;
+        snprintf(buf, sizeof(buf), "%04x", g->device_id);
+        add(s, prefix, "gpu.device-id", buf);
+        if (ge->platform.label[0] && !ge->platform.guessed)
+                add(s, prefix, "gpu.platform", ge->platform.label);
+        if (ge->platform.gen[0] && !ge->platform.guessed)
+                add(s, prefix, "gpu.generation", ge->platform.gen);
+        if (g->pci_slot[0] || g->kernel_driver[0])
+                add(s, prefix, "gpu.kernel-driver", g->kernel_driver[0] ? g->kernel_driver : "none");
+        add(s, prefix, "gpu.virtualization", vp_virt_str(ge->virt));
+        if (ge->vgpu_type[0])
+                add(s, prefix, "gpu.vgpu-type", ge->vgpu_type);
+        if (g->va.driver[0])
+                add(s, prefix, "va.driver", g->va.driver);
+        if (g->va.outcome != VP_VA_NOT_RUN || g->render_open_errno > 0)
+                add(s, prefix, "va.ready", truth(g->va.outcome == VP_VA_OK));
+        for (unsigned i = 0; i < VP_N_CAPS; i++) {
+                if (ge->caps[i].actual == VP_UNKNOWN)
+                        continue; /* unknown is omitted, never "false" */
+                add(s, prefix, vp_cap_key(i), truth(ge->caps[i].actual == VP_YES));
+        }
+        return 0;
+}
