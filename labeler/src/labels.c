@@ -176,8 +176,10 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
         add(s, prefix, "status", vp_node_status_str(e->node_status));
         if (!g)
                 return 0;
-        snprintf(buf, sizeof(buf), "%04x", g->device_id);
-        add(s, prefix, "gpu.device-id", buf);
+        if (g->device_id) {
+                snprintf(buf, sizeof(buf), "%04x", g->device_id);
+                add(s, prefix, "gpu.device-id", buf);
+        }
         if (ge->platform.label[0] && !ge->platform.guessed)
                 add(s, prefix, "gpu.platform", ge->platform.label);
         if (ge->platform.gen[0] && !ge->platform.guessed)

@@ -177,13 +177,49 @@ static enum vp_tri nonfree_state(const struct vp_gpu *g, const struct vp_gpu_eva
         return lp ? VP_NO : VP_UNKNOWN;
 }
 
+/* i965's vendor string names the chipset ("Intel i965 driver for Intel(R) Coffee Lake - 2.3.0",
+ * i965_device_info.c): enough to set expectations when the PCI id is not known. */
+static void platform_from_i965_vendor(const char *vendor, struct vp_platform *p)
+{
+        static const struct {
+                const char *name, *platform;
+        } names[] = {
+                {"Broadwell", "BROADWELL"},   {"Skylake", "SKYLAKE"},
+                {"Broxton", "BROXTON"},       {"Apollo Lake", "BROXTON"},
+                {"Gemini Lake", "GEMINILAKE"}, {"Kaby Lake", "KABYLAKE"},
+                {"Coffee Lake", "COFFEELAKE"}, {"Cherryview", "CHERRYVIEW"},
+        };
+        const char *p0 = strstr(vendor, "Intel i965 driver for Intel(R) ");
+
+        if (!p0)
+                return;
+        p0 += strlen("Intel i965 driver for Intel(R) ");
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                int pi;
+                if (strncmp(p0, names[i].name, strlen(names[i].name)) != 0)
+                        continue;
+                pi = vpi_platform_index(names[i].platform);
+                if (pi < 0)
+                        return;
+                p->guessed = true;
+                vpi_strlcpy(p->platform, names[i].platform, sizeof(p->platform));
+                vpi_strlcpy(p->label, vpi_platform_label(pi), sizeof(p->label));
+                vpi_strlcpy(p->gen, vpi_platform_gen(pi), sizeof(p->gen));
+                vpi_strlcpy(p->default_kmd, "i915", sizeof(p->default_kmd));
+                return;
+        }
+}
+
 static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval *ge)
 {
         const struct vp_gpu *g = &f->gpus[idx];
 
         memset(ge, 0, sizeof(*ge));
         ge->gpu = idx;
-        vp_platform_lookup(g->device_id, &ge->platform);
+        if (g->device_id)
+                vp_platform_lookup(g->device_id, &ge->platform);
+        else
+                platform_from_i965_vendor(g->va.vendor, &ge->platform);
         ge->virt = classify(&f->host, g, ge);
         vgpu_type(&f->host, g, ge);
         if (strcmp(g->va.driver, "i965") == 0 || strcmp(g->va.driver, "iHD") == 0)
@@ -212,8 +248,16 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
                 return;
         if (f->host.cpu_model[0])
                 EVID(c, "cpu: %s\n", f->host.cpu_model);
-        EVID(c, "gpu: 8086:%04x %s%s\n", g->device_id, p->name[0] ? p->name : "",
-             p->guessed ? " (not in the id table)" : "");
+        if (!g->device_id && !p->guessed) {
+                set(c, VP_STATUS_SKIP, "");
+                SUMMARY(c, "unknown: no PCI device id (give --device-id with --from-vainfo)");
+                return;
+        }
+        if (g->device_id)
+                EVID(c, "gpu: 8086:%04x %s%s\n", g->device_id, p->name[0] ? p->name : "",
+                     p->guessed ? " (not in the id table)" : "");
+        else
+                EVID(c, "gpu: device id unknown; platform from the i965 vendor string\n");
         if (!p->known && !p->guessed) {
                 set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", g->device_id);
@@ -226,8 +270,10 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         }
         EVID(c, "platform: %s, graphics gen %s%s\n", p->platform, p->gen,
              p->guessed ? " (guessed from the id range)" : "");
-        if (p->guessed)
-                SUMMARY(c, "unknown Intel GPU 0x%04x, probably %s (gen %s) ", g->device_id,
+        if (p->guessed && !g->device_id)
+                SUMMARY(c, "%s (from the driver's name for it), gen %s: ", p->platform, p->gen);
+        else if (p->guessed)
+                SUMMARY(c, "unknown Intel GPU 0x%04x, probably %s (gen %s): ", g->device_id,
                         p->platform, p->gen);
         else
                 SUMMARY(c, "%s, gen %s: ", p->platform, p->gen);
@@ -239,7 +285,8 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         } else if (gen > 0) {
                 SUMMARY(c, "no way to split this GPU: full passthrough only");
         }
-        set(c, p->guessed ? VP_STATUS_WARN : VP_STATUS_OK, p->guessed ? "guessed-platform" : "");
+        set(c, p->guessed && g->device_id ? VP_STATUS_WARN : VP_STATUS_OK,
+            p->guessed && g->device_id ? "guessed-platform" : "");
         if (ge->virt == VP_VIRT_GVTG && !gvt_platform(p->platform) && !p->guessed) {
                 set(c, VP_STATUS_FAIL, "gvt-unsupported");
                 CAUSE(c, "GVT-g only supports Broadwell to Comet Lake (i915 intel_gvt.c); this "
@@ -289,6 +336,11 @@ static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct
         }
         if (h->i915_pmu != VP_UNKNOWN)
                 EVID(c, "i915 PMU: %s\n", h->i915_pmu == VP_YES ? "present" : "absent");
+        if (ge->virt == VP_VIRT_UNKNOWN && h->hypervisor == VP_UNKNOWN) {
+                set(c, VP_STATUS_SKIP, "");
+                SUMMARY(c, "unknown (no machine facts in this input)");
+                return;
+        }
         SUMMARY(c, "%s", vp_virt_str(ge->virt));
         if (ge->vgpu_type[0])
                 SUMMARY(c, " (%s)", ge->vgpu_type);
@@ -455,6 +507,11 @@ static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
                 if (g->card_node[0])
                         EVID(c, "card node: %s\n", g->card_node);
                 EVID(c, "render node: %s\n", g->render_node);
+                return;
+        }
+        if (!g->pci_slot[0]) {
+                set(c, VP_STATUS_SKIP, "");
+                SUMMARY(c, "unknown (no device facts in this input)");
                 return;
         }
         if (!g->kernel_driver[0]) {
@@ -674,7 +731,15 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
         set(c, VP_STATUS_FAIL, "init-failed");
         SUMMARY(c, "vaInitialize failed: %d (%s)", va->init_status, va->init_error);
         EVID(c, "%s", va->log);
-        if (strstr(va->log, "has no function __vaDriverInit")) {
+        if ((tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs")) &&
+            !tried(va, "iHD") && !tried(va, "i965")) {
+                vpi_strlcpy(c->cause_id, "non-intel-driver", sizeof(c->cause_id));
+                CAUSE(c, "The driver that failed (%s) belongs to the VM's virtual GPU, not to the "
+                         "Intel GPU: libva was pointed at the wrong render node (see va-driver).",
+                      va->drivers_tried);
+                FIX(c, "vainfo --display drm --device /dev/dri/renderD129 (the Intel node); set "
+                       "the same device in the application.");
+        } else if (strstr(va->log, "has no function __vaDriverInit")) {
                 vpi_strlcpy(c->cause_id, "no-init-function", sizeof(c->cause_id));
                 CAUSE(c, "The driver file has no init function this libva accepts: it was built "
                          "for another libva (mixed distribution and self-built packages), or it "

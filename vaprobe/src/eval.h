@@ -8,6 +8,10 @@
 /* Index of a platform name in the generated table, -1 when absent. */
 int vpi_platform_index(const char *name);
 
+/* Label spelling and generation of a platform index. */
+const char *vpi_platform_label(int index);
+const char *vpi_platform_gen(int index);
+
 /* Fill ge->caps from the matrix and g->va; needs ge->platform, va_driver, nonfree, huc. */
 void vpi_eval_caps(const struct vp_gpu *g, struct vp_gpu_eval *ge);
 

@@ -144,6 +144,16 @@ int vpi_platform_index(const char *name)
         return -1;
 }
 
+const char *vpi_platform_label(int i)
+{
+        return i >= 0 && (size_t)i < vpi_n_platforms ? vpi_platforms[i].label : "";
+}
+
+const char *vpi_platform_gen(int i)
+{
+        return i >= 0 && (size_t)i < vpi_n_platforms ? vpi_platforms[i].gen : "";
+}
+
 /* Expected support: any entrypoint row saying yes. *low when every yes row is low/medium
  * confidence; *note_huc when a yes row's note says it depends on HuC. */
 static enum vp_tri expected_cap(int pi, const struct capdef *d, enum vpi_drv drv,

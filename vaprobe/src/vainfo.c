@@ -175,8 +175,7 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
          * name to candidates: i915 -> iHD, i965; xe -> iHD; unknown names verbatim). */
         if (kmd && *kmd)
                 vpi_strlcpy(g->kernel_driver, kmd, sizeof(g->kernel_driver));
-        else if (strstr(va->drivers_tried, "xe") == va->drivers_tried ||
-                 strstr(va->drivers_tried, ",xe"))
+        else if (strcmp(va->drivers_tried, "xe") == 0 || strncmp(va->drivers_tried, "xe,", 3) == 0)
                 vpi_strlcpy(g->kernel_driver, "xe", sizeof(g->kernel_driver));
         vpi_strlcpy(g->drm_name, g->kernel_driver, sizeof(g->drm_name));
         *ret = f;

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Evaluation of real vainfo captures (shared/fixtures/vainfo, copied to tests/fixtures/vainfo):
+ * platform, capability table and the failing check with its cause category. Pure: text in,
+ * verdicts out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "testbed.h"
+
+struct vcase {
+        const char *file;
+        const char *platform;    /* expected platform ("" = none) */
+        const char *status;      /* node status */
+        const char *check;       /* a check that must not be ok ("" = none) */
+        const char *check_status;
+        const char *cause_id;
+        const char *cap_yes;     /* a capability that must be actual yes ("" = none) */
+        const char *cap_no;      /* a capability expected yes but missing, with cap_cause */
+        const char *cap_cause;
+        const char *cap_unknown; /* a capability that must stay unknown */
+};
+
+static struct vcase cases[] = {
+        {"broadwell-hd5500-iHD.txt", "BROADWELL", "ok", "encoder-build", "warn", "free-build",
+         "decode.h264", "encode.h264", "free-build", ""},
+        {"coffeelake-i965.txt", "COFFEELAKE", "ok", "", "", "", "decode.h264", "", "",
+         "decode.hevc"},
+        {"coffeelake-uhd630-iHD-initfail.txt", "COFFEELAKE", "va-failed", "va-init", "fail",
+         "driver-init-failed", "", "", "", "decode.h264"},
+        {"cometlake-uhd620-iHD.txt", "COMETLAKE", "ok", "", "", "", "encode.h264", "", "",
+         "decode.hevc-10bit"},
+        {"haswell-iHD-no-init-function.txt", "", "va-failed", "va-init", "fail",
+         "no-init-function", "", "", "", "decode.h264"},
+        {"icelake-irisplus-g7-iHD-no-codec-profiles.txt", "ICELAKE", "degraded", "codecs", "fail",
+         "missing-capabilities", "", "decode.hevc-10bit", "missing", ""},
+        {"kabylake-uhd620-i965.txt", "KABYLAKE", "ok", "va-driver", "warn", "i965-fallback",
+         "decode.vp9-10bit", "", "", ""},
+        {"skylake-hd520-i965.txt", "SKYLAKE", "ok", "va-driver", "warn", "i965-fallback",
+         "encode.h264", "", "", "decode.hevc"},
+        {"skylake-hd530-iHD.txt", "SKYLAKE", "ok", "", "", "", "decode.h264", "", "", "decode.jpeg"},
+        {"sriov-vf-guest-virtio-gpu-picked-fail.txt", "", "va-failed", "va-driver", "fail",
+         "non-intel-node", "", "", "", "decode.h264"},
+        {"sriov-xe-kmd-no-xe_drv_video-fail.txt", "ALDERLAKE_P", "va-failed", "va-driver", "fail",
+         "xe-no-mapping", "", "", "", "decode.h264"},
+};
+
+/* Criterion runs each parameter in a fresh process: pass indices, not pointers. */
+static int case_idx[sizeof(cases) / sizeof(cases[0])];
+
+ParameterizedTestParameters(eval, vainfo_fixture)
+{
+        for (size_t i = 0; i < sizeof(case_idx) / sizeof(case_idx[0]); i++)
+                case_idx[i] = (int)i;
+        return cr_make_param_array(int, case_idx, sizeof(case_idx) / sizeof(case_idx[0]));
+}
+
+static int cap_index(const char *key)
+{
+        for (unsigned i = 0; i < VP_N_CAPS; i++)
+                if (strcmp(vp_cap_key(i), key) == 0)
+                        return (int)i;
+        cr_assert_fail("no capability %s", key);
+        return -1;
+}
+
+ParameterizedTest(int *idx, eval, vainfo_fixture)
+{
+        const struct vcase *c = &cases[*idx];
+        char path[4096];
+        struct vp_facts *f = NULL;
+        struct vp_eval *e = NULL;
+
+        snprintf(path, sizeof(path), "%s/vainfo/%s", NP_FIXTURES_DIR, c->file);
+        char *text = np_slurp(path);
+        cr_assert(text, "cannot read %s", path);
+        cr_assert_eq(vp_vainfo_parse(text, 0, NULL, &f), 0, "%s does not parse", c->file);
+        free(text);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        cr_assert_eq(e->n_gpus, 1);
+        const struct vp_gpu_eval *ge = &e->gpus[0];
+
+        cr_expect_str_eq(ge->platform.platform, c->platform, "%s: platform '%s'", c->file,
+                         ge->platform.platform);
+        cr_expect_str_eq(vp_node_status_str(e->node_status), c->status, "%s: status %s", c->file,
+                         vp_node_status_str(e->node_status));
+        if (c->check[0]) {
+                const struct vp_check *k = vp_eval_check(e, c->check);
+                cr_assert(k, "%s: no check %s", c->file, c->check);
+                cr_expect_str_eq(vp_status_str(k->status), c->check_status, "%s: %s is %s",
+                                 c->file, c->check, vp_status_str(k->status));
+                cr_expect_str_eq(k->cause_id, c->cause_id, "%s: %s cause %s", c->file, c->check,
+                                 k->cause_id);
+                cr_expect(k->fix[0], "%s: %s has no fix", c->file, c->check);
+        } else {
+                for (uint32_t i = 0; i < e->n_checks; i++)
+                        cr_expect_neq(e->checks[i].status, VP_STATUS_FAIL, "%s: %s failed: %s",
+                                      c->file, e->checks[i].id, e->checks[i].cause);
+        }
+        if (c->cap_yes[0])
+                cr_expect_eq(ge->caps[cap_index(c->cap_yes)].actual, VP_YES, "%s: %s", c->file,
+                             c->cap_yes);
+        if (c->cap_no[0]) {
+                const struct vp_cap *cap = &ge->caps[cap_index(c->cap_no)];
+                cr_expect_eq(cap->expected, VP_YES, "%s: %s expected", c->file, c->cap_no);
+                cr_expect_eq(cap->actual, VP_NO, "%s: %s actual", c->file, c->cap_no);
+                cr_expect_str_eq(cap->cause, c->cap_cause, "%s: %s cause %s", c->file, c->cap_no,
+                                 cap->cause);
+        }
+        if (c->cap_unknown[0])
+                cr_expect_eq(ge->caps[cap_index(c->cap_unknown)].actual, VP_UNKNOWN,
+                             "%s: %s must stay unknown (truncated list or failed init)", c->file,
+                             c->cap_unknown);
+        free(e);
+        free(f);
+}
+
+/* The seed's 10-bit point comes out of the matrix: Skylake has no HEVC Main10 or VP9,
+ * Kaby Lake and later have both. */
+struct depth_case {
+        uint16_t id;
+        const char *cap;
+        enum vp_tri expected;
+};
+
+static struct depth_case depth_cases[] = {
+        {0x1912, "decode.hevc-10bit", VP_NO},  {0x1912, "decode.vp9", VP_NO},
+        {0x1912, "decode.hevc", VP_YES},       {0x5912, "decode.hevc-10bit", VP_YES},
+        {0x5912, "decode.vp9-10bit", VP_YES},  {0x3e92, "decode.hevc-10bit", VP_YES},
+        {0x1616, "decode.hevc", VP_NO},        {0x5a84, "decode.vp9-10bit", VP_NO},
+        {0x3185, "decode.vp9-10bit", VP_YES},  {0x9a49, "decode.av1", VP_YES},
+        {0x3e92, "decode.av1", VP_NO},         {0x9a49, "decode.hevc-12bit", VP_YES},
+        {0x56a0, "encode.av1", VP_YES},        {0x4680, "decode.vp8", VP_NO},
+        {0x56a0, "decode.vc1", VP_NO},         {0x64a0, "encode.vp9", VP_NO},
+};
+
+static int depth_idx[sizeof(depth_cases) / sizeof(depth_cases[0])];
+
+ParameterizedTestParameters(eval, bit_depth_rules)
+{
+        for (size_t i = 0; i < sizeof(depth_idx) / sizeof(depth_idx[0]); i++)
+                depth_idx[i] = (int)i;
+        return cr_make_param_array(int, depth_idx, sizeof(depth_idx) / sizeof(depth_idx[0]));
+}
+
+ParameterizedTest(int *idx, eval, bit_depth_rules)
+{
+        const struct depth_case *c = &depth_cases[*idx];
+        struct vp_facts *f = calloc(1, sizeof(*f));
+        struct vp_eval *e = NULL;
+
+        cr_assert(f);
+        f->n_gpus = 1;
+        f->gpus[0].vendor_id = 0x8086;
+        f->gpus[0].device_id = c->id;
+        f->gpus[0].va.outcome = VP_VA_OK;
+        snprintf(f->gpus[0].va.driver, sizeof(f->gpus[0].va.driver), "iHD");
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        cr_expect_eq(e->gpus[0].caps[cap_index(c->cap)].expected, c->expected,
+                     "0x%04x %s: expected %s", c->id, c->cap, vp_tri_str(c->expected));
+        free(e);
+        free(f);
+}
+
+Test(eval, unknown_id_guessed_by_range)
+{
+        struct vp_platform p;
+        cr_expect_eq(vp_platform_lookup(0x3e92, &p), 0);
+        cr_expect_str_eq(p.platform, "COFFEELAKE");
+        cr_expect_str_eq(p.gen, "9.5");
+        cr_expect_eq(vp_platform_lookup(0x7d99, &p), -ENOENT);
+        cr_expect(p.guessed);
+        cr_expect(strcmp(p.platform, "METEORLAKE") == 0 || strcmp(p.platform, "ARROWLAKE") == 0,
+                  "0x7d99 guessed as %s", p.platform);
+        cr_expect_eq(vp_platform_lookup(0xe2ff, &p), -ENOENT);
+        cr_expect_str_eq(p.platform, "BATTLEMAGE");
+        cr_expect_eq(vp_platform_lookup(0x0412, &p), -ENOENT);
+        cr_expect_not(p.guessed, "Haswell ids are not in the table at all");
+        cr_expect_str_eq(p.platform, "");
+}
+
+Test(eval, no_gpu)
+{
+        struct vp_facts *f = calloc(1, sizeof(*f));
+        struct vp_eval *e = NULL;
+        cr_assert(f);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        cr_expect_eq(e->node_status, VP_NODE_NO_GPU);
+        cr_expect_eq(e->primary, -1);
+        cr_assert_eq(e->n_checks, 1);
+        cr_expect_str_eq(e->checks[0].cause_id, "no-intel-gpu");
+        free(e);
+        free(f);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generated C tables agree with the CSVs they come from (vaprobe/data), and the CSVs with
+ * the shared reference copies when those are present beside the repository.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "../../vaprobe/src/tables.h"
+#include "testbed.h"
+
+#define MAX_FIELDS 16
+
+/* Split one CSV line (RFC 4180 quoting) in place. Returns the field count. */
+static int split_csv(char *line, char **fields)
+{
+        int n = 0;
+        char *r = line, *w = line;
+
+        while (n < MAX_FIELDS) {
+                bool quoted = *r == '"';
+                fields[n++] = w;
+                if (quoted)
+                        r++;
+                for (;;) {
+                        if (quoted && r[0] == '"' && r[1] == '"') {
+                                *w++ = '"';
+                                r += 2;
+                        } else if (quoted && r[0] == '"') {
+                                quoted = false;
+                                r++;
+                        } else if (!quoted && (*r == ',' || *r == '\n' || *r == '\r' || !*r)) {
+                                break;
+                        } else {
+                                *w++ = *r++;
+                        }
+                }
+                if (*r != ',') {
+                        *w = '\0';
+                        return n;
+                }
+                *w++ = '\0';
+                r++;
+        }
+        return n;
+}
+
+static FILE *open_data(const char *name)
+{
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/vaprobe/data/%s", NP_SOURCE_DIR, name);
+        FILE *f = fopen(path, "r");
+        cr_assert(f, "cannot open %s", path);
+        return f;
+}
+
+Test(tables, pci_ids_match_csv)
+{
+        FILE *f = open_data("intel-pci-ids.csv");
+        char line[2048], *fl[MAX_FIELDS];
+        size_t rows = 0;
+
+        cr_assert(fgets(line, sizeof(line), f)); /* header */
+        while (fgets(line, sizeof(line), f)) {
+                struct vp_platform p;
+                int n = split_csv(line, fl);
+                cr_assert_eq(n, 14, "row %zu has %d fields", rows, n);
+                unsigned id = (unsigned)strtoul(fl[0], NULL, 16);
+                cr_assert_eq(vp_platform_lookup((uint16_t)id, &p), 0, "0x%04x missing", id);
+                cr_expect_str_eq(p.platform, fl[1], "0x%04x platform", id);
+                cr_expect_str_eq(p.gen, fl[2], "0x%04x gen", id);
+                cr_expect_str_eq(p.gt, fl[3], "0x%04x gt", id);
+                cr_expect_str_eq(p.name, fl[4], "0x%04x name", id);
+                cr_expect_eq(p.in_kernel, strcmp(fl[10], "yes") == 0, "0x%04x in kernel", id);
+                cr_expect_eq(p.in_ihd, strcmp(fl[12], "yes") == 0, "0x%04x in iHD", id);
+                cr_expect_eq(p.in_i965, strcmp(fl[13], "yes") == 0, "0x%04x in i965", id);
+                rows++;
+        }
+        fclose(f);
+        cr_expect_eq(rows, 348);
+        cr_expect_eq(rows, vpi_n_pci_ids, "CSV %zu rows, table %zu", rows, vpi_n_pci_ids);
+}
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], s) == 0)
+                        return (int)i;
+        return -1;
+}
+
+Test(tables, codec_matrix_matches_csv)
+{
+        static const char *const codecs[] = {"H264", "HEVC", "VP8", "VP9",
+                                             "AV1",  "MPEG2", "VC1", "JPEG"};
+        static const char *const eps[] = {"VLD", "EncSlice", "EncSliceLP", "EncPicture"};
+        static const char *const builds[] = {"free", "nonfree", "any"};
+        static const char *const sup[] = {"no", "yes", "hybrid"};
+        static const char *const conf[] = {"high", "medium", "low"};
+        FILE *f = open_data("intel-codec-matrix.csv");
+        char line[4096], *fl[MAX_FIELDS];
+        size_t row = 0;
+
+        cr_assert(fgets(line, sizeof(line), f));
+        while (fgets(line, sizeof(line), f)) {
+                int n = split_csv(line, fl);
+                cr_assert_eq(n, 13, "row %zu has %d fields", row, n);
+                cr_assert_lt(row, vpi_n_matrix);
+                const struct vpi_cell *c = &vpi_matrix[row];
+                cr_expect_str_eq(vpi_platforms[c->platform].name, fl[0], "row %zu", row);
+                cr_expect_eq(c->codec, index_of(codecs, 8, fl[1]), "row %zu codec", row);
+                cr_expect_eq(c->bitdepth, atoi(fl[2]), "row %zu depth", row);
+                cr_expect_eq(c->dir, strcmp(fl[3], "encode") == 0, "row %zu dir", row);
+                cr_expect_eq(c->ep, index_of(eps, 4, fl[4]), "row %zu ep", row);
+                cr_expect_eq(c->driver, strcmp(fl[5], "i965") == 0, "row %zu driver", row);
+                cr_expect_eq(c->build, index_of(builds, 3, fl[6]), "row %zu build", row);
+                cr_expect_eq(c->supported, index_of(sup, 3, fl[7]), "row %zu supported", row);
+                cr_expect_eq(c->confidence, index_of(conf, 3, fl[10]), "row %zu confidence", row);
+                cr_expect_str_eq(vpi_notes[c->note], fl[11], "row %zu notes", row);
+                row++;
+        }
+        fclose(f);
+        cr_expect_eq(row, 3306);
+        cr_expect_eq(row, vpi_n_matrix);
+}
+
+/* The repository's copies are the reference's, byte for byte (when ../shared is there). */
+Test(tables, data_matches_shared_reference)
+{
+        static const char *const files[] = {"intel-pci-ids.csv", "intel-codec-matrix.csv"};
+        for (size_t i = 0; i < 2; i++) {
+                char a[4096], b[4096];
+                snprintf(a, sizeof(a), "%s/vaprobe/data/%s", NP_SOURCE_DIR, files[i]);
+                snprintf(b, sizeof(b), "%s/reference/%s", NP_SHARED_DIR, files[i]);
+                char *ta = np_slurp(a), *tb = np_slurp(b);
+                if (!tb) {
+                        free(ta);
+                        cr_skip_test("no shared reference beside the repository");
+                }
+                cr_expect(ta && strcmp(ta, tb) == 0, "%s differs from the shared reference: "
+                                                     "copy it and rerun vaprobe/gen/gen_tables.py",
+                          files[i]);
+                free(ta);
+                free(tb);
+        }
+}
