@@ -518,9 +518,11 @@ static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
                 set(c, g->pci_slot[0] ? VP_STATUS_FAIL : VP_STATUS_SKIP,
                     g->pci_slot[0] ? "no-driver" : "");
                 SUMMARY(c, g->pci_slot[0] ? "no /dev/dri node: no kernel driver" : "unknown");
-                if (g->pci_slot[0])
-                        CAUSE(c, "Without a bound kernel driver there is no /dev/dri node (see "
-                                 "kernel-driver).");
+                if (g->pci_slot[0]) {
+                        CAUSE(c, "Without a bound kernel driver there is no /dev/dri node.");
+                        FIX(c, "Fix kernel-driver above; /dev/dri/renderD* appears when i915 or "
+                               "xe binds the GPU.");
+                }
                 return;
         }
         set(c, VP_STATUS_FAIL, "no-render-node");

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Verdicts on the fixture machines, through the whole path: umockdev testbed -> real libdrm
+ * and libva -> facts -> evaluation.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <grp.h>
+
+#include "testbed.h"
+
+static struct np_testbed *tb;
+static struct vp_facts *facts;
+static struct vp_eval *ev;
+
+static void teardown(void)
+{
+        free(ev);
+        free(facts);
+        ev = NULL;
+        facts = NULL;
+        np_testbed_free(tb);
+        tb = NULL;
+}
+
+TestSuite(verdicts, .fini = teardown, .timeout = 60);
+
+static void run(const char *fixture)
+{
+        tb = np_testbed_new(fixture);
+        facts = np_testbed_probe(tb, true);
+        cr_assert_eq(vp_evaluate(facts, &ev), 0);
+}
+
+static void expect_check(const char *id, enum vp_status st, const char *cause_id)
+{
+        const struct vp_check *c = vp_eval_check(ev, id);
+        cr_assert(c, "no check %s", id);
+        cr_expect_eq(c->status, st, "%s: %s, wanted %s (%s)", id, vp_status_str(c->status),
+                     vp_status_str(st), c->summary);
+        if (cause_id)
+                cr_expect_str_eq(c->cause_id, cause_id, "%s cause %s", id, c->cause_id);
+        if (st == VP_STATUS_FAIL)
+                cr_expect(c->cause[0] && c->fix[0], "%s fails without cause and fix", id);
+}
+
+static void expect_all_ok_but(const char *const *allowed)
+{
+        for (uint32_t i = 0; i < ev->n_checks; i++) {
+                const struct vp_check *c = &ev->checks[i];
+                bool listed = false;
+                for (const char *const *a = allowed; a && *a; a++)
+                        listed |= strcmp(*a, c->id) == 0;
+                if (!listed)
+                        cr_expect(c->status == VP_STATUS_OK || c->status == VP_STATUS_SKIP,
+                                  "%s is %s: %s", c->id, vp_status_str(c->status), c->summary);
+        }
+}
+
+Test(verdicts, healthy_gvtg_coffeelake)
+{
+        static const char *const allowed[] = {"huc", NULL};
+        run("cfl-gvtg-v54");
+        cr_expect_eq(ev->node_status, VP_NODE_OK);
+        cr_expect_eq(ev->gpus[0].virt, VP_VIRT_GVTG);
+        cr_expect_str_eq(ev->gpus[0].vgpu_type, "GVTg_V5_4");
+        cr_expect_str_eq(ev->gpus[0].platform.platform, "COFFEELAKE");
+        expect_check("huc", VP_STATUS_WARN, "huc-gvtg");
+        expect_check("encoder-build", VP_STATUS_OK, "");
+        expect_all_ok_but(allowed);
+}
+
+Test(verdicts, gvtg_type_from_kernel_log)
+{
+        run("kbl-gvtg-v58-dmesg");
+        cr_expect_eq(ev->gpus[0].virt, VP_VIRT_GVTG);
+        cr_expect_str_eq(ev->gpus[0].vgpu_type, "GVTg_V5_8");
+        const struct vp_check *c = vp_eval_check(ev, "virtualization");
+        cr_assert(c);
+        cr_expect(strstr(c->evidence, "Virtual GPU for Intel GVT-g detected"), "%s", c->evidence);
+}
+
+Test(verdicts, kabylake_passthrough_free_build_no_huc)
+{
+        run("kbl-passthrough");
+        cr_expect_eq(ev->gpus[0].virt, VP_VIRT_PASSTHROUGH);
+        cr_expect_eq(ev->gpus[0].nonfree, VP_NO);
+        expect_check("encoder-build", VP_STATUS_WARN, "free-build");
+        expect_check("huc", VP_STATUS_WARN, "huc-off");
+        expect_check("codecs", VP_STATUS_WARN, "explained-gaps");
+        const struct vp_check *h = vp_eval_check(ev, "huc");
+        cr_expect(strstr(h->fix, "i915.enable_guc=2"), "%s", h->fix);
+        const struct vp_check *b = vp_eval_check(ev, "encoder-build");
+        cr_expect(strstr(b->fix, "intel-media-va-driver-non-free"), "%s", b->fix);
+}
+
+Test(verdicts, sriov_vf_with_virtio_first)
+{
+        run("adl-sriov-vf");
+        cr_expect_eq(ev->gpus[0].virt, VP_VIRT_SRIOV_VF);
+        cr_expect_eq(ev->node_status, VP_NODE_OK);
+        expect_check("va-driver", VP_STATUS_WARN, "non-intel-first");
+        expect_check("gpu-top", VP_STATUS_WARN, "no-pmu-vf");
+        expect_check("cpu-generation", VP_STATUS_OK, "");
+        const struct vp_check *c = vp_eval_check(ev, "va-driver");
+        cr_expect(strstr(c->fix, "/dev/dri/renderD129"), "%s", c->fix);
+}
+
+Test(verdicts, cloud_kernel_without_i915)
+{
+        run("cloud-kernel-no-i915");
+        cr_expect_eq(ev->node_status, VP_NODE_NO_KERNEL_DRIVER);
+        expect_check("kernel-driver", VP_STATUS_FAIL, "no-kernel-module");
+        const struct vp_check *c = vp_eval_check(ev, "kernel-driver");
+        cr_expect(strstr(c->fix, "linux-generic") && strstr(c->fix, "siderolabs/i915"), "%s",
+                  c->fix);
+        cr_expect(strstr(c->cause, "6.8.0-1015-kvm"), "%s", c->cause);
+        expect_check("render-node", VP_STATUS_FAIL, "no-driver");
+}
+
+Test(verdicts, secure_boot_on)
+{
+        run("secure-boot-on");
+        expect_check("secure-boot", VP_STATUS_FAIL, "secure-boot-on");
+        const struct vp_check *c = vp_eval_check(ev, "secure-boot");
+        cr_expect(strstr(c->fix, "pre-enrolled-keys=0") && strstr(c->fix, "mokutil --import"),
+                  "both fixes from the guide: %s", c->fix);
+        expect_check("kernel-driver", VP_STATUS_FAIL, "module-refused");
+}
+
+Test(verdicts, render_node_without_group)
+{
+        int fds[2], status = 0;
+        char buf[1 << 17];
+        ssize_t n, used = 0;
+
+        tb = np_testbed_new("render-denied");
+        cr_assert_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                struct vp_facts *f = NULL;
+                char *json = NULL;
+                struct vp_options o = {.root = np_testbed_root(tb), .dmesg_file = "/nonexistent"};
+                close(fds[0]);
+                if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+                        _exit(2);
+                if (vp_probe(&o, &f) || vp_facts_to_json(f, 0, &json))
+                        _exit(3);
+                _exit(write(fds[1], json, strlen(json)) < 0 ? 4 : 0);
+        }
+        close(fds[1]);
+        while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - (size_t)used)) > 0)
+                used += n;
+        close(fds[0]);
+        waitpid(pid, &status, 0);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        cr_assert_eq(vp_facts_from_json(buf, (size_t)used, &facts, NULL, 0), 0);
+        cr_assert_eq(vp_evaluate(facts, &ev), 0);
+        cr_expect_eq(ev->node_status, VP_NODE_RENDER_DENIED);
+        expect_check("render-node-access", VP_STATUS_FAIL, "render-node-denied");
+        const struct vp_check *c = vp_eval_check(ev, "render-node-access");
+        cr_expect(strstr(c->fix, "supplementalGroups: [4242]"), "%s", c->fix);
+        cr_expect(strstr(c->cause, "0660"), "%s", c->cause);
+}
+
+Test(verdicts, xe_without_mapping)
+{
+        run("adl-xe");
+        cr_expect_eq(ev->node_status, VP_NODE_VA_FAILED);
+        expect_check("va-driver", VP_STATUS_FAIL, "xe-no-mapping");
+        const struct vp_check *c = vp_eval_check(ev, "va-driver");
+        cr_expect(strstr(c->fix, "LIBVA_DRIVER_NAME=iHD"), "%s", c->fix);
+}
+
+Test(verdicts, no_gpu_machine)
+{
+        run(NULL);
+        cr_expect_eq(ev->node_status, VP_NODE_NO_GPU);
+        cr_expect_eq(ev->n_checks, 1);
+}
+
+Test(verdicts, crashing_driver)
+{
+        tb = np_testbed_new("cfl-baremetal");
+        setenv("NP_FAKEVA_MODE", "crash", 1);
+        facts = np_testbed_probe(tb, true);
+        cr_assert_eq(vp_evaluate(facts, &ev), 0);
+        cr_expect_eq(ev->node_status, VP_NODE_VA_FAILED);
+        expect_check("va-init", VP_STATUS_FAIL, "driver-crashed");
+}
