@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -269,15 +270,35 @@ static int emit(yaml_emitter_t *em, yaml_event_t *ev)
         return yaml_emitter_emit(em, ev) ? 0 : -1;
 }
 
+/* A string a YAML 1.1/1.2 reader would take for something else ("9.5", "true", "null",
+ * "0x10", "") must be quoted to stay a string. */
+static bool looks_special(const char *s)
+{
+        static const char *const words[] = {"true", "false", "yes", "no", "on", "off",
+                                            "null", "~",    "y",   "n"};
+        char *end = NULL;
+
+        if (!*s)
+                return true;
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strcasecmp(s, words[i]) == 0)
+                        return true;
+        strtod(s, &end);
+        if (end && *end == '\0')
+                return true;
+        return (s[0] >= '0' && s[0] <= '9') || s[0] == '.' || s[0] == '-' || s[0] == '+';
+}
+
 static int emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t style,
                        const char *tag)
 {
         yaml_event_t ev;
-        int plain = tag != NULL;
 
+        if (!tag && looks_special(s))
+                style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
         if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)(uintptr_t)tag,
-                                          (yaml_char_t *)(uintptr_t)s, (int)strlen(s), plain,
-                                          !plain, style))
+                                          (yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1,
+                                          style))
                 return -1;
         return emit(em, &ev);
 }

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The nodeprobe command line: argument parsing (pure), and the binary's documented exit codes
+ * and outputs on fixture machines, saved snapshots and pasted vainfo text.
+ */
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <yaml.h>
+
+#include "na.h"
+#include "testbed.h"
+
+static struct np_testbed *tb;
+
+static void teardown(void)
+{
+        np_testbed_free(tb);
+        tb = NULL;
+}
+
+TestSuite(cli, .fini = teardown, .timeout = 60);
+
+static int parse(struct na_config *cfg, const char *line)
+{
+        g_auto(GStrv) argv = NULL;
+        int argc = 0;
+        char buf[512];
+
+        snprintf(buf, sizeof(buf), "nodeprobe %s", line);
+        cr_assert(g_shell_parse_argv(buf, &argc, &argv, NULL));
+        return na_parse_args(argc, argv, cfg);
+}
+
+Test(cli, parse_modes_and_options)
+{
+        struct na_config c;
+
+        cr_expect_eq(parse(&c, "--report"), 0);
+        cr_expect_eq(c.mode, NA_MODE_REPORT);
+        cr_expect_eq(parse(&c, "report -o json --strict"), 0);
+        cr_expect(c.mode == NA_MODE_REPORT && c.format == NA_FORMAT_JSON && c.strict);
+        cr_expect_eq(parse(&c, "-o yaml snapshot --device /dev/dri/renderD129"), 0);
+        cr_expect(c.mode == NA_MODE_SNAPSHOT && c.format == NA_FORMAT_YAML);
+        cr_expect_eq(parse(&c, "check --require decode.hevc-10bit --require encode.h264"), 0);
+        cr_expect(c.mode == NA_MODE_CHECK && c.n_require == 2);
+        cr_expect_str_eq(c.require[1], "encode.h264");
+        cr_expect_eq(parse(&c, "--va-timeout 3"), 0);
+        cr_expect_eq(c.va_timeout_ms, 3000);
+        cr_expect_eq(parse(&c, "--help"), 0);
+        cr_expect(c.show_help);
+}
+
+Test(cli, parse_errors)
+{
+        struct na_config c;
+        static const char *const bad[] = {
+                "--bogus", "frobnicate", "--va-timeout 0", "--va-timeout 3x", "--va-timeout",
+                "-o xml", "snapshot check", "snapshot --report", "--facts a --from-vainfo b",
+                "--device-id 3e92", "--require decode.h264",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                cr_expect_eq(parse(&c, bad[i]), -EINVAL, "'%s' must be a usage error", bad[i]);
+}
+
+/* Run the real binary; returns its exit code. */
+static int np(char **out, char **err, const char *const *args)
+{
+        char *argv[32] = {NP_NODEPROBE_BIN};
+        gint status = 0;
+        int n = 1;
+        g_auto(GStrv) env = g_get_environ();
+
+        for (; args && *args && n < 31; args++)
+                argv[n++] = g_strdup(*args);
+        argv[n] = NULL;
+        env = g_environ_setenv(env, "NO_COLOR", "1", TRUE);
+        if (tb) {
+                env = g_environ_setenv(env, "NODEPROBE_ROOT", np_testbed_root(tb), TRUE);
+                env = g_environ_setenv(env, "NODEPROBE_DMESG", np_testbed_dmesg(tb), TRUE);
+        } else {
+                env = g_environ_unsetenv(env, "NODEPROBE_ROOT");
+        }
+        gboolean ok = g_spawn_sync(NULL, argv, env, 0, NULL, NULL, out, err, &status, NULL);
+        for (int i = 1; i < n; i++)
+                g_free(argv[i]);
+        cr_assert(ok);
+        cr_assert(WIFEXITED(status), "nodeprobe died: status %d", status);
+        return WEXITSTATUS(status);
+}
+
+#define NP(out, err, ...) np(out, err, (const char *const[]){__VA_ARGS__, NULL})
+
+static int count_lines(const char *s)
+{
+        int n = 0;
+        for (; s && *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+Test(cli, help_version_usage)
+{
+        g_autofree char *out = NULL, *err = NULL;
+
+        cr_expect_eq(NP(&out, &err, "--help"), NA_EXIT_OK);
+        cr_expect(strstr(out, "report") && strstr(out, "snapshot") && strstr(out, "check") &&
+                          strstr(out, "--va-timeout") && strstr(out, "Exit codes"),
+                  "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--version"), NA_EXIT_OK);
+        cr_expect(g_str_has_prefix(out, "nodeprobe "), "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--bogus"), NA_EXIT_USAGE);
+        cr_expect_eq(count_lines(err), 1, "one line: %s", err);
+        cr_expect(strstr(err, "--bogus"), "%s", err);
+        cr_expect_str_eq(out, "");
+}
+
+Test(cli, this_machine_has_no_intel_gpu)
+{
+        g_autofree char *out = NULL, *err = NULL;
+
+        tb = np_testbed_new(NULL);
+        cr_expect_eq(NP(&out, &err, "--report"), NA_EXIT_OK, "report exits 0: %s", err);
+        cr_expect(strstr(out, "no Intel GPU"), "%s", out);
+        cr_expect_lt(count_lines(out), 20, "short: %s", out);
+        cr_expect_null(strchr(out, '\033'), "no colour when not a terminal");
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "check"), NA_EXIT_NO_GPU);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--strict"), NA_EXIT_NO_GPU);
+}
+
+Test(cli, check_requirements)
+{
+        g_autofree char *out = NULL, *err = NULL;
+
+        tb = np_testbed_new("cfl-gvtg-v54");
+        cr_expect_eq(NP(&out, &err, "check", "--require", "decode.hevc-10bit"), NA_EXIT_OK, "%s",
+                     err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "check", "--require", "encode.vp9"), NA_EXIT_DEGRADED);
+        cr_expect(strstr(err, "encode.vp9"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "check", "--require", "decode.bogus"), NA_EXIT_USAGE);
+}
+
+Test(cli, degraded_exit_code_only_with_strict)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/vainfo/icelake-irisplus-g7-iHD-no-codec-profiles.txt",
+                 NP_FIXTURES_DIR);
+        cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", path), NA_EXIT_OK);
+        cr_expect(strstr(out, "✗ codecs"), "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--strict", "--from-vainfo", path),
+                     NA_EXIT_DEGRADED);
+}
+
+Test(cli, bad_inputs)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        g_autofree char *dir = g_dir_make_tmp("np-cli-XXXXXX", NULL);
+        g_autofree char *junk = g_build_filename(dir, "junk.json", NULL);
+        g_autofree char *notvainfo = g_build_filename(dir, "x.txt", NULL);
+
+        cr_assert(g_file_set_contents(junk, "{\"gpus\": [1,2", -1, NULL));
+        cr_assert(g_file_set_contents(notvainfo, "hello\nworld\n", -1, NULL));
+        cr_expect_eq(NP(&out, &err, "--report", "--facts", "/nonexistent.json"), NA_EXIT_INPUT);
+        cr_expect_eq(count_lines(err), 1, "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--facts", junk), NA_EXIT_INPUT);
+        cr_expect_eq(count_lines(err), 1, "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", notvainfo), NA_EXIT_INPUT);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", notvainfo, "--device-id", "zz"),
+                     NA_EXIT_USAGE);
+        unlink(junk);
+        unlink(notvainfo);
+        rmdir(dir);
+}
+
+Test(cli, snapshot_then_offline_report_agree)
+{
+        g_autofree char *snap = NULL, *err = NULL, *live = NULL, *offline = NULL;
+        g_autofree char *dir = g_dir_make_tmp("np-cli-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "facts.json", NULL);
+
+        tb = np_testbed_new("kbl-passthrough");
+        cr_assert_eq(NP(&snap, &err, "snapshot"), NA_EXIT_OK, "%s", err);
+        cr_assert(g_file_set_contents(file, snap, -1, NULL));
+        g_free(err);
+        cr_assert_eq(NP(&live, &err, "--report", "-o", "json"), NA_EXIT_OK);
+        g_free(err);
+        np_testbed_free(tb);
+        tb = NULL; /* the offline report must not need the machine */
+        cr_assert_eq(NP(&offline, &err, "--report", "-o", "json", "--facts", file), NA_EXIT_OK,
+                     "%s", err);
+        /* Same document but for where the facts came from. */
+        char *a = strstr(live, "\"status\""), *b = strstr(offline, "\"status\"");
+        cr_assert(a && b);
+        cr_expect_str_eq(a, b);
+        unlink(file);
+        rmdir(dir);
+}
+
+Test(cli, yaml_output_is_yaml)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        yaml_parser_t p;
+        yaml_document_t doc;
+
+        tb = np_testbed_new("cfl-gvtg-v54");
+        cr_assert_eq(NP(&out, &err, "--report", "-o", "yaml"), NA_EXIT_OK, "%s", err);
+        cr_assert(yaml_parser_initialize(&p));
+        yaml_parser_set_input_string(&p, (const unsigned char *)out, strlen(out));
+        cr_assert(yaml_parser_load(&p, &doc), "not YAML: %s", out);
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        cr_assert(root && root->type == YAML_MAPPING_NODE);
+        bool checks = false;
+        for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
+             pair < root->data.mapping.pairs.top; pair++) {
+                yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
+                checks |= strcmp((char *)k->data.scalar.value, "checks") == 0;
+        }
+        cr_expect(checks, "%s", out);
+        cr_expect(strstr(out, "nodeprobe.io/gpu.generation: '9.5'") ||
+                          strstr(out, "nodeprobe.io/gpu.generation: \"9.5\""),
+                  "a version-like string stays a string: %s", out);
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&p);
+}
