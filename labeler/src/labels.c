@@ -112,6 +112,14 @@ static bool nfd_owns(const char *list, const char *key)
         return false;
 }
 
+/* Copy with truncation (callers have checked the length already). */
+static void copy(char *dst, size_t n, const char *src)
+{
+        size_t l = strnlen(src, n - 1);
+        memcpy(dst, src, l);
+        dst[l] = '\0';
+}
+
 static void add(struct lbl_set *s, const char *prefix, const char *name, const char *value)
 {
         char key[LBL_KEY_MAX + 8];
@@ -124,12 +132,12 @@ static void add(struct lbl_set *s, const char *prefix, const char *name, const c
             lbl_validate_key(key) < 0 || lbl_validate_value(value) < 0 ||
             strlen(key) > LBL_KEY_MAX || s->n >= LBL_MAX_LABELS) {
                 if (s->n_rejected < 4)
-                        snprintf(s->rejected[s->n_rejected], sizeof(s->rejected[0]), "%s", key);
+                        copy(s->rejected[s->n_rejected], sizeof(s->rejected[0]), key);
                 s->n_rejected++;
                 return;
         }
-        snprintf(s->labels[s->n].key, sizeof(s->labels[0].key), "%s", key);
-        snprintf(s->labels[s->n].value, sizeof(s->labels[0].value), "%s", value);
+        copy(s->labels[s->n].key, sizeof(s->labels[0].key), key);
+        copy(s->labels[s->n].value, sizeof(s->labels[0].value), value);
         s->n++;
 }
 

@@ -26,13 +26,16 @@ static void teardown(void)
 
 TestSuite(cli, .fini = teardown, .timeout = 60);
 
+/* cfg borrows from argv (as from main's), so argv lives until the next call. */
 static int parse(struct na_config *cfg, const char *line)
 {
-        g_auto(GStrv) argv = NULL;
+        static GStrv argv;
         int argc = 0;
         char buf[512];
 
         snprintf(buf, sizeof(buf), "nodeprobe %s", line);
+        g_strfreev(argv);
+        argv = NULL;
         cr_assert(g_shell_parse_argv(buf, &argc, &argv, NULL));
         return na_parse_args(argc, argv, cfg);
 }
