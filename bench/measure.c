@@ -5,13 +5,13 @@
  * set of the command's own process (KiB, from wait4's rusage: children it forks, such as
  * nodeprobe's libva child, are not counted, which is the point: the parent is what stays up).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 static int cmp(const void *a, const void *b)
 {
@@ -59,8 +59,8 @@ int main(int argc, char **argv)
                         max_rss = ru.ru_maxrss;
         }
         qsort(ms, (size_t)runs, sizeof(*ms), cmp);
-        printf("median_ms=%.1f max_ms=%.1f peak_rss_kib=%ld runs=%d\n", ms[runs / 2],
-               ms[runs - 1], max_rss, runs);
+        printf("median_ms=%.1f max_ms=%.1f peak_rss_kib=%ld runs=%d\n", ms[runs / 2], ms[runs - 1],
+               max_rss, runs);
         free(ms);
         return 0;
 }

@@ -51,7 +51,8 @@ static int verdict(const struct na_config *cfg, const struct vp_eval *e, bool qu
                 if (!c || c->actual != VP_YES) {
                         if (!quiet)
                                 na_logf("required %s: %s", cfg->require[i],
-                                        !c || c->actual == VP_UNKNOWN ? "unknown" : "not available");
+                                        !c || c->actual == VP_UNKNOWN ? "unknown"
+                                                                      : "not available");
                         rc = NA_EXIT_DEGRADED;
                 }
         }

@@ -90,8 +90,8 @@ static const char *cell(const struct vp_gpu_eval *ge, const char *key)
 
 static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eval *ge)
 {
-        static const char *const codecs[] = {"h264", "hevc", "vp8", "vp9", "av1",
-                                             "mpeg2", "vc1", "jpeg"};
+        static const char *const codecs[] = {"h264", "hevc",  "vp8", "vp9",
+                                             "av1",  "mpeg2", "vc1", "jpeg"};
         static const char *const cols[] = {"decode", "encode"};
         const struct vp_gpu *g = &f->gpus[ge->gpu];
 
@@ -99,10 +99,10 @@ static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eva
                 ge->platform.platform[0] ? ge->platform.platform : "unknown platform",
                 ge->va_driver,
                 strcmp(ge->va_driver, "iHD") == 0
-                        ? (ge->nonfree == VP_NO ? " free build" : " full build")
-                        : "");
-        fprintf(o, "  %-7s %-7s %-7s %-7s   %-7s %-7s %-7s\n", "codec", "dec 8", "dec 10",
-                "dec 12", "enc 8", "enc 10", "enc 12");
+                    ? (ge->nonfree == VP_NO ? " free build" : " full build")
+                    : "");
+        fprintf(o, "  %-7s %-7s %-7s %-7s   %-7s %-7s %-7s\n", "codec", "dec 8", "dec 10", "dec 12",
+                "enc 8", "enc 10", "enc 12");
         for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
                 fprintf(o, "  %-7s", codecs[i]);
                 for (int d = 0; d < 2; d++) {
@@ -117,9 +117,9 @@ static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eva
                                 v = cell(ge, key);
                                 /* Pad by display columns: the marks are multi-byte. */
                                 fprintf(o, " %s%*s", v,
-                                        7 - (int)(strcmp(v, "✓+") == 0   ? 2
+                                        7 - (int)(strcmp(v, "✓+") == 0 ? 2
                                                   : (v[0] & 0x80) != 0 ? 1
-                                                                         : (int)strlen(v)),
+                                                                       : (int)strlen(v)),
                                         "");
                         }
                         if (d == 0)
@@ -139,8 +139,9 @@ static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *
 
         fprintf(o, "%snodeprobe %s%s: Intel GPU report", st.bold, NODEPROBE_VERSION, st.reset);
         if (strcmp(f->source, "probe") != 0)
-                fprintf(o, " (from %s)", strcmp(f->source, "vainfo") == 0 ? "pasted vainfo output"
-                                                                         : "a saved snapshot");
+                fprintf(o, " (from %s)",
+                        strcmp(f->source, "vainfo") == 0 ? "pasted vainfo output"
+                                                         : "a saved snapshot");
         fprintf(o, "\nstatus: %s%s%s\n", st.bold, vp_node_status_str(e->node_status), st.reset);
         if (e->node_status == VP_NODE_NO_GPU && e->n_checks == 1) {
                 const struct vp_check *c = &e->checks[0];
@@ -214,11 +215,10 @@ json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
         for (uint32_t i = 0; i < e->n_checks; i++) {
                 const struct vp_check *c = &e->checks[i];
                 json_array_append_new(
-                        checks, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "id", c->id,
-                                          "step", c->step, "status", vp_status_str(c->status),
-                                          "summary", c->summary, "evidence",
-                                          lines_json(c->evidence), "cause_id", c->cause_id,
-                                          "cause", c->cause, "fix", c->fix));
+                    checks, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "id", c->id,
+                                      "step", c->step, "status", vp_status_str(c->status),
+                                      "summary", c->summary, "evidence", lines_json(c->evidence),
+                                      "cause_id", c->cause_id, "cause", c->cause, "fix", c->fix));
         }
         for (uint32_t i = 0; i < e->n_gpus; i++) {
                 const struct vp_gpu_eval *ge = &e->gpus[i];
@@ -229,30 +229,29 @@ json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
                 snprintf(id, sizeof(id), "%04x", g->device_id);
                 for (unsigned k = 0; k < VP_N_CAPS; k++) {
                         const struct vp_cap *c = &ge->caps[k];
-                        json_t *o = json_pack("{s:o, s:o, s:b}", "expected",
-                                              tri_json(c->expected), "actual", tri_json(c->actual),
-                                              "low_confidence", c->low_confidence);
+                        json_t *o = json_pack("{s:o, s:o, s:b}", "expected", tri_json(c->expected),
+                                              "actual", tri_json(c->actual), "low_confidence",
+                                              c->low_confidence);
                         if (c->cause[0])
                                 json_object_set_new(o, "cause", json_string(c->cause));
                         json_object_set_new(caps, vp_cap_key(k), o);
                 }
                 json_array_append_new(
-                        gpus,
-                        json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:s, s:s, s:s?, s:s?, s:{s:s?, "
-                                  "s:s?, s:s, s:o}, s:o}",
-                                  "device_id", id, "platform",
-                                  ge->platform.platform[0] ? ge->platform.platform : NULL,
-                                  "generation", ge->platform.gen[0] ? ge->platform.gen : NULL,
-                                  "name", ge->platform.name[0] ? ge->platform.name : NULL,
-                                  "platform_guessed", ge->platform.guessed, "kernel_driver",
-                                  g->kernel_driver[0] ? g->kernel_driver : "none",
-                                  "virtualization", vp_virt_str(ge->virt), "vgpu_type",
-                                  ge->vgpu_type[0] ? ge->vgpu_type : NULL, "render_node",
-                                  g->render_node[0] ? g->render_node : NULL, "va", "driver",
-                                  g->va.driver[0] ? g->va.driver : NULL, "vendor",
-                                  g->va.vendor[0] ? g->va.vendor : NULL, "outcome",
-                                  vp_va_outcome_str(g->va.outcome), "nonfree",
-                                  tri_json(ge->nonfree), "capabilities", caps));
+                    gpus, json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:s, s:s, s:s?, s:s?, s:{s:s?, "
+                                    "s:s?, s:s, s:o}, s:o}",
+                                    "device_id", id, "platform",
+                                    ge->platform.platform[0] ? ge->platform.platform : NULL,
+                                    "generation", ge->platform.gen[0] ? ge->platform.gen : NULL,
+                                    "name", ge->platform.name[0] ? ge->platform.name : NULL,
+                                    "platform_guessed", ge->platform.guessed, "kernel_driver",
+                                    g->kernel_driver[0] ? g->kernel_driver : "none",
+                                    "virtualization", vp_virt_str(ge->virt), "vgpu_type",
+                                    ge->vgpu_type[0] ? ge->vgpu_type : NULL, "render_node",
+                                    g->render_node[0] ? g->render_node : NULL, "va", "driver",
+                                    g->va.driver[0] ? g->va.driver : NULL, "vendor",
+                                    g->va.vendor[0] ? g->va.vendor : NULL, "outcome",
+                                    vp_va_outcome_str(g->va.outcome), "nonfree",
+                                    tri_json(ge->nonfree), "capabilities", caps));
         }
         for (uint32_t i = 0; labels && i < labels->n; i++)
                 json_object_set_new(lab, labels->labels[i].key,
@@ -274,8 +273,8 @@ static int emit(yaml_emitter_t *em, yaml_event_t *ev)
  * "0x10", "") must be quoted to stay a string. */
 static bool looks_special(const char *s)
 {
-        static const char *const words[] = {"true", "false", "yes", "no", "on", "off",
-                                            "null", "~",    "y",   "n"};
+        static const char *const words[] = {"true", "false", "yes", "no", "on",
+                                            "off",  "null",  "~",   "y",  "n"};
         char *end = NULL;
 
         if (!*s)
@@ -297,8 +296,7 @@ static int emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t st
         if (!tag && looks_special(s))
                 style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
         if (!yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)(uintptr_t)tag,
-                                          (yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1,
-                                          style))
+                                          (yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1, style))
                 return -1;
         return emit(em, &ev);
 }
@@ -350,8 +348,8 @@ static int emit_json(yaml_emitter_t *em, json_t *v)
                 return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE, YAML_FLOAT_TAG);
         case JSON_TRUE:
         case JSON_FALSE:
-                return emit_scalar(em, json_is_true(v) ? "true" : "false",
-                                   YAML_PLAIN_SCALAR_STYLE, YAML_BOOL_TAG);
+                return emit_scalar(em, json_is_true(v) ? "true" : "false", YAML_PLAIN_SCALAR_STYLE,
+                                   YAML_BOOL_TAG);
         case JSON_NULL:
         default:
                 return emit_scalar(em, "null", YAML_PLAIN_SCALAR_STYLE, YAML_NULL_TAG);

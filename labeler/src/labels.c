@@ -104,8 +104,8 @@ static bool nfd_owns(const char *list, const char *key)
                 if (len == kl && strncmp(p, key, kl) == 0)
                         return true;
                 /* NFD lists its own-namespace labels without the prefix. */
-                if (len && strncmp(key, "feature.node.kubernetes.io/", 27) == 0 &&
-                    len == kl - 27 && strncmp(p, key + 27, len) == 0)
+                if (len && strncmp(key, "feature.node.kubernetes.io/", 27) == 0 && len == kl - 27 &&
+                    strncmp(p, key + 27, len) == 0)
                         return true;
                 p = comma ? comma + 1 : p + len;
         }
@@ -167,8 +167,7 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
 
         for (uint32_t i = 0; i < e->n_gpus; i++) {
                 const struct vp_gpu *gi = &f->gpus[e->gpus[i].gpu];
-                if (gi->render_node[0] && gi->render_open_errno <= 0 &&
-                    gi->va.outcome == VP_VA_OK)
+                if (gi->render_node[0] && gi->render_open_errno <= 0 && gi->va.outcome == VP_VA_OK)
                         usable = true;
         }
         if (e->primary >= 0) {
@@ -193,7 +192,8 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
         if (ge->platform.gen[0] && !ge->platform.guessed)
                 add(s, prefix, "gpu.generation", ge->platform.gen);
         if (g->pci_slot[0] || g->kernel_driver[0])
-                add(s, prefix, "gpu.kernel-driver", g->kernel_driver[0] ? g->kernel_driver : "none");
+                add(s, prefix, "gpu.kernel-driver",
+                    g->kernel_driver[0] ? g->kernel_driver : "none");
         add(s, prefix, "gpu.virtualization", vp_virt_str(ge->virt));
         if (ge->vgpu_type[0])
                 add(s, prefix, "gpu.vgpu-type", ge->vgpu_type);

@@ -16,22 +16,22 @@ struct kcase {
 };
 
 static struct kcase keys[] = {
-        {"nodeprobe.io/gpu.present", 1},
-        {"intel.feature.node.kubernetes.io/gpu", 1},
-        {"plain-name", 1},
-        {"a/b/c", 0},
-        {"Nodeprobe.io/x", 0}, /* prefix must be lowercase */
-        {"nodeprobe.io/", 0},
-        {"/x", 0},
-        {"nodeprobe.io/-x", 0},
-        {"nodeprobe.io/x-", 0},
-        {"nodeprobe.io/decode.hevc-10bit", 1},
-        {"nodeprobe.io/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1}, /* 63 */
-        {"nodeprobe.io/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0}, /* 64 */
-        {"node_probe.io/x", 0},
-        {"nodeprobe..io/x", 0},
-        {"nodeprobe.io/x y", 0},
-        {"", 0},
+    {"nodeprobe.io/gpu.present", 1},
+    {"intel.feature.node.kubernetes.io/gpu", 1},
+    {"plain-name", 1},
+    {"a/b/c", 0},
+    {"Nodeprobe.io/x", 0}, /* prefix must be lowercase */
+    {"nodeprobe.io/", 0},
+    {"/x", 0},
+    {"nodeprobe.io/-x", 0},
+    {"nodeprobe.io/x-", 0},
+    {"nodeprobe.io/decode.hevc-10bit", 1},
+    {"nodeprobe.io/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1},  /* 63 */
+    {"nodeprobe.io/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0}, /* 64 */
+    {"node_probe.io/x", 0},
+    {"nodeprobe..io/x", 0},
+    {"nodeprobe.io/x y", 0},
+    {"", 0},
 };
 
 static int key_idx[sizeof(keys) / sizeof(keys[0])];
@@ -82,12 +82,10 @@ static void working(struct vp_facts **f, struct vp_eval **e, bool va_ok)
                 g->va.outcome = VP_VA_OK;
                 snprintf(g->va.driver, sizeof(g->va.driver), "iHD");
                 g->va.n_configs = 2;
-                g->va.configs[0] = (struct vp_va_config){.profile = 7 /* H264High */,
-                                                         .entrypoint = 1,
-                                                         .rt_format = 1};
-                g->va.configs[1] = (struct vp_va_config){.profile = 18 /* HEVCMain10 */,
-                                                         .entrypoint = 1,
-                                                         .rt_format = 0x101};
+                g->va.configs[0] = (struct vp_va_config){
+                    .profile = 7 /* H264High */, .entrypoint = 1, .rt_format = 1};
+                g->va.configs[1] = (struct vp_va_config){
+                    .profile = 18 /* HEVCMain10 */, .entrypoint = 1, .rt_format = 0x101};
         } else {
                 g->va.outcome = VP_VA_INIT_FAILED;
                 g->va.init_status = 1;
@@ -119,8 +117,7 @@ Test(labels, working_gpu)
         cr_expect_null(lbl_get(&s, "nodeprobe.io/gpu.vgpu-type"), "unknown type: no label");
         for (uint32_t i = 0; i < s.n; i++) {
                 cr_expect_eq(lbl_validate_key(s.labels[i].key), 0, "%s", s.labels[i].key);
-                cr_expect_eq(lbl_validate_value(s.labels[i].value), 0, "%s",
-                             s.labels[i].value);
+                cr_expect_eq(lbl_validate_value(s.labels[i].value), 0, "%s", s.labels[i].value);
                 cr_expect(strncmp(s.labels[i].key, "gpu.intel.com/", 14) != 0);
         }
         free(e);
@@ -140,7 +137,7 @@ Test(labels, unknown_is_omitted_not_false)
         cr_expect_str_eq(lbl_get(&s, "nodeprobe.io/status"), "va-failed");
         for (uint32_t i = 0; i < s.n; i++)
                 cr_expect(strncmp(s.labels[i].key, "nodeprobe.io/decode.", 20) != 0 &&
-                                  strncmp(s.labels[i].key, "nodeprobe.io/encode.", 20) != 0,
+                              strncmp(s.labels[i].key, "nodeprobe.io/encode.", 20) != 0,
                           "no capability was probed, yet %s", s.labels[i].key);
         free(e);
         free(f);
@@ -151,8 +148,8 @@ Test(labels, nfd_owns_the_intel_key)
         struct vp_facts *f;
         struct vp_eval *e;
         struct lbl_set s;
-        struct lbl_options o = {
-                .nfd_feature_labels = "cpu-cpuid.AVX, intel.feature.node.kubernetes.io/gpu"};
+        struct lbl_options o = {.nfd_feature_labels =
+                                    "cpu-cpuid.AVX, intel.feature.node.kubernetes.io/gpu"};
 
         working(&f, &e, true);
         cr_assert_eq(lbl_compute(f, e, &o, &s), 0);

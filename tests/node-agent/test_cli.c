@@ -4,10 +4,10 @@
  * and outputs on fixture machines, saved snapshots and pasted vainfo text.
  */
 #include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <glib.h>
@@ -63,9 +63,17 @@ Test(cli, parse_errors)
 {
         struct na_config c;
         static const char *const bad[] = {
-                "--bogus", "frobnicate", "--va-timeout 0", "--va-timeout 3x", "--va-timeout",
-                "-o xml", "snapshot check", "snapshot --report", "--facts a --from-vainfo b",
-                "--device-id 3e92", "--require decode.h264",
+            "--bogus",
+            "frobnicate",
+            "--va-timeout 0",
+            "--va-timeout 3x",
+            "--va-timeout",
+            "-o xml",
+            "snapshot check",
+            "snapshot --report",
+            "--facts a --from-vainfo b",
+            "--device-id 3e92",
+            "--require decode.h264",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
                 cr_expect_eq(parse(&c, bad[i]), -EINVAL, "'%s' must be a usage error", bad[i]);
@@ -113,7 +121,7 @@ Test(cli, help_version_usage)
 
         cr_expect_eq(NP(&out, &err, "--help"), NA_EXIT_OK);
         cr_expect(strstr(out, "report") && strstr(out, "snapshot") && strstr(out, "check") &&
-                          strstr(out, "--va-timeout") && strstr(out, "Exit codes"),
+                      strstr(out, "--va-timeout") && strstr(out, "Exit codes"),
                   "%s", out);
         g_free(out);
         g_free(err);
@@ -247,7 +255,7 @@ Test(cli, yaml_output_is_yaml)
         }
         cr_expect(checks, "%s", out);
         cr_expect(strstr(out, "nodeprobe.io/gpu.generation: '9.5'") ||
-                          strstr(out, "nodeprobe.io/gpu.generation: \"9.5\""),
+                      strstr(out, "nodeprobe.io/gpu.generation: \"9.5\""),
                   "a version-like string stays a string: %s", out);
         yaml_document_delete(&doc);
         yaml_parser_delete(&p);

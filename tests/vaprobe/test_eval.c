@@ -16,39 +16,38 @@
 
 struct vcase {
         const char *file;
-        const char *platform;    /* expected platform ("" = none) */
-        const char *status;      /* node status */
-        const char *check;       /* a check that must not be ok ("" = none) */
+        const char *platform; /* expected platform ("" = none) */
+        const char *status;   /* node status */
+        const char *check;    /* a check that must not be ok ("" = none) */
         const char *check_status;
         const char *cause_id;
-        const char *cap_yes;     /* a capability that must be actual yes ("" = none) */
-        const char *cap_no;      /* a capability expected yes but missing, with cap_cause */
+        const char *cap_yes; /* a capability that must be actual yes ("" = none) */
+        const char *cap_no;  /* a capability expected yes but missing, with cap_cause */
         const char *cap_cause;
         const char *cap_unknown; /* a capability that must stay unknown */
 };
 
 static struct vcase cases[] = {
-        {"broadwell-hd5500-iHD.txt", "BROADWELL", "ok", "encoder-build", "warn", "free-build",
-         "decode.h264", "encode.h264", "free-build", ""},
-        {"coffeelake-i965.txt", "COFFEELAKE", "ok", "", "", "", "decode.h264", "", "",
-         "decode.hevc"},
-        {"coffeelake-uhd630-iHD-initfail.txt", "COFFEELAKE", "va-failed", "va-init", "fail",
-         "driver-init-failed", "", "", "", "decode.h264"},
-        {"cometlake-uhd620-iHD.txt", "COMETLAKE", "ok", "", "", "", "encode.h264", "", "",
-         "decode.hevc-10bit"},
-        {"haswell-iHD-no-init-function.txt", "", "va-failed", "va-init", "fail",
-         "no-init-function", "", "", "", "decode.h264"},
-        {"icelake-irisplus-g7-iHD-no-codec-profiles.txt", "ICELAKE", "degraded", "codecs", "fail",
-         "missing-capabilities", "", "decode.hevc-10bit", "missing", ""},
-        {"kabylake-uhd620-i965.txt", "KABYLAKE", "ok", "va-driver", "warn", "i965-fallback",
-         "decode.vp9-10bit", "", "", ""},
-        {"skylake-hd520-i965.txt", "SKYLAKE", "ok", "va-driver", "warn", "i965-fallback",
-         "encode.h264", "", "", "decode.hevc"},
-        {"skylake-hd530-iHD.txt", "SKYLAKE", "ok", "", "", "", "decode.h264", "", "", "decode.jpeg"},
-        {"sriov-vf-guest-virtio-gpu-picked-fail.txt", "", "va-failed", "va-driver", "fail",
-         "non-intel-node", "", "", "", "decode.h264"},
-        {"sriov-xe-kmd-no-xe_drv_video-fail.txt", "ALDERLAKE_P", "va-failed", "va-driver", "fail",
-         "xe-no-mapping", "", "", "", "decode.h264"},
+    {"broadwell-hd5500-iHD.txt", "BROADWELL", "ok", "encoder-build", "warn", "free-build",
+     "decode.h264", "encode.h264", "free-build", ""},
+    {"coffeelake-i965.txt", "COFFEELAKE", "ok", "", "", "", "decode.h264", "", "", "decode.hevc"},
+    {"coffeelake-uhd630-iHD-initfail.txt", "COFFEELAKE", "va-failed", "va-init", "fail",
+     "driver-init-failed", "", "", "", "decode.h264"},
+    {"cometlake-uhd620-iHD.txt", "COMETLAKE", "ok", "", "", "", "encode.h264", "", "",
+     "decode.hevc-10bit"},
+    {"haswell-iHD-no-init-function.txt", "", "va-failed", "va-init", "fail", "no-init-function", "",
+     "", "", "decode.h264"},
+    {"icelake-irisplus-g7-iHD-no-codec-profiles.txt", "ICELAKE", "degraded", "codecs", "fail",
+     "missing-capabilities", "", "decode.hevc-10bit", "missing", ""},
+    {"kabylake-uhd620-i965.txt", "KABYLAKE", "ok", "va-driver", "warn", "i965-fallback",
+     "decode.vp9-10bit", "", "", ""},
+    {"skylake-hd520-i965.txt", "SKYLAKE", "ok", "va-driver", "warn", "i965-fallback", "encode.h264",
+     "", "", "decode.hevc"},
+    {"skylake-hd530-iHD.txt", "SKYLAKE", "ok", "", "", "", "decode.h264", "", "", "decode.jpeg"},
+    {"sriov-vf-guest-virtio-gpu-picked-fail.txt", "", "va-failed", "va-driver", "fail",
+     "non-intel-node", "", "", "", "decode.h264"},
+    {"sriov-xe-kmd-no-xe_drv_video-fail.txt", "ALDERLAKE_P", "va-failed", "va-driver", "fail",
+     "xe-no-mapping", "", "", "", "decode.h264"},
 };
 
 /* Criterion runs each parameter in a fresh process: pass indices, not pointers. */
@@ -93,8 +92,8 @@ ParameterizedTest(int *idx, eval, vainfo_fixture)
         if (c->check[0]) {
                 const struct vp_check *k = vp_eval_check(e, c->check);
                 cr_assert(k, "%s: no check %s", c->file, c->check);
-                cr_expect_str_eq(vp_status_str(k->status), c->check_status, "%s: %s is %s",
-                                 c->file, c->check, vp_status_str(k->status));
+                cr_expect_str_eq(vp_status_str(k->status), c->check_status, "%s: %s is %s", c->file,
+                                 c->check, vp_status_str(k->status));
                 cr_expect_str_eq(k->cause_id, c->cause_id, "%s: %s cause %s", c->file, c->check,
                                  k->cause_id);
                 cr_expect(k->fix[0], "%s: %s has no fix", c->file, c->check);
@@ -130,14 +129,14 @@ struct depth_case {
 };
 
 static struct depth_case depth_cases[] = {
-        {0x1912, "decode.hevc-10bit", VP_NO},  {0x1912, "decode.vp9", VP_NO},
-        {0x1912, "decode.hevc", VP_YES},       {0x5912, "decode.hevc-10bit", VP_YES},
-        {0x5912, "decode.vp9-10bit", VP_YES},  {0x3e92, "decode.hevc-10bit", VP_YES},
-        {0x1616, "decode.hevc", VP_NO},        {0x5a84, "decode.vp9-10bit", VP_NO},
-        {0x3185, "decode.vp9-10bit", VP_YES},  {0x9a49, "decode.av1", VP_YES},
-        {0x3e92, "decode.av1", VP_NO},         {0x9a49, "decode.hevc-12bit", VP_YES},
-        {0x56a0, "encode.av1", VP_YES},        {0x4680, "decode.vp8", VP_NO},
-        {0x56a0, "decode.vc1", VP_NO},         {0x64a0, "encode.vp9", VP_NO},
+    {0x1912, "decode.hevc-10bit", VP_NO}, {0x1912, "decode.vp9", VP_NO},
+    {0x1912, "decode.hevc", VP_YES},      {0x5912, "decode.hevc-10bit", VP_YES},
+    {0x5912, "decode.vp9-10bit", VP_YES}, {0x3e92, "decode.hevc-10bit", VP_YES},
+    {0x1616, "decode.hevc", VP_NO},       {0x5a84, "decode.vp9-10bit", VP_NO},
+    {0x3185, "decode.vp9-10bit", VP_YES}, {0x9a49, "decode.av1", VP_YES},
+    {0x3e92, "decode.av1", VP_NO},        {0x9a49, "decode.hevc-12bit", VP_YES},
+    {0x56a0, "encode.av1", VP_YES},       {0x4680, "decode.vp8", VP_NO},
+    {0x56a0, "decode.vc1", VP_NO},        {0x64a0, "encode.vp9", VP_NO},
 };
 
 static int depth_idx[sizeof(depth_cases) / sizeof(depth_cases[0])];

@@ -54,16 +54,16 @@ Test(json, round_trip_is_lossless)
 Test(json, hostile_snapshots)
 {
         static const char *const bad[] = {
-                "",
-                "null",
-                "[]",
-                "{}",
-                "{\"schema\":1,\"host\":[],\"gpus\":[]}",
-                "{\"schema\":99,\"host\":{},\"gpus\":[]}",
-                "{\"schema\":\"1\",\"host\":{},\"gpus\":[]}",
-                "{\"schema\":1,\"host\":{},\"gpus\":{}}",
-                "{\"schema\":1,\"schema\":1,\"host\":{},\"gpus\":[]}",
-                "{\"schema\":1,\"host\":{},\"gpus\":[] garbage",
+            "",
+            "null",
+            "[]",
+            "{}",
+            "{\"schema\":1,\"host\":[],\"gpus\":[]}",
+            "{\"schema\":99,\"host\":{},\"gpus\":[]}",
+            "{\"schema\":\"1\",\"host\":{},\"gpus\":[]}",
+            "{\"schema\":1,\"host\":{},\"gpus\":{}}",
+            "{\"schema\":1,\"schema\":1,\"host\":{},\"gpus\":[]}",
+            "{\"schema\":1,\"host\":{},\"gpus\":[] garbage",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 struct vp_facts *f = NULL;
@@ -86,11 +86,12 @@ Test(json, wrong_types_and_sizes_are_ignored)
         g_string_append(s, "\",\"groups\":[1,\"a\",-1,99999999999]},\"gpus\":[");
         for (int i = 0; i < 20; i++)
                 g_string_append_printf(
-                        s, "%s{\"vendor_id\":\"8086\",\"device_id\":\"zzzz\",\"revision\":\"x\","
-                           "\"va\":{\"outcome\":\"ok\",\"configs\":[{\"profile\":\"NoSuch\","
-                           "\"entrypoint\":\"VLD\"},{\"profile\":\"HEVCMain10\",\"entrypoint\":"
-                           "\"VLD\",\"rt_format\":-1}]}}",
-                        i ? "," : "");
+                    s,
+                    "%s{\"vendor_id\":\"8086\",\"device_id\":\"zzzz\",\"revision\":\"x\","
+                    "\"va\":{\"outcome\":\"ok\",\"configs\":[{\"profile\":\"NoSuch\","
+                    "\"entrypoint\":\"VLD\"},{\"profile\":\"HEVCMain10\",\"entrypoint\":"
+                    "\"VLD\",\"rt_format\":-1}]}}",
+                    i ? "," : "");
         g_string_append(s, "]}");
         struct vp_facts *f = NULL;
         struct vp_eval *e = NULL;

@@ -94,7 +94,7 @@ static int index_of(const char *const *names, size_t n, const char *s)
 
 Test(tables, codec_matrix_matches_csv)
 {
-        static const char *const codecs[] = {"H264", "HEVC", "VP8", "VP9",
+        static const char *const codecs[] = {"H264", "HEVC",  "VP8", "VP9",
                                              "AV1",  "MPEG2", "VC1", "JPEG"};
         static const char *const eps[] = {"VLD", "EncSlice", "EncSliceLP", "EncPicture"};
         static const char *const builds[] = {"free", "nonfree", "any"};
@@ -140,8 +140,9 @@ Test(tables, data_matches_shared_reference)
                         free(ta);
                         cr_skip_test("no shared reference beside the repository");
                 }
-                cr_expect(ta && strcmp(ta, tb) == 0, "%s differs from the shared reference: "
-                                                     "copy it and rerun vaprobe/gen/gen_tables.py",
+                cr_expect(ta && strcmp(ta, tb) == 0,
+                          "%s differs from the shared reference: "
+                          "copy it and rerun vaprobe/gen/gen_tables.py",
                           files[i]);
                 free(ta);
                 free(tb);

@@ -156,8 +156,7 @@ static enum vp_tri nonfree_state(const struct vp_gpu *g, const struct vp_gpu_eva
         double gen = gen_of(ge);
         bool lp, slice, vc1, av1, any_enc = false, any_dec = false;
 
-        if (va->outcome != VP_VA_OK || strcmp(ge->va_driver, "iHD") != 0 || gen >= 12.7 ||
-            gen == 0)
+        if (va->outcome != VP_VA_OK || strcmp(ge->va_driver, "iHD") != 0 || gen >= 12.7 || gen == 0)
                 return VP_UNKNOWN;
         for (uint32_t i = 0; i < va->n_configs; i++) {
                 int32_t ep = va->configs[i].entrypoint;
@@ -184,10 +183,9 @@ static void platform_from_i965_vendor(const char *vendor, struct vp_platform *p)
         static const struct {
                 const char *name, *platform;
         } names[] = {
-                {"Broadwell", "BROADWELL"},   {"Skylake", "SKYLAKE"},
-                {"Broxton", "BROXTON"},       {"Apollo Lake", "BROXTON"},
-                {"Gemini Lake", "GEMINILAKE"}, {"Kaby Lake", "KABYLAKE"},
-                {"Coffee Lake", "COFFEELAKE"}, {"Cherryview", "CHERRYVIEW"},
+            {"Broadwell", "BROADWELL"},    {"Skylake", "SKYLAKE"},        {"Broxton", "BROXTON"},
+            {"Apollo Lake", "BROXTON"},    {"Gemini Lake", "GEMINILAKE"}, {"Kaby Lake", "KABYLAKE"},
+            {"Coffee Lake", "COFFEELAKE"}, {"Cherryview", "CHERRYVIEW"},
         };
         const char *p0 = strstr(vendor, "Intel i965 driver for Intel(R) ");
 
@@ -225,10 +223,10 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
         if (strcmp(g->va.driver, "i965") == 0 || strcmp(g->va.driver, "iHD") == 0)
                 vpi_strlcpy(ge->va_driver, g->va.driver, sizeof(ge->va_driver));
         else
-                vpi_strlcpy(ge->va_driver, ge->platform.known && !ge->platform.in_ihd &&
-                                                           ge->platform.in_i965
-                                                   ? "i965"
-                                                   : "iHD",
+                vpi_strlcpy(ge->va_driver,
+                            ge->platform.known && !ge->platform.in_ihd && ge->platform.in_i965
+                                ? "i965"
+                                : "iHD",
                             sizeof(ge->va_driver));
         ge->huc = huc_state(g);
         ge->nonfree = nonfree_state(g, ge);
@@ -261,8 +259,9 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         if (!p->known && !p->guessed) {
                 set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", g->device_id);
-                CAUSE(c, "0x%04x is in none of the id tables this build knows (kernel, iHD, "
-                         "i965), so no expectations can be set.",
+                CAUSE(c,
+                      "0x%04x is in none of the id tables this build knows (kernel, iHD, "
+                      "i965), so no expectations can be set.",
                       g->device_id);
                 FIX(c, "Update nodeprobe; if the GPU is new, a newer kernel and intel-media-driver "
                        "are likely needed too.");
@@ -372,7 +371,8 @@ static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const stru
         if (ge->virt == VP_VIRT_GVTG) {
                 set(c, VP_STATUS_FAIL, "viommu-with-mdev");
                 SUMMARY(c, "a vIOMMU is exposed to this VM");
-                CAUSE(c, "A virtual IOMMU in the guest breaks mediated (GVT-g) device passthrough.");
+                CAUSE(c,
+                      "A virtual IOMMU in the guest breaks mediated (GVT-g) device passthrough.");
         } else {
                 set(c, VP_STATUS_WARN, "viommu");
                 SUMMARY(c, "a vIOMMU is exposed to this VM");
@@ -399,7 +399,8 @@ static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool 
         }
         if (h->secure_boot == VP_NO || h->setup_mode == VP_YES) {
                 set(c, VP_STATUS_OK, "");
-                SUMMARY(c, h->efi == VP_NO ? "legacy BIOS boot, no Secure Boot" : "Secure Boot off");
+                SUMMARY(c,
+                        h->efi == VP_NO ? "legacy BIOS boot, no Secure Boot" : "Secure Boot off");
                 return;
         }
         SUMMARY(c, "Secure Boot is on in this VM");
@@ -430,8 +431,9 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                 return;
         }
         EVID(c, "bound driver: %s\n", g->kernel_driver[0] ? g->kernel_driver : "none");
-        EVID(c, "kernel: %s; modules: i915 %s, xe %s\n", h->kernel_release[0] ? h->kernel_release : "?",
-             vp_tri_str(h->mod_i915), vp_tri_str(h->mod_xe));
+        EVID(c, "kernel: %s; modules: i915 %s, xe %s\n",
+             h->kernel_release[0] ? h->kernel_release : "?", vp_tri_str(h->mod_i915),
+             vp_tri_str(h->mod_xe));
         if (ge->platform.known)
                 EVID(c, "default kernel driver for this id: %s\n", ge->platform.default_kmd);
         if (strcmp(g->kernel_driver, "i915") == 0 || strcmp(g->kernel_driver, "xe") == 0) {
@@ -444,19 +446,21 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                 SUMMARY(c, "bound to %s, not i915/xe", g->kernel_driver);
                 CAUSE(c, "The GPU is claimed by %s%s.", g->kernel_driver,
                       strcmp(g->kernel_driver, "vfio-pci") == 0
-                              ? " (it is set up for passthrough from this machine, not for use "
-                                "here)"
-                              : "");
-                FIX(c, "Remove the vfio-pci binding for 8086:%04x (/etc/modprobe.d, kernel "
-                       "cmdline vfio-pci.ids) and reboot.",
+                          ? " (it is set up for passthrough from this machine, not for use "
+                            "here)"
+                          : "");
+                FIX(c,
+                    "Remove the vfio-pci binding for 8086:%04x (/etc/modprobe.d, kernel "
+                    "cmdline vfio-pci.ids) and reboot.",
                     g->device_id);
                 return;
         }
         SUMMARY(c, "no kernel driver bound to the GPU");
         if (h->mod_i915 == VP_NO && h->mod_xe == VP_NO) {
                 set(c, VP_STATUS_FAIL, "no-kernel-module");
-                CAUSE(c, "Kernel %s ships neither i915 nor xe: cloud and kvm kernels "
-                         "(linux-image-kvm, -cloud) leave GPU drivers out.",
+                CAUSE(c,
+                      "Kernel %s ships neither i915 nor xe: cloud and kvm kernels "
+                      "(linux-image-kvm, -cloud) leave GPU drivers out.",
                       h->kernel_release);
                 FIX(c, "Ubuntu/Debian: apt install linux-generic (Debian: linux-image-amd64), "
                        "reboot into it and remove the kvm/cloud kernel.\n"
@@ -487,8 +491,9 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                 return;
         }
         set(c, VP_STATUS_FAIL, "driver-not-loaded");
-        CAUSE(c, "The i915 module exists but is not bound (loaded: %s): it may be blacklisted, "
-                 "or failed to probe (GuC/firmware, SR-IOV VF without a VF-capable i915).",
+        CAUSE(c,
+              "The i915 module exists but is not bound (loaded: %s): it may be blacklisted, "
+              "or failed to probe (GuC/firmware, SR-IOV VF without a VF-capable i915).",
               vp_tri_str(h->loaded_i915));
         FIX(c, "modprobe i915 and read dmesg | grep -i i915; remove 'blacklist i915' or "
                "module_blacklist=i915 if present. For an SR-IOV VF install i915-sriov-dkms in the "
@@ -575,14 +580,17 @@ static void check_render_access(struct vp_eval *e, const struct vp_facts *f, con
         if (g->render_open_errno == EACCES || g->render_open_errno == EPERM) {
                 CAUSE(c, "%s is %04o %u:%u and this process (uid %u) is not in group %u%s.",
                       g->render_node, g->render_mode, g->render_uid, g->render_gid, f->host.uid,
-                      g->render_gid, in_groups(&f->host, g->render_gid) ? " (yet the group matches)" : "");
-                FIX(c, "In a pod: securityContext.supplementalGroups: [%u] (the node's '%s' "
-                       "group id).\nOn a host: usermod -aG %s <user> and log in again.",
+                      g->render_gid,
+                      in_groups(&f->host, g->render_gid) ? " (yet the group matches)" : "");
+                FIX(c,
+                    "In a pod: securityContext.supplementalGroups: [%u] (the node's '%s' "
+                    "group id).\nOn a host: usermod -aG %s <user> and log in again.",
                     g->render_gid, grp, grp);
         } else {
                 CAUSE(c, "open() failed: %s.", strerror(g->render_open_errno));
-                FIX(c, "Check that %s exists in this container (mount /dev/dri) and is not "
-                       "blocked by the device cgroup.",
+                FIX(c,
+                    "Check that %s exists in this container (mount /dev/dri) and is not "
+                    "blocked by the device cgroup.",
                     g->render_node);
         }
 }
@@ -629,9 +637,10 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                 if (tried(va, virt) || tried(va, "qxl") || tried(va, "bochs")) {
                         set(c, VP_STATUS_FAIL, "non-intel-node");
                         SUMMARY(c, "libva opened a virtual GPU's render node, not the Intel one");
-                        CAUSE(c, "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
-                                 "node comes first; libva then loads its driver "
-                                 "(%s_drv_video.so) instead of iHD.",
+                        CAUSE(c,
+                              "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
+                              "node comes first; libva then loads its driver "
+                              "(%s_drv_video.so) instead of iHD.",
                               va->drivers_tried);
                         FIX(c, "Point the application at the Intel node: vainfo --display drm "
                                "--device /dev/dri/renderD129; Jellyfin: Playback > Transcoding > "
@@ -655,8 +664,9 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                 set(c, VP_STATUS_OK, "");
                 if (strcmp(va->driver, "i965") == 0 && ge->platform.in_ihd) {
                         set(c, VP_STATUS_WARN, "i965-fallback");
-                        CAUSE(c, "libva is using the legacy i965 driver%s; iHD supports this GPU "
-                                 "and is maintained (i965 was discontinued in 2024).",
+                        CAUSE(c,
+                              "libva is using the legacy i965 driver%s; iHD supports this GPU "
+                              "and is maintained (i965 was discontinued in 2024).",
                               va->driver_env[0] ? " because LIBVA_DRIVER_NAME forces it"
                                                 : " (iHD failed or is not installed)");
                         FIX(c, "apt install intel-media-va-driver-non-free%s",
@@ -675,11 +685,13 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
         }
         if (c->status == VP_STATUS_OK && first && first != g && !vp_is_intel(first)) {
                 set(c, VP_STATUS_WARN, "non-intel-first");
-                CAUSE(c, "%s belongs to a non-Intel GPU (%s); programs that open the first render "
-                         "node by default (vainfo, some Jellyfin setups) get that one.",
+                CAUSE(c,
+                      "%s belongs to a non-Intel GPU (%s); programs that open the first render "
+                      "node by default (vainfo, some Jellyfin setups) get that one.",
                       first->render_node, first->drm_name[0] ? first->drm_name : "?");
-                FIX(c, "Use %s explicitly (vainfo --display drm --device %s; Jellyfin VA-API "
-                       "device), or remove the VM's virtual display.",
+                FIX(c,
+                    "Use %s explicitly (vainfo --display drm --device %s; Jellyfin VA-API "
+                    "device), or remove the VM's virtual display.",
                     g->render_node, g->render_node);
         }
 }
@@ -699,16 +711,19 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
         case VP_VA_NOT_RUN:
         case VP_VA_OPEN_FAILED:
                 set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, va->outcome == VP_VA_OPEN_FAILED ? "render node not openable" : "not run");
+                SUMMARY(c,
+                        va->outcome == VP_VA_OPEN_FAILED ? "render node not openable" : "not run");
                 return;
         case VP_VA_CRASHED:
                 set(c, VP_STATUS_FAIL, "driver-crashed");
                 SUMMARY(c, "the VA driver crashed (signal %d)", va->child_signal);
-                CAUSE(c, "vaInitialize killed the probe process with signal %d: a driver bug or "
-                         "a driver/firmware mismatch for this GPU.",
+                CAUSE(c,
+                      "vaInitialize killed the probe process with signal %d: a driver bug or "
+                      "a driver/firmware mismatch for this GPU.",
                       va->child_signal);
-                FIX(c, "Update intel-media-va-driver(-non-free) and the kernel; run vainfo "
-                       "--display drm --device %s to reproduce.",
+                FIX(c,
+                    "Update intel-media-va-driver(-non-free) and the kernel; run vainfo "
+                    "--display drm --device %s to reproduce.",
                     g->render_node);
                 return;
         case VP_VA_TIMED_OUT:
@@ -736,8 +751,9 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
         if ((tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs")) &&
             !tried(va, "iHD") && !tried(va, "i965")) {
                 vpi_strlcpy(c->cause_id, "non-intel-driver", sizeof(c->cause_id));
-                CAUSE(c, "The driver that failed (%s) belongs to the VM's virtual GPU, not to the "
-                         "Intel GPU: libva was pointed at the wrong render node (see va-driver).",
+                CAUSE(c,
+                      "The driver that failed (%s) belongs to the VM's virtual GPU, not to the "
+                      "Intel GPU: libva was pointed at the wrong render node (see va-driver).",
                       va->drivers_tried);
                 FIX(c, "vainfo --display drm --device /dev/dri/renderD129 (the Intel node); set "
                        "the same device in the application.");
@@ -760,15 +776,17 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
         } else if (strcmp(ge->va_driver, "i965") == 0 && !ge->platform.in_i965 &&
                    ge->platform.known) {
                 vpi_strlcpy(c->cause_id, "i965-unknown-platform", sizeof(c->cause_id));
-                CAUSE(c, "i965 does not know %s (it stops at Coffee Lake/Whiskey Lake and lacks "
-                         "0x%04x).",
+                CAUSE(c,
+                      "i965 does not know %s (it stops at Coffee Lake/Whiskey Lake and lacks "
+                      "0x%04x).",
                       ge->platform.platform, g->device_id);
                 FIX(c, "Use iHD: apt install intel-media-va-driver-non-free and unset "
                        "LIBVA_DRIVER_NAME.");
         } else if (ge->platform.known && !ge->platform.in_ihd) {
                 vpi_strlcpy(c->cause_id, "unknown-pci-id", sizeof(c->cause_id));
-                CAUSE(c, "iHD has no entry for 0x%04x (hwinfo_linux.cpp returns "
-                         "PLATFORM_NOT_SUPPORTED).",
+                CAUSE(c,
+                      "iHD has no entry for 0x%04x (hwinfo_linux.cpp returns "
+                      "PLATFORM_NOT_SUPPORTED).",
                       g->device_id);
                 FIX(c, "Upgrade intel-media-driver to a release that lists 0x%04x.", g->device_id);
         } else {
@@ -804,7 +822,8 @@ static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
              vpi_has(&g->va, H264, 3, VAEntrypointEncSliceLP) ? "yes" : "no");
         EVID(c, "VC-1 decode: %s\n", vpi_has(&g->va, VC1, 3, VAEntrypointVLD) ? "yes" : "no");
         if (gen_of(ge) >= 12)
-                EVID(c, "AV1 decode: %s\n", vpi_has(&g->va, AV1, 1, VAEntrypointVLD) ? "yes" : "no");
+                EVID(c, "AV1 decode: %s\n",
+                     vpi_has(&g->va, AV1, 1, VAEntrypointVLD) ? "yes" : "no");
         if (ge->nonfree == VP_YES) {
                 set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "full (non-free) iHD build");
@@ -812,9 +831,10 @@ static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
                 set(c, VP_STATUS_WARN, "free-build");
                 SUMMARY(c, "free iHD build: shader encoders, VC-1%s missing",
                         gen_of(ge) >= 12 ? " and AV1 decode" : "");
-                CAUSE(c, "Debian/Ubuntu's intel-media-va-driver is built without the closed "
-                         "media kernels: no EncSlice encoders (HEVC encode on Skylake-Comet Lake), "
-                         "no VC-1%s.",
+                CAUSE(c,
+                      "Debian/Ubuntu's intel-media-va-driver is built without the closed "
+                      "media kernels: no EncSlice encoders (HEVC encode on Skylake-Comet Lake), "
+                      "no VC-1%s.",
                       gen_of(ge) >= 12 ? ", no AV1 decode" : "");
                 FIX(c, "apt install intel-media-va-driver-non-free (Debian: add 'non-free' to "
                        "the apt components; Ubuntu: multiverse); in a container image use the "
@@ -920,10 +940,11 @@ static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct
                        "nodeprobe --report.");
         } else if (explained || low) {
                 set(c, VP_STATUS_WARN, explained ? "explained-gaps" : "low-confidence");
-                CAUSE(c, "%s", explained ? "Gaps come from the driver build or HuC: see "
-                                           "encoder-build and huc."
-                                         : "Only capabilities whose reference data disagree "
-                                           "are absent.");
+                CAUSE(c, "%s",
+                      explained ? "Gaps come from the driver build or HuC: see "
+                                  "encoder-build and huc."
+                                : "Only capabilities whose reference data disagree "
+                                  "are absent.");
         } else {
                 set(c, VP_STATUS_OK, "");
         }
@@ -956,8 +977,9 @@ static void check_gpu_top(struct vp_eval *e, const struct vp_facts *f, const str
                 CAUSE(c, "An SR-IOV VF has no PMU (\"PMU not supported for this GPU\").");
                 FIX(c, "Watch usage on the Proxmox host: intel_gpu_top there shows all VFs.");
         } else {
-                CAUSE(c, "The %s driver registered no PMU (perf events not available in this "
-                         "kernel or container).",
+                CAUSE(c,
+                      "The %s driver registered no PMU (perf events not available in this "
+                      "kernel or container).",
                       xe ? "xe" : "i915");
                 FIX(c, "Run intel_gpu_top on the node itself with CAP_PERFMON.");
         }
@@ -1078,8 +1100,12 @@ const char *vp_virt_str(enum vp_virt v)
 
 const char *vp_node_status_str(enum vp_node_status s)
 {
-        static const char *const n[] = {"ok",           "degraded",       "no-gpu",
-                                        "no-kernel-driver", "no-render-node", "render-node-denied",
+        static const char *const n[] = {"ok",
+                                        "degraded",
+                                        "no-gpu",
+                                        "no-kernel-driver",
+                                        "no-render-node",
+                                        "render-node-denied",
                                         "va-failed"};
         return (unsigned)s < 7 ? n[s] : "unknown";
 }

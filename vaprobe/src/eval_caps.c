@@ -20,19 +20,19 @@ struct capdef {
 };
 
 #define CAPS(dir, d)                                                                               \
-        {d ".h264", VPI_CODEC_H264, 8, dir}, {d ".hevc", VPI_CODEC_HEVC, 8, dir},                 \
-                {d ".hevc-10bit", VPI_CODEC_HEVC, 10, dir},                                        \
-                {d ".hevc-12bit", VPI_CODEC_HEVC, 12, dir}, {d ".vp8", VPI_CODEC_VP8, 8, dir},     \
-                {d ".vp9", VPI_CODEC_VP9, 8, dir}, {d ".vp9-10bit", VPI_CODEC_VP9, 10, dir},       \
-                {d ".av1", VPI_CODEC_AV1, 8, dir}, {d ".av1-10bit", VPI_CODEC_AV1, 10, dir},       \
-                {d ".mpeg2", VPI_CODEC_MPEG2, 8, dir}, {d ".vc1", VPI_CODEC_VC1, 8, dir},          \
+        {d ".h264", VPI_CODEC_H264, 8, dir}, {d ".hevc", VPI_CODEC_HEVC, 8, dir},                  \
+            {d ".hevc-10bit", VPI_CODEC_HEVC, 10, dir},                                            \
+            {d ".hevc-12bit", VPI_CODEC_HEVC, 12, dir}, {d ".vp8", VPI_CODEC_VP8, 8, dir},         \
+            {d ".vp9", VPI_CODEC_VP9, 8, dir}, {d ".vp9-10bit", VPI_CODEC_VP9, 10, dir},           \
+            {d ".av1", VPI_CODEC_AV1, 8, dir}, {d ".av1-10bit", VPI_CODEC_AV1, 10, dir},           \
+            {d ".mpeg2", VPI_CODEC_MPEG2, 8, dir}, {d ".vc1", VPI_CODEC_VC1, 8, dir},              \
         {                                                                                          \
                 d ".jpeg", VPI_CODEC_JPEG, 8, dir                                                  \
         }
 
 static const struct capdef capdefs[VP_N_CAPS] = {
-        CAPS(VPI_DIR_DECODE, "decode"),
-        CAPS(VPI_DIR_ENCODE, "encode"),
+    CAPS(VPI_DIR_DECODE, "decode"),
+    CAPS(VPI_DIR_ENCODE, "encode"),
 };
 
 const char *vp_cap_key(unsigned i)
@@ -53,18 +53,18 @@ static struct vamap vamap_for(enum vpi_codec c, int depth)
 {
         switch (c) {
         case VPI_CODEC_H264:
-                return (struct vamap){{VAProfileH264Main, VAProfileH264High,
-                                       VAProfileH264ConstrainedBaseline},
-                                      3,
-                                      VA_RT_FORMAT_YUV420,
-                                      false};
+                return (struct vamap){
+                    {VAProfileH264Main, VAProfileH264High, VAProfileH264ConstrainedBaseline},
+                    3,
+                    VA_RT_FORMAT_YUV420,
+                    false};
         case VPI_CODEC_HEVC:
                 if (depth == 12)
-                        return (struct vamap){{VAProfileHEVCMain12}, 1, VA_RT_FORMAT_YUV420_12,
-                                              false};
+                        return (struct vamap){
+                            {VAProfileHEVCMain12}, 1, VA_RT_FORMAT_YUV420_12, false};
                 if (depth == 10)
-                        return (struct vamap){{VAProfileHEVCMain10}, 1, VA_RT_FORMAT_YUV420_10,
-                                              false};
+                        return (struct vamap){
+                            {VAProfileHEVCMain10}, 1, VA_RT_FORMAT_YUV420_10, false};
                 return (struct vamap){{VAProfileHEVCMain}, 1, VA_RT_FORMAT_YUV420, false};
         case VPI_CODEC_VP8:
                 return (struct vamap){{VAProfileVP8Version0_3}, 1, VA_RT_FORMAT_YUV420, false};
@@ -82,10 +82,8 @@ static struct vamap vamap_for(enum vpi_codec c, int depth)
                                       depth == 10 ? VA_RT_FORMAT_YUV420_10 : VA_RT_FORMAT_YUV420,
                                       depth == 10};
         case VPI_CODEC_MPEG2:
-                return (struct vamap){{VAProfileMPEG2Simple, VAProfileMPEG2Main},
-                                      2,
-                                      VA_RT_FORMAT_YUV420,
-                                      false};
+                return (struct vamap){
+                    {VAProfileMPEG2Simple, VAProfileMPEG2Main}, 2, VA_RT_FORMAT_YUV420, false};
         case VPI_CODEC_VC1:
                 return (struct vamap){{VAProfileVC1Simple, VAProfileVC1Main, VAProfileVC1Advanced},
                                       3,
@@ -217,7 +215,8 @@ bool vpi_has(const struct vp_va *va, const int32_t *profiles, int n, int32_t ep)
 {
         for (uint32_t i = 0; i < va->n_configs; i++)
                 for (int k = 0; k < n; k++)
-                        if (va->configs[i].profile == profiles[k] && va->configs[i].entrypoint == ep)
+                        if (va->configs[i].profile == profiles[k] &&
+                            va->configs[i].entrypoint == ep)
                                 return true;
         return false;
 }

@@ -47,13 +47,13 @@ struct vpi_cell {
         uint8_t platform;
         uint8_t codec; /* enum vpi_codec */
         uint8_t bitdepth;
-        uint8_t dir;   /* enum vpi_dir */
-        uint8_t ep;    /* enum vpi_ep */
-        uint8_t driver; /* enum vpi_drv */
-        uint8_t build; /* enum vpi_build */
-        uint8_t supported; /* enum vpi_sup */
+        uint8_t dir;        /* enum vpi_dir */
+        uint8_t ep;         /* enum vpi_ep */
+        uint8_t driver;     /* enum vpi_drv */
+        uint8_t build;      /* enum vpi_build */
+        uint8_t supported;  /* enum vpi_sup */
         uint8_t confidence; /* enum vpi_conf */
-        uint16_t note; /* index into vpi_notes; 0 = none */
+        uint16_t note;      /* index into vpi_notes; 0 = none */
 };
 
 extern const struct vpi_platform vpi_platforms[];

@@ -26,8 +26,8 @@ extern "C" {
 #define LBL_INTEL_PLUGIN_NS "gpu.intel.com"
 
 #define LBL_MAX_LABELS 64
-#define LBL_KEY_MAX 317   /* 253 prefix + '/' + 63 name */
-#define LBL_VALUE_MAX 64  /* 63 characters + NUL */
+#define LBL_KEY_MAX 317  /* 253 prefix + '/' + 63 name */
+#define LBL_VALUE_MAX 64 /* 63 characters + NUL */
 
 struct lbl_label {
         char key[LBL_KEY_MAX + 1];
@@ -37,13 +37,13 @@ struct lbl_label {
 struct lbl_set {
         uint32_t n;
         struct lbl_label labels[LBL_MAX_LABELS];
-        uint32_t n_rejected;                  /* keys that failed validation, not in labels */
-        char rejected[4][LBL_KEY_MAX + 1];   /* the first few, for the log */
+        uint32_t n_rejected;               /* keys that failed validation, not in labels */
+        char rejected[4][LBL_KEY_MAX + 1]; /* the first few, for the log */
 };
 
 struct lbl_options {
-        const char *prefix;          /* NULL = LBL_DEFAULT_PREFIX */
-        bool no_intel_gpu_label;     /* never write LBL_INTEL_GPU_KEY */
+        const char *prefix;      /* NULL = LBL_DEFAULT_PREFIX */
+        bool no_intel_gpu_label; /* never write LBL_INTEL_GPU_KEY */
         /* The Node's nfd.node.kubernetes.io/feature-labels annotation (comma-separated keys
          * NFD owns), or NULL. A key listed there is NFD's: not written. */
         const char *nfd_feature_labels;

@@ -289,17 +289,17 @@ struct vp_cap {
         enum vp_tri expected; /* per the matrix for this platform and driver, full build */
         enum vp_tri actual;   /* per the driver's list; unknown when not probed */
         bool low_confidence;  /* the reference sources disagree: never a failure */
-        char cause[24];       /* for expected-but-absent: free-build, huc, low-confidence, missing */
+        char cause[24]; /* for expected-but-absent: free-build, huc, low-confidence, missing */
 };
 
 struct vp_gpu_eval {
         uint32_t gpu; /* index into facts->gpus */
         struct vp_platform platform;
         enum vp_virt virt;
-        char vgpu_type[16];   /* "GVTg_V5_4" when known */
-        char va_driver[16];   /* driver the expectations are for: "iHD" or "i965" */
-        enum vp_tri nonfree;  /* iHD build: YES non-free, NO free */
-        enum vp_tri huc;      /* HuC loaded */
+        char vgpu_type[16];  /* "GVTg_V5_4" when known */
+        char va_driver[16];  /* driver the expectations are for: "iHD" or "i965" */
+        enum vp_tri nonfree; /* iHD build: YES non-free, NO free */
+        enum vp_tri huc;     /* HuC loaded */
         struct vp_cap caps[VP_N_CAPS];
 };
 
@@ -312,13 +312,13 @@ struct vp_check {
         char evidence[1024]; /* "what: value" lines */
         char cause_id[32];   /* stable cause category, e.g. "no-kernel-module" */
         char cause[512];
-        char fix[1024];      /* copy-paste commands or settings, lines */
+        char fix[1024]; /* copy-paste commands or settings, lines */
 };
 
 struct vp_eval {
         enum vp_node_status node_status;
-        int32_t primary;  /* index into gpus[] the checks are about; -1 when no Intel GPU */
-        uint32_t n_gpus;  /* Intel GPUs, in facts order */
+        int32_t primary; /* index into gpus[] the checks are about; -1 when no Intel GPU */
+        uint32_t n_gpus; /* Intel GPUs, in facts order */
         struct vp_gpu_eval gpus[VP_MAX_GPUS];
         uint32_t n_checks;
         struct vp_check checks[VP_MAX_CHECKS];

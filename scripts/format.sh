@@ -1,0 +1,7 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Format every C file in place with .clang-format (generated files excluded).
+set -eu
+cd "$(dirname "$0")/.."
+git ls-files '*.c' '*.h' | grep -v -e '^tests/support/fakeva_stubs.h$' -e '^vaprobe/src/tables.c$' |
+    xargs clang-format -i
