@@ -20,6 +20,7 @@ static const struct {
     [NA_MODE_REPORT] = {"report", "what works, what does not, why, and the fix (default)"},
     [NA_MODE_SNAPSHOT] = {"snapshot", "print the raw facts as JSON (for --facts and bug reports)"},
     [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
+    [NA_MODE_LABEL] = {"label", "apply the GPU labels to this node's Node object"},
 };
 
 enum {
@@ -38,6 +39,12 @@ enum {
         OPT_IN_PROCESS,
         OPT_REQUIRE,
         OPT_VERSION,
+        OPT_DRY_RUN,
+        OPT_CLEANUP,
+        OPT_KUBECONFIG,
+        OPT_NODE_NAME,
+        OPT_LABEL_PREFIX,
+        OPT_NO_INTEL_LABEL,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +63,12 @@ static const struct option long_opts[] = {
     {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
     {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
     {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
+    {.name = "dry-run", .has_arg = no_argument, .val = OPT_DRY_RUN},
+    {.name = "cleanup", .has_arg = no_argument, .val = OPT_CLEANUP},
+    {.name = "kubeconfig", .has_arg = required_argument, .val = OPT_KUBECONFIG},
+    {.name = "node-name", .has_arg = required_argument, .val = OPT_NODE_NAME},
+    {.name = "label-prefix", .has_arg = required_argument, .val = OPT_LABEL_PREFIX},
+    {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
     {0},
@@ -82,6 +95,12 @@ static const struct {
     {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
     {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
     {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
+    {OPT_DRY_RUN, NULL, "label: validate on the API server, change nothing"},
+    {OPT_CLEANUP, NULL, "label: remove every label nodeprobe applied"},
+    {OPT_KUBECONFIG, "FILE", "label: kubeconfig (default $KUBECONFIG, ~/.kube/config)"},
+    {OPT_NODE_NAME, "NAME", "label: the Node (default $NODE_NAME, then the hostname)"},
+    {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
+    {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
 };
@@ -128,7 +147,8 @@ void na_print_help(FILE *out)
                 fprintf(out, "  %-28s %s\n", left, help);
         }
         fprintf(out, "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 degraded, 4 no usable GPU,\n"
-                     "5 unusable input file. report exits 0 whenever it printed a report.\n");
+                     "5 unusable input file, 6 no usable kubeconfig, 7 Kubernetes API error.\n"
+                     "report exits 0 whenever it printed a report.\n");
 }
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -251,6 +271,24 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_IN_PROCESS:
                         cfg->in_process = true;
                         break;
+                case OPT_DRY_RUN:
+                        cfg->dry_run = true;
+                        break;
+                case OPT_CLEANUP:
+                        cfg->cleanup = true;
+                        break;
+                case OPT_KUBECONFIG:
+                        cfg->kubeconfig = optarg;
+                        break;
+                case OPT_NODE_NAME:
+                        cfg->node_name = optarg;
+                        break;
+                case OPT_LABEL_PREFIX:
+                        cfg->label_prefix = optarg;
+                        break;
+                case OPT_NO_INTEL_LABEL:
+                        cfg->no_intel_gpu_label = true;
+                        break;
                 case 'h':
                         cfg->show_help = true;
                         break;
@@ -271,6 +309,12 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("--facts and --from-vainfo exclude each other");
         if (cfg->device_id && !cfg->vainfo_file)
                 return usage_error("--device-id goes with --from-vainfo");
+        if ((cfg->dry_run || cfg->cleanup || cfg->kubeconfig || cfg->node_name ||
+             cfg->label_prefix || cfg->no_intel_gpu_label) &&
+            cfg->mode != NA_MODE_LABEL)
+                return usage_error("--dry-run, --cleanup, --kubeconfig, --node-name, "
+                                   "--label-prefix and --no-intel-gpu-label go with the label "
+                                   "command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
                 return usage_error("--require goes with the check command");
         return 0;

@@ -81,6 +81,10 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
                 rc = NA_EXIT_INTERNAL;
                 goto out;
         }
+        if (cfg->mode == NA_MODE_LABEL) {
+                rc = na_cmd_label(cfg, f, e, out);
+                goto out;
+        }
         if (cfg->mode == NA_MODE_CHECK) {
                 rc = verdict(cfg, e, false);
                 if (rc == NA_EXIT_OK)

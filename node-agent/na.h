@@ -11,18 +11,21 @@
 
 /* Exit codes. Append-only: scripts and init containers depend on these numbers. */
 enum na_exit {
-        NA_EXIT_OK = 0,       /* success; for report: a report was produced */
-        NA_EXIT_INTERNAL = 1, /* internal error (out of memory, cannot write output) */
-        NA_EXIT_USAGE = 2,    /* bad command line */
-        NA_EXIT_DEGRADED = 3, /* check/--strict: a GPU exists but a check failed */
-        NA_EXIT_NO_GPU = 4,   /* check/--strict: no usable Intel GPU at all */
-        NA_EXIT_INPUT = 5,    /* an input file (--facts, --from-vainfo) cannot be used */
+        NA_EXIT_OK = 0,          /* success; for report: a report was produced */
+        NA_EXIT_INTERNAL = 1,    /* internal error (out of memory, cannot write output) */
+        NA_EXIT_USAGE = 2,       /* bad command line */
+        NA_EXIT_DEGRADED = 3,    /* check/--strict: a GPU exists but a check failed */
+        NA_EXIT_NO_GPU = 4,      /* check/--strict: no usable Intel GPU at all */
+        NA_EXIT_INPUT = 5,       /* an input file (--facts, --from-vainfo) cannot be used */
+        NA_EXIT_KUBE_CONFIG = 6, /* label: no usable kubeconfig / in-cluster config */
+        NA_EXIT_KUBE_API = 7,    /* label: the API server refused or could not be reached */
 };
 
 enum na_mode {
         NA_MODE_REPORT,
         NA_MODE_SNAPSHOT,
         NA_MODE_CHECK,
+        NA_MODE_LABEL,
         _NA_MODE_MAX,
         _NA_MODE_INVALID = -1,
 };
@@ -50,6 +53,12 @@ struct na_config {
         const char *driver;    /* with --from-vainfo: the KMD if known (i915/xe) */
         const char **require;  /* check: codec requirements, borrowed, NULL-terminated */
         int n_require;
+        bool dry_run;             /* label */
+        bool cleanup;             /* label */
+        bool no_intel_gpu_label;  /* label */
+        const char *kubeconfig;   /* label */
+        const char *node_name;    /* label */
+        const char *label_prefix; /* label */
         bool show_help;
         bool show_version;
 };
@@ -93,6 +102,11 @@ struct json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
                               const struct lbl_set *labels);
 /* Any jansson document as YAML through libyaml's emitter. 0 or -1. */
 int na_write_yaml(FILE *out, struct json_t *doc);
+
+struct vp_eval;
+/* nodeprobe label. Returns the exit code. */
+int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                 FILE *out);
 
 /* Run the configured mode on the facts; returns the exit code. */
 int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out);

@@ -66,6 +66,100 @@ const char *lbl_get(const struct lbl_set *set, const char *key);
 /* Does this key belong to nodeprobe (prefix, or the Intel GPU key)? */
 bool lbl_owned_key(const char *key, const char *prefix);
 
+/* ---- Kubernetes API ---- */
+
+/* Detail for a failed API operation (the return value stays a negative errno). */
+struct lbl_error {
+        long http_status;  /* 0 when no HTTP answer */
+        char reason[64];   /* metav1.Status reason, e.g. "Forbidden" */
+        char message[512]; /* one line: the API's message, or what went wrong locally */
+};
+
+/* Where and how to reach the API server. Plain value; owns no handles. */
+struct lbl_kubeconfig {
+        char server[512];      /* https://host:port */
+        char ca_file[1024];    /* certificate-authority path, or "" */
+        char ca_pem[16384];    /* certificate-authority-data decoded, or "" */
+        char cert_file[1024];  /* client-certificate path */
+        char cert_pem[16384];  /* client-certificate-data decoded */
+        char key_file[1024];   /* client-key path */
+        char key_pem[16384];   /* client-key-data decoded */
+        char token[8192];      /* bearer token (token:, or read from token_file) */
+        char token_file[1024]; /* re-read at most every 60 s and after a 401 */
+        char tls_server_name[256];
+        bool insecure; /* insecure-skip-tls-verify: true */
+        bool in_cluster;
+};
+
+/*
+ * Load a kubeconfig: path, else $KUBECONFIG (first entry), else ~/.kube/config. Only the
+ * current context is used. exec and auth-provider users are refused with a clear message
+ * (-ENOTSUP). -ENOENT no file, -EINVAL malformed. Relative paths resolve against the file's
+ * directory.
+ */
+int lbl_kubeconfig_load(const char *path, struct lbl_kubeconfig *ret, struct lbl_error *err);
+
+/* In-cluster config from KUBERNETES_SERVICE_HOST/PORT and the service-account files under
+ * sa_dir (NULL = /var/run/secrets/kubernetes.io/serviceaccount). -ENOENT when not in a
+ * cluster. */
+int lbl_incluster_load(const char *sa_dir, struct lbl_kubeconfig *ret, struct lbl_error *err);
+
+struct lbl_client;
+
+struct lbl_client_options {
+        const char *field_manager; /* NULL = "nodeprobe" */
+        long connect_timeout_ms;   /* 0 = 5000 */
+        long timeout_ms;           /* whole request; 0 = 15000 */
+        int max_attempts;          /* for 429/5xx/timeouts; 0 = 5 */
+        long backoff_base_ms;      /* first retry delay; 0 = 500; doubles, with jitter */
+        long backoff_cap_ms;       /* 0 = 30000; also caps Retry-After */
+        long token_reload_ms;      /* 0 = 60000 */
+        size_t max_response;       /* bytes; 0 = 4 MiB */
+};
+
+/* The client keeps a copy of cfg. Caller frees with lbl_client_free (NULL-safe). */
+int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_options *opts,
+                   struct lbl_client **ret);
+struct lbl_client *lbl_client_free(struct lbl_client *c);
+
+/* Request counters, for tests and the agent's log. */
+struct lbl_stats {
+        unsigned requests, gets, patches, retries, token_reloads;
+};
+void lbl_client_stats(const struct lbl_client *c, struct lbl_stats *ret);
+
+/* What the Node says about our labels. */
+struct lbl_node_view {
+        struct lbl_set owned; /* labels this field manager last applied, with live values */
+        char nfd_feature_labels[4096]; /* nfd.node.kubernetes.io/feature-labels, or "" */
+};
+
+/* GET the Node (metadata only). -ENOENT no such node; -EACCES 401/403; -EPROTO bad reply;
+ * -ETIMEDOUT/-ECONNREFUSED/-EIO when unreachable after retries. */
+int lbl_node_get(struct lbl_client *c, const char *node, struct lbl_node_view *ret,
+                 struct lbl_error *err);
+
+enum lbl_apply_flags {
+        LBL_APPLY_DRY_RUN = 1 << 0, /* dryRun=All: validated by the server, not persisted */
+        LBL_APPLY_ALWAYS = 1 << 1,  /* send even when nothing changed */
+};
+
+struct lbl_apply_result {
+        bool changed;        /* a PATCH was sent (or would be, for a dry run) */
+        struct lbl_set live; /* our labels as the server returned them after the PATCH */
+};
+
+/*
+ * Server-side apply of desired (the complete set this manager wants; labels it applied before
+ * and omits now are removed by the server, other managers' labels are never touched). Sends
+ * nothing when desired equals what the node shows for this manager, unless LBL_APPLY_ALWAYS
+ * or a dry run. known: the node as just read by lbl_node_get (saves a GET), or NULL.
+ * 0 or a negative errno as for lbl_node_get (-EINVAL for 422, -EBUSY for 409).
+ */
+int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desired, unsigned flags,
+              const struct lbl_node_view *known, struct lbl_apply_result *ret,
+              struct lbl_error *err);
+
 #ifdef __cplusplus
 }
 #endif

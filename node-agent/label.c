@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nodeprobe label: the node's GPU labels applied to its own Node with server-side apply.
+ * --dry-run asks the API server to validate without persisting; --cleanup removes every
+ * label this field manager applied (uninstall).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "labeler/labeler.h"
+#include "na.h"
+
+/* NODE_NAME (downward API) -> --node-name -> hostname, with a warning for the last. */
+static int node_name(const struct na_config *cfg, char *buf, size_t n)
+{
+        const char *env = getenv("NODE_NAME");
+
+        if (env && *env) {
+                snprintf(buf, n, "%s", env);
+                return 0;
+        }
+        if (cfg->node_name) {
+                snprintf(buf, n, "%s", cfg->node_name);
+                return 0;
+        }
+        if (gethostname(buf, n) < 0 || !buf[0])
+                return -errno;
+        buf[n - 1] = '\0';
+        na_logf("warning: NODE_NAME and --node-name unset; using the hostname '%s' as the node "
+                "name",
+                buf);
+        return 0;
+}
+
+static int load_config(const struct na_config *cfg, struct lbl_kubeconfig *k, struct lbl_error *e)
+{
+        const char *host = getenv("KUBERNETES_SERVICE_HOST");
+
+        if (!cfg->kubeconfig && host && *host)
+                return lbl_incluster_load(getenv("NODEPROBE_SA_DIR"), k, e);
+        return lbl_kubeconfig_load(cfg->kubeconfig, k, e);
+}
+
+static void print_changes(FILE *out, const struct lbl_set *before, const struct lbl_set *after)
+{
+        for (uint32_t i = 0; i < after->n; i++) {
+                const char *old = lbl_get(before, after->labels[i].key);
+                if (!old)
+                        fprintf(out, "  + %s=%s\n", after->labels[i].key, after->labels[i].value);
+                else if (strcmp(old, after->labels[i].value) != 0)
+                        fprintf(out, "  ~ %s=%s (was %s)\n", after->labels[i].key,
+                                after->labels[i].value, old);
+        }
+        for (uint32_t i = 0; i < before->n; i++)
+                if (!lbl_get(after, before->labels[i].key))
+                        fprintf(out, "  - %s\n", before->labels[i].key);
+}
+
+int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                 FILE *out)
+{
+        struct lbl_kubeconfig *k = calloc(1, sizeof(*k));
+        struct lbl_set *desired = calloc(1, sizeof(*desired));
+        struct lbl_node_view *view = calloc(1, sizeof(*view));
+        struct lbl_apply_result *res = calloc(1, sizeof(*res));
+        struct lbl_client *c = NULL;
+        struct lbl_error err = {0};
+        struct lbl_options lo = {.prefix = cfg->label_prefix,
+                                 .no_intel_gpu_label = cfg->no_intel_gpu_label};
+        char node[256];
+        unsigned flags = cfg->dry_run ? LBL_APPLY_DRY_RUN : 0;
+        int rc = NA_EXIT_INTERNAL, r;
+
+        if (!k || !desired || !view || !res)
+                goto out;
+        if (node_name(cfg, node, sizeof(node)) < 0) {
+                na_logf("cannot tell the node name: set NODE_NAME or --node-name");
+                rc = NA_EXIT_USAGE;
+                goto out;
+        }
+        r = load_config(cfg, k, &err);
+        if (r < 0) {
+                na_logf("%s", err.message[0] ? err.message : strerror(-r));
+                rc = r == -ENOMEM ? NA_EXIT_INTERNAL : NA_EXIT_KUBE_CONFIG;
+                goto out;
+        }
+        if (k->insecure)
+                na_logf("warning: insecure-skip-tls-verify: the API server's certificate is not "
+                        "checked");
+        if (lbl_client_new(k, NULL, &c) < 0)
+                goto out;
+        r = lbl_node_get(c, node, view, &err);
+        if (r < 0) {
+                na_logf("node %s: %s", node, err.message);
+                rc = NA_EXIT_KUBE_API;
+                goto out;
+        }
+        if (!cfg->cleanup) {
+                lo.nfd_feature_labels = view->nfd_feature_labels;
+                if (lbl_compute(f, e, &lo, desired) < 0) {
+                        na_logf("--label-prefix %s is not a DNS subdomain",
+                                cfg->label_prefix ? cfg->label_prefix : "");
+                        rc = NA_EXIT_USAGE;
+                        goto out;
+                }
+                for (uint32_t i = 0; i < desired->n_rejected && i < 4; i++)
+                        na_logf("label %s left out: not a valid Kubernetes label",
+                                desired->rejected[i]);
+        }
+        r = lbl_apply(c, node, desired, flags, view, res, &err);
+        if (r < 0) {
+                na_logf("node %s: %s%s", node, err.message,
+                        err.http_status == 403 ? " (RBAC: nodeprobe needs nodes get, patch)" : "");
+                rc = NA_EXIT_KUBE_API;
+                goto out;
+        }
+        if (cfg->dry_run) {
+                fprintf(out, "dry run on node %s (validated by the API server, not saved):\n",
+                        node);
+                for (uint32_t i = 0; i < desired->n; i++)
+                        fprintf(out, "  %s=%s\n", desired->labels[i].key, desired->labels[i].value);
+                fprintf(out, "changes:\n");
+                print_changes(out, &view->owned, desired);
+        } else if (!res->changed) {
+                fprintf(out, "node %s: %u labels, unchanged\n", node, desired->n);
+        } else {
+                fprintf(out, "node %s: %s\n", node,
+                        cfg->cleanup ? "removed nodeprobe's labels" : "labels updated");
+                print_changes(out, &view->owned, &res->live);
+        }
+        rc = NA_EXIT_OK;
+out:
+        lbl_client_free(c);
+        if (k)
+                memset(k, 0, sizeof(*k)); /* holds the token */
+        free(k);
+        free(desired);
+        free(view);
+        free(res);
+        return rc;
+}
