@@ -38,6 +38,8 @@ struct resp {
         bool json;
 };
 
+static void reload_token(struct lbl_client *c);
+
 static long long now_ms(void)
 {
         struct timespec ts;
@@ -121,8 +123,10 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
                 c->o.token_reload_ms = 60000;
         if (c->o.max_response == 0)
                 c->o.max_response = 4u << 20;
-        c->token_read_ms = now_ms();
         c->seed = (unsigned)now_ms();
+        /* tokenFile: "the last successfully read value takes precedence over Token". */
+        reload_token(c);
+        c->stats.token_reloads = 0;
         c->curl = curl_easy_init();
         if (!c->curl) {
                 free(c);
