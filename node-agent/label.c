@@ -44,6 +44,16 @@ static int load_config(const struct na_config *cfg, struct lbl_kubeconfig *k, st
         return lbl_kubeconfig_load(cfg->kubeconfig, k, e);
 }
 
+/* One line for an API failure, with the likely fix for the usual ones. */
+static void api_error(const char *node, const struct lbl_error *err)
+{
+        const char *hint = err->http_status == 403   ? " (RBAC: nodeprobe needs nodes get, patch)"
+                           : err->http_status == 401 ? " (the token was rejected)"
+                           : err->http_status == 404 ? " (check NODE_NAME / --node-name)"
+                                                     : "";
+        na_logf("node %s: %s%s", node, err->message, hint);
+}
+
 static void print_changes(FILE *out, const struct lbl_set *before, const struct lbl_set *after)
 {
         for (uint32_t i = 0; i < after->n; i++) {
@@ -94,7 +104,7 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                 goto out;
         r = lbl_node_get(c, node, view, &err);
         if (r < 0) {
-                na_logf("node %s: %s", node, err.message);
+                api_error(node, &err);
                 rc = NA_EXIT_KUBE_API;
                 goto out;
         }
@@ -112,8 +122,7 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
         }
         r = lbl_apply(c, node, desired, flags, view, res, &err);
         if (r < 0) {
-                na_logf("node %s: %s%s", node, err.message,
-                        err.http_status == 403 ? " (RBAC: nodeprobe needs nodes get, patch)" : "");
+                api_error(node, &err);
                 rc = NA_EXIT_KUBE_API;
                 goto out;
         }

@@ -55,8 +55,7 @@ static void start_with(const struct lbl_client_options *o)
 static void start(void)
 {
         static const struct lbl_client_options fast = {
-                .max_attempts = 4, .backoff_base_ms = 20, .backoff_cap_ms = 3000,
-                .timeout_ms = 3000};
+            .max_attempts = 4, .backoff_base_ms = 20, .backoff_cap_ms = 3000, .timeout_ms = 3000};
         start_with(&fast);
 }
 
@@ -84,7 +83,7 @@ static char *server_label(const char *key)
         char *node = np_kube_ctl(kube, "get", "{\"name\":\"n1\"}");
         json_t *o = json_loads(node, 0, NULL);
         const char *v = json_string_value(
-                json_object_get(json_object_get(json_object_get(o, "metadata"), "labels"), key));
+            json_object_get(json_object_get(json_object_get(o, "metadata"), "labels"), key));
         char *r = v ? strdup(v) : NULL;
         json_decref(o);
         free(node);
@@ -148,10 +147,10 @@ Test(kube, omission_removes_only_labels_we_alone_own)
         char *v;
 
         start();
-        cr_assert_eq(apply(WANT("nodeprobe.io/a", "1", "nodeprobe.io/b", "2", "admin/owner",
-                                "alice"),
-                           0, &res, &err),
-                     0, "%s", err.message);
+        cr_assert_eq(
+            apply(WANT("nodeprobe.io/a", "1", "nodeprobe.io/b", "2", "admin/owner", "alice"), 0,
+                  &res, &err),
+            0, "%s", err.message);
         cr_assert_eq(apply(WANT("nodeprobe.io/a", "1"), 0, &res, &err), 0, "%s", err.message);
         cr_expect(res.changed);
         v = server_label("nodeprobe.io/b");
@@ -171,8 +170,7 @@ Test(kube, dry_run_persists_nothing)
         struct lbl_error err = {0};
 
         start();
-        cr_assert_eq(apply(WANT("nodeprobe.io/gpu.present", "true"), LBL_APPLY_DRY_RUN, &res,
-                           &err),
+        cr_assert_eq(apply(WANT("nodeprobe.io/gpu.present", "true"), LBL_APPLY_DRY_RUN, &res, &err),
                      0, "%s", err.message);
         cr_expect(res.changed);
         cr_expect_str_eq(lbl_get(&res.live, "nodeprobe.io/gpu.present"), "true");
@@ -257,9 +255,8 @@ Test(kube, errors_map_to_errno_without_retries)
                 int want;
                 const char *reason;
         } cases[] = {
-                {403, -EACCES, "Forbidden"}, {404, -ENOENT, "NotFound"},
-                {409, -EBUSY, "Conflict"},   {422, -EINVAL, "Invalid"},
-                {400, -EINVAL, "BadRequest"},
+            {403, -EACCES, "Forbidden"}, {404, -ENOENT, "NotFound"},   {409, -EBUSY, "Conflict"},
+            {422, -EINVAL, "Invalid"},   {400, -EINVAL, "BadRequest"},
         };
         struct lbl_apply_result res;
         struct lbl_error err = {0};
@@ -314,7 +311,7 @@ Test(kube, token_rotation_mid_run)
 Test(kube, token_reread_periodically)
 {
         static const struct lbl_client_options o = {
-                .max_attempts = 1, .token_reload_ms = 1, .timeout_ms = 3000};
+            .max_attempts = 1, .token_reload_ms = 1, .timeout_ms = 3000};
         struct lbl_node_view v;
         struct lbl_error err = {0};
         struct lbl_stats st;
@@ -334,16 +331,16 @@ Test(kube, token_reread_periodically)
 Test(kube, hostile_replies)
 {
         static const char *const scripts[] = {
-                "[{\"status\":200,\"raw\":\"{not json\",\"method\":\"GET\"}]",
-                "[{\"status\":200,\"raw\":\"[]\",\"method\":\"GET\"}]",
-                "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"other\\\"}}\","
-                "\"method\":\"GET\"}]",
-                "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"n1\\\","
-                "\\\"labels\\\":[1,2]}}\",\"method\":\"GET\"}]",
-                "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"n1\\\","
-                "\\\"managedFields\\\":7}}\",\"method\":\"GET\"}]",
-                "[{\"status\":200,\"size\":6000000,\"method\":\"GET\"}]",
-                "[{\"status\":500,\"raw\":\"\\u0000\\u0001garbage\",\"method\":\"GET\"}]",
+            "[{\"status\":200,\"raw\":\"{not json\",\"method\":\"GET\"}]",
+            "[{\"status\":200,\"raw\":\"[]\",\"method\":\"GET\"}]",
+            "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"other\\\"}}\","
+            "\"method\":\"GET\"}]",
+            "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"n1\\\","
+            "\\\"labels\\\":[1,2]}}\",\"method\":\"GET\"}]",
+            "[{\"status\":200,\"raw\":\"{\\\"metadata\\\":{\\\"name\\\":\\\"n1\\\","
+            "\\\"managedFields\\\":7}}\",\"method\":\"GET\"}]",
+            "[{\"status\":200,\"size\":6000000,\"method\":\"GET\"}]",
+            "[{\"status\":500,\"raw\":\"\\u0000\\u0001garbage\",\"method\":\"GET\"}]",
         };
         struct lbl_node_view v;
         struct lbl_error err = {0};
@@ -369,7 +366,7 @@ Test(kube, hostile_replies)
 Test(kube, slow_and_truncated_replies)
 {
         static const struct lbl_client_options o = {
-                .max_attempts = 2, .backoff_base_ms = 10, .timeout_ms = 700};
+            .max_attempts = 2, .backoff_base_ms = 10, .timeout_ms = 700};
         struct lbl_node_view v;
         struct lbl_error err = {0};
 
@@ -415,14 +412,14 @@ Test(kube, kubectl_agrees)
                 cr_skip_test("kubectl is not installed");
         start();
         cr_assert_eq(apply(WANT("nodeprobe.io/gpu.present", "true"), 0, &res, &err), 0);
-        char *label_argv[] = {kubectl, "--kubeconfig", kube->kubeconfig, "label", "node", "n1",
-                              "team=media", NULL};
+        char *label_argv[] = {kubectl, "--kubeconfig", kube->kubeconfig, "label",
+                              "node",  "n1",           "team=media",     NULL};
         cr_assert(g_spawn_sync(NULL, label_argv, NULL, 0, NULL, NULL, &out, &errs, &status, NULL));
         cr_assert(g_spawn_check_wait_status(status, NULL), "kubectl label: %s", errs);
         g_free(out);
         g_free(errs);
-        char *get_argv[] = {kubectl, "--kubeconfig", kube->kubeconfig, "get", "node", "n1",
-                            "-o", "json", NULL};
+        char *get_argv[] = {kubectl, "--kubeconfig", kube->kubeconfig, "get", "node",
+                            "n1",    "-o",           "json",           NULL};
         cr_assert(g_spawn_sync(NULL, get_argv, NULL, 0, NULL, NULL, &out, &errs, &status, NULL));
         cr_assert(g_spawn_check_wait_status(status, NULL), "kubectl get: %s", errs);
         json_t *o = json_loads(out, 0, NULL);

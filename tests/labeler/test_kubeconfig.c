@@ -32,7 +32,7 @@ static void teardown(void)
 TestSuite(kubeconfig, .init = setup, .fini = teardown);
 
 #define HEAD                                                                                       \
-        "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"                                    \
+        "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"                                     \
         "contexts:\n- name: ctx\n  context: {cluster: c1, user: u1}\n"
 #define CLUSTER "clusters:\n- name: c1\n  cluster:\n    server: https://10.0.0.1:6443\n"
 
@@ -81,28 +81,28 @@ Test(kubeconfig, refusals)
                 int want;
                 const char *msg;
         } cases[] = {
-                {"clusters: [unclosed\n", -EINVAL, "not valid YAML"},
-                {"- a\n- b\n", -EINVAL, "mapping"},
-                {"apiVersion: v1\n", -EINVAL, "current-context"},
-                {HEAD "clusters: []\n", -EINVAL, "cluster"},
-                {HEAD CLUSTER "users: []\n", -EINVAL, "user"},
-                {HEAD "clusters:\n- name: c1\n  cluster:\n    server: http://x\n"
-                      "users:\n- name: u1\n  user: {token: t}\n",
-                 -EINVAL, "https://"},
-                {HEAD CLUSTER "users:\n- name: u1\n  user: {}\n", -EINVAL, "no credentials"},
-                {HEAD CLUSTER "users:\n- name: u1\n  user:\n    exec: {command: aws}\n", -ENOTSUP,
-                 "exec plugin"},
-                {HEAD CLUSTER "users:\n- name: u1\n  user:\n    auth-provider: {name: gcp}\n",
-                 -ENOTSUP, "auth-provider"},
-                {HEAD CLUSTER "    insecure-skip-tls-verify: true\n"
-                              "    certificate-authority: ca.crt\n"
-                              "users:\n- name: u1\n  user: {token: t}\n",
-                 -EINVAL, "insecure"},
-                {HEAD CLUSTER "users:\n- name: u1\n  user: {client-certificate: c.crt}\n",
-                 -EINVAL, "key"},
-                {HEAD CLUSTER "    certificate-authority-data: '!!!'\n"
-                              "users:\n- name: u1\n  user: {token: t}\n",
-                 -EINVAL, "base64"},
+            {"clusters: [unclosed\n", -EINVAL, "not valid YAML"},
+            {"- a\n- b\n", -EINVAL, "mapping"},
+            {"apiVersion: v1\n", -EINVAL, "current-context"},
+            {HEAD "clusters: []\n", -EINVAL, "cluster"},
+            {HEAD CLUSTER "users: []\n", -EINVAL, "user"},
+            {HEAD "clusters:\n- name: c1\n  cluster:\n    server: http://x\n"
+                  "users:\n- name: u1\n  user: {token: t}\n",
+             -EINVAL, "https://"},
+            {HEAD CLUSTER "users:\n- name: u1\n  user: {}\n", -EINVAL, "no credentials"},
+            {HEAD CLUSTER "users:\n- name: u1\n  user:\n    exec: {command: aws}\n", -ENOTSUP,
+             "exec plugin"},
+            {HEAD CLUSTER "users:\n- name: u1\n  user:\n    auth-provider: {name: gcp}\n", -ENOTSUP,
+             "auth-provider"},
+            {HEAD CLUSTER "    insecure-skip-tls-verify: true\n"
+                          "    certificate-authority: ca.crt\n"
+                          "users:\n- name: u1\n  user: {token: t}\n",
+             -EINVAL, "insecure"},
+            {HEAD CLUSTER "users:\n- name: u1\n  user: {client-certificate: c.crt}\n", -EINVAL,
+             "key"},
+            {HEAD CLUSTER "    certificate-authority-data: '!!!'\n"
+                          "users:\n- name: u1\n  user: {token: t}\n",
+             -EINVAL, "base64"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct lbl_error err = {0};

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <yaml.h>
 
+#include "kubeserver.h"
 #include "na.h"
 #include "testbed.h"
 
@@ -259,4 +260,64 @@ Test(cli, yaml_output_is_yaml)
                   "a version-like string stays a string: %s", out);
         yaml_document_delete(&doc);
         yaml_parser_delete(&p);
+}
+
+/* nodeprobe label end to end: fixture machine -> labels -> API test server. */
+Test(cli, label_dry_run_apply_unchanged_cleanup)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        struct np_kube *k;
+
+        tb = np_testbed_new("cfl-gvtg-v54");
+        k = np_kube_start();
+        free(np_kube_ctl(k, "node", "{\"name\":\"vm1\",\"labels\":{\"team\":\"media\"}}"));
+        unsetenv("KUBERNETES_SERVICE_HOST");
+        setenv("NODE_NAME", "vm1", 1);
+
+        cr_expect_eq(NP(&out, &err, "label", "--dry-run", "--kubeconfig", k->kubeconfig),
+                     NA_EXIT_OK, "%s", err);
+        cr_expect(strstr(out, "nodeprobe.io/gpu.platform=coffeelake") &&
+                      strstr(out, "intel.feature.node.kubernetes.io/gpu=true"),
+                  "%s", out);
+        cr_expect_eq(np_kube_count(k, "PATCH", NULL), 1);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig), NA_EXIT_OK, "%s", err);
+        cr_expect(strstr(out, "labels updated") &&
+                      strstr(out, "+ nodeprobe.io/decode.hevc-10bit=true"),
+                  "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig), NA_EXIT_OK, "%s", err);
+        cr_expect(strstr(out, "unchanged"), "%s", out);
+        cr_expect_eq(np_kube_count(k, "PATCH", NULL), 2, "unchanged: no PATCH");
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--cleanup", "--kubeconfig", k->kubeconfig),
+                     NA_EXIT_OK, "%s", err);
+        char *node = np_kube_ctl(k, "get", "{\"name\":\"vm1\"}");
+        cr_expect_null(strstr(node, "nodeprobe.io/"), "%s", node);
+        cr_expect(strstr(node, "\"team\": \"media\""), "%s", node);
+        free(node);
+        g_free(out);
+        g_free(err);
+
+        /* Errors: a missing node and a refused request give exit 7 with one line. */
+        setenv("NODE_NAME", "nope", 1);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig), NA_EXIT_KUBE_API);
+        cr_expect_eq(count_lines(err), 1, "%s", err);
+        g_free(out);
+        g_free(err);
+        setenv("NODE_NAME", "vm1", 1);
+        free(np_kube_ctl(k, "script",
+                         "[{\"status\":403,\"reason\":\"Forbidden\",\"method\":\"GET\","
+                         "\"message\":\"nodes \\\"vm1\\\" is forbidden: User cannot get\"}]"));
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig), NA_EXIT_KUBE_API);
+        cr_expect(strstr(err, "forbidden") && strstr(err, "RBAC"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", "/nonexistent"), NA_EXIT_KUBE_CONFIG);
+        cr_expect_eq(count_lines(err), 1, "%s", err);
+        unsetenv("NODE_NAME");
+        np_kube_stop(k);
 }

@@ -21,8 +21,8 @@ void np_write(const char *path, const char *text)
 struct np_kube *np_kube_start(void)
 {
         struct np_kube *k = calloc(1, sizeof(*k));
-        char *argv[] = {"python3", NP_KUBE_SERVER, "--cert", NULL, "--key", NULL, "--tokens",
-                        NULL, NULL};
+        char *argv[] = {"python3", NP_KUBE_SERVER, "--cert", NULL, "--key",
+                        NULL,      "--tokens",     NULL,     NULL};
         g_autofree char *cert = NULL, *key = NULL;
         gint in_fd = -1, out_fd = -1;
         GPid pid;
@@ -54,13 +54,13 @@ struct np_kube *np_kube_start(void)
         cr_assert(out && fgets(line, sizeof(line), out) && sscanf(line, "PORT %d", &k->port) == 1,
                   "API test server did not start: '%s'", line);
         fclose(out);
-        g_autofree char *cfg = g_strdup_printf(
-                "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
-                "contexts:\n- name: test\n  context: {cluster: c, user: u}\n"
-                "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:%d\n"
-                "    certificate-authority: %s/ca.crt\n"
-                "users:\n- name: u\n  user:\n    tokenFile: token\n",
-                k->port, k->certs);
+        g_autofree char *cfg =
+            g_strdup_printf("apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+                            "contexts:\n- name: test\n  context: {cluster: c, user: u}\n"
+                            "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:%d\n"
+                            "    certificate-authority: %s/ca.crt\n"
+                            "users:\n- name: u\n  user:\n    tokenFile: token\n",
+                            k->port, k->certs);
         np_write(k->kubeconfig, cfg);
         return k;
 }
