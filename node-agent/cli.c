@@ -21,6 +21,7 @@ static const struct {
     [NA_MODE_SNAPSHOT] = {"snapshot", "print the raw facts as JSON (for --facts and bug reports)"},
     [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
     [NA_MODE_LABEL] = {"label", "apply the GPU labels to this node's Node object"},
+    [NA_MODE_HOST] = {"host", "check the Proxmox VE host side of the guide"},
 };
 
 enum {
@@ -45,6 +46,7 @@ enum {
         OPT_NODE_NAME,
         OPT_LABEL_PREFIX,
         OPT_NO_INTEL_LABEL,
+        OPT_SYSROOT,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +71,7 @@ static const struct option long_opts[] = {
     {.name = "node-name", .has_arg = required_argument, .val = OPT_NODE_NAME},
     {.name = "label-prefix", .has_arg = required_argument, .val = OPT_LABEL_PREFIX},
     {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
+    {.name = "sysroot", .has_arg = required_argument, .val = OPT_SYSROOT},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
     {0},
@@ -101,6 +104,7 @@ static const struct {
     {OPT_NODE_NAME, "NAME", "label: the Node (default $NODE_NAME, then the hostname)"},
     {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
     {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
+    {OPT_SYSROOT, "DIR", "host: read /proc, /sys and /etc under DIR"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
 };
@@ -289,6 +293,9 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_NO_INTEL_LABEL:
                         cfg->no_intel_gpu_label = true;
                         break;
+                case OPT_SYSROOT:
+                        cfg->sysroot = optarg;
+                        break;
                 case 'h':
                         cfg->show_help = true;
                         break;
@@ -315,6 +322,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("--dry-run, --cleanup, --kubeconfig, --node-name, "
                                    "--label-prefix and --no-intel-gpu-label go with the label "
                                    "command");
+        if (cfg->sysroot && cfg->mode != NA_MODE_HOST)
+                return usage_error("--sysroot goes with the host command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
                 return usage_error("--require goes with the check command");
         return 0;

@@ -25,6 +25,8 @@ int main(int argc, char **argv)
                 printf("nodeprobe %s\n", NODEPROBE_VERSION);
                 return NA_EXIT_OK;
         }
+        if (cfg.mode == NA_MODE_HOST)
+                return na_cmd_host(&cfg, stdout);
         r = na_gather(&cfg, &facts);
         if (r != 0)
                 return r;

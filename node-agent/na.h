@@ -26,6 +26,7 @@ enum na_mode {
         NA_MODE_SNAPSHOT,
         NA_MODE_CHECK,
         NA_MODE_LABEL,
+        NA_MODE_HOST,
         _NA_MODE_MAX,
         _NA_MODE_INVALID = -1,
 };
@@ -47,6 +48,7 @@ struct na_config {
         const char *device; /* borrowed from argv */
         const char *root;
         const char *dmesg_file;
+        const char *sysroot; /* host */
         const char *facts_file;
         const char *vainfo_file;
         const char *device_id; /* with --from-vainfo */
@@ -107,6 +109,14 @@ struct vp_eval;
 /* nodeprobe label. Returns the exit code. */
 int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
                  FILE *out);
+
+/* nodeprobe host: the Proxmox side. Returns the exit code. */
+int na_cmd_host(const struct na_config *cfg, FILE *out);
+
+/* Checks grouped by step, for people (shared by report and host). */
+void na_print_checks(FILE *out, const struct vp_eval *e);
+/* Checks as a JSON array (jansson); NULL on out of memory. */
+struct json_t *na_checks_json(const struct vp_eval *e);
 
 /* Run the configured mode on the facts; returns the exit code. */
 int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out);

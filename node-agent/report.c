@@ -131,21 +131,15 @@ static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eva
                    "  ✓+ works beyond expectations  - not expected  ? unknown\n");
 }
 
-static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *e,
-                       const struct lbl_set *labels)
+/* A single failing check (no GPU, not a GPU host) is printed without step headings. */
+void na_print_checks(FILE *o, const struct vp_eval *e)
 {
         struct style st = pick_style(o);
         const char *step = NULL;
 
-        fprintf(o, "%snodeprobe %s%s: Intel GPU report", st.bold, NODEPROBE_VERSION, st.reset);
-        if (strcmp(f->source, "probe") != 0)
-                fprintf(o, " (from %s)",
-                        strcmp(f->source, "vainfo") == 0 ? "pasted vainfo output"
-                                                         : "a saved snapshot");
-        fprintf(o, "\nstatus: %s%s%s\n", st.bold, vp_node_status_str(e->node_status), st.reset);
         if (e->node_status == VP_NODE_NO_GPU && e->n_checks == 1) {
                 const struct vp_check *c = &e->checks[0];
-                fprintf(o, "\n%s✗ no Intel GPU%s: %s\n", st.fail, st.reset, c->summary);
+                fprintf(o, "\n%s✗%s %s\n", st.fail, st.reset, c->summary);
                 block(o, "  ", "seen", c->evidence);
                 block(o, "  ", "why", c->cause);
                 block(o, "  ", "fix", c->fix);
@@ -165,6 +159,22 @@ static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *
                         block(o, "      ", "fix", c->fix);
                 }
         }
+}
+
+static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *e,
+                       const struct lbl_set *labels)
+{
+        struct style st = pick_style(o);
+
+        fprintf(o, "%snodeprobe %s%s: Intel GPU report", st.bold, NODEPROBE_VERSION, st.reset);
+        if (strcmp(f->source, "probe") != 0)
+                fprintf(o, " (from %s)",
+                        strcmp(f->source, "vainfo") == 0 ? "pasted vainfo output"
+                                                         : "a saved snapshot");
+        fprintf(o, "\nstatus: %s%s%s\n", st.bold, vp_node_status_str(e->node_status), st.reset);
+        na_print_checks(o, e);
+        if (e->node_status == VP_NODE_NO_GPU)
+                return;
         for (uint32_t i = 0; i < e->n_gpus; i++)
                 cap_table(o, f, &e->gpus[i]);
         if (labels && labels->n) {
@@ -194,11 +204,29 @@ static json_t *lines_json(const char *text)
         return a;
 }
 
+json_t *na_checks_json(const struct vp_eval *e)
+{
+        json_t *checks = json_array();
+
+        for (uint32_t i = 0; checks && i < e->n_checks; i++) {
+                const struct vp_check *c = &e->checks[i];
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "id", c->id,
+                                      "step", c->step, "status", vp_status_str(c->status),
+                                      "summary", c->summary, "evidence", lines_json(c->evidence),
+                                      "cause_id", c->cause_id, "cause", c->cause, "fix", c->fix);
+                if (!o || json_array_append_new(checks, o) < 0) {
+                        json_decref(checks);
+                        return NULL;
+                }
+        }
+        return checks;
+}
+
 /* Build the report document (jansson). Caller decrefs. */
 json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
                        const struct lbl_set *labels)
 {
-        json_t *root = json_object(), *checks = json_array(), *gpus = json_array(),
+        json_t *root = json_object(), *checks = na_checks_json(e), *gpus = json_array(),
                *lab = json_object();
 
         if (!root || !checks || !gpus || !lab) {
@@ -212,14 +240,6 @@ json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
         json_object_set_new(root, "nodeprobe_version", json_string(NODEPROBE_VERSION));
         json_object_set_new(root, "source", json_string(f->source));
         json_object_set_new(root, "status", json_string(vp_node_status_str(e->node_status)));
-        for (uint32_t i = 0; i < e->n_checks; i++) {
-                const struct vp_check *c = &e->checks[i];
-                json_array_append_new(
-                    checks, json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "id", c->id,
-                                      "step", c->step, "status", vp_status_str(c->status),
-                                      "summary", c->summary, "evidence", lines_json(c->evidence),
-                                      "cause_id", c->cause_id, "cause", c->cause, "fix", c->fix));
-        }
         for (uint32_t i = 0; i < e->n_gpus; i++) {
                 const struct vp_gpu_eval *ge = &e->gpus[i];
                 const struct vp_gpu *g = &f->gpus[ge->gpu];

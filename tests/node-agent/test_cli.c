@@ -356,3 +356,25 @@ Test(cli, manifests_parse_and_rbac_is_minimal)
                 free(text);
         }
 }
+
+Test(cli, host_mode)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        char root[4096];
+
+        cr_expect_eq(NP(&out, &err, "host"), NA_EXIT_NO_GPU, "this machine is no GPU host");
+        cr_expect(strstr(out, "not an Intel GPU host"), "%s", out);
+        cr_expect_lt(count_lines(out), 12, "short: %s", out);
+        g_free(out);
+        g_free(err);
+        snprintf(root, sizeof(root), "%s/host/cfl-gvtg-ok", NP_FIXTURES_DIR);
+        cr_expect_eq(NP(&out, &err, "host", "--sysroot", root), NA_EXIT_OK, "%s", out);
+        g_free(out);
+        g_free(err);
+        snprintf(root, sizeof(root), "%s/host/cfl-no-iommu", NP_FIXTURES_DIR);
+        cr_expect_eq(NP(&out, &err, "host", "--sysroot", root, "-o", "json"), NA_EXIT_DEGRADED);
+        cr_expect(strstr(out, "\"iommu-off\""), "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--sysroot", root), NA_EXIT_USAGE);
+}

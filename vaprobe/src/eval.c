@@ -32,15 +32,35 @@ static double gen_of(const struct vp_gpu_eval *ge)
         return ge && ge->platform.gen[0] ? strtod(ge->platform.gen, NULL) : 0.0;
 }
 
-/* i915 intel_gvt.c is_supported_device(): BDW, SKL, KBL, BXT, CFL, CML. */
-static bool gvt_platform(const char *p)
+static bool in_list(const char *p, const char *const *list)
 {
-        static const char *const ok[] = {"BROADWELL", "SKYLAKE",    "BROXTON",
-                                         "KABYLAKE",  "COFFEELAKE", "COMETLAKE"};
-        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-                if (strcmp(p, ok[i]) == 0)
+        for (; *list; list++)
+                if (strcmp(p, *list) == 0)
                         return true;
         return false;
+}
+
+enum vpi_split vpi_split_method(const char *platform, const char *gen)
+{
+        static const char *const gvt[] = {"BROADWELL",  "SKYLAKE",   "BROXTON", "KABYLAKE",
+                                          "COFFEELAKE", "COMETLAKE", NULL};
+        static const char *const none[] = {"GEMINILAKE", "CANNONLAKE", "ICELAKE",    "ELKHARTLAKE",
+                                           "JASPERLAKE", "TIGERLAKE",  "ROCKETLAKE", "DG1",
+                                           "CHERRYVIEW", NULL};
+        double g = gen && *gen ? strtod(gen, NULL) : 0;
+
+        if (!platform || !*platform)
+                return VPI_SPLIT_UNKNOWN;
+        if (in_list(platform, gvt))
+                return VPI_SPLIT_GVTG;
+        if (in_list(platform, none))
+                return VPI_SPLIT_NONE;
+        return g >= 12 ? VPI_SPLIT_SRIOV : g > 0 ? VPI_SPLIT_NONE : VPI_SPLIT_UNKNOWN;
+}
+
+static bool gvt_platform(const char *p)
+{
+        return vpi_split_method(p, NULL) == VPI_SPLIT_GVTG;
 }
 
 static struct vp_check *add_check(struct vp_eval *e, const char *id, const char *step)
@@ -276,13 +296,19 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
                         p->platform, p->gen);
         else
                 SUMMARY(c, "%s, gen %s: ", p->platform, p->gen);
-        if (gvt_platform(p->platform)) {
+        switch (vpi_split_method(p->platform, p->gen)) {
+        case VPI_SPLIT_GVTG:
                 SUMMARY(c, "GVT-g split possible (i915-GVTg_%s types), no SR-IOV",
                         gen < 9 ? "V4" : "V5");
-        } else if (gen >= 12) {
+                break;
+        case VPI_SPLIT_SRIOV:
                 SUMMARY(c, "SR-IOV VFs possible (i915-sriov-dkms or xe), no GVT-g");
-        } else if (gen > 0) {
+                break;
+        case VPI_SPLIT_NONE:
                 SUMMARY(c, "no way to split this GPU: full passthrough only");
+                break;
+        default:
+                break;
         }
         set(c, p->guessed && g->device_id ? VP_STATUS_WARN : VP_STATUS_OK,
             p->guessed && g->device_id ? "guessed-platform" : "");
@@ -291,13 +317,15 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
                 CAUSE(c, "GVT-g only supports Broadwell to Comet Lake (i915 intel_gvt.c); this "
                          "looks like a vGPU on a platform that cannot have one.");
                 FIX(c, "Use SR-IOV (12th gen and later) or full passthrough of 00:02.0 instead.");
-        } else if (ge->virt == VP_VIRT_SRIOV_VF && gen > 0 && gen < 12) {
+        } else if (ge->virt == VP_VIRT_SRIOV_VF && !p->guessed &&
+                   vpi_split_method(p->platform, p->gen) != VPI_SPLIT_SRIOV) {
                 set(c, VP_STATUS_FAIL, "sriov-unsupported");
-                CAUSE(c, "SR-IOV for Intel iGPUs starts with 12th gen (Alder Lake); this GPU "
+                CAUSE(c, "SR-IOV for Intel iGPUs starts with 12th gen Core (Alder Lake); this GPU "
                          "cannot be a VF.");
-        } else if (gen >= 11 && gen < 12) {
-                CAUSE(c, "11th gen (Ice Lake, Jasper/Elkhart Lake) has neither GVT-g nor SR-IOV: "
-                         "only full passthrough of the whole GPU to one VM works.");
+        } else if (vpi_split_method(p->platform, p->gen) == VPI_SPLIT_NONE) {
+                CAUSE(c, "This generation (11th gen Core: Ice, Tiger, Rocket Lake; Jasper/Elkhart "
+                         "Lake; Gemini Lake) has neither GVT-g nor SR-IOV: only full passthrough "
+                         "of the whole GPU to one VM works.");
         }
 }
 

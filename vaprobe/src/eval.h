@@ -8,6 +8,13 @@
 /* Index of a platform name in the generated table, -1 when absent. */
 int vpi_platform_index(const char *name);
 
+/* How a platform's GPU can be shared between VMs. */
+enum vpi_split { VPI_SPLIT_UNKNOWN, VPI_SPLIT_NONE, VPI_SPLIT_GVTG, VPI_SPLIT_SRIOV };
+/* GVT-g: i915 intel_gvt.c is_supported_device() (BDW, SKL, BXT, KBL, CFL, CML). SR-IOV: the
+ * 12th gen Core parts on (Alder Lake and later, with i915-sriov-dkms or xe); 11th gen (Ice,
+ * Tiger, Rocket Lake, Jasper/Elkhart Lake), Gemini Lake and DG1 have neither. */
+enum vpi_split vpi_split_method(const char *platform, const char *gen);
+
 /* Label spelling and generation of a platform index. */
 const char *vpi_platform_label(int index);
 const char *vpi_platform_gen(int index);

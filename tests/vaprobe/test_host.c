@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* nodeprobe host on fixture trees (--sysroot): each check's verdict on each host. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "testbed.h"
+
+struct hcase {
+        const char *host;
+        const char *check;
+        enum vp_status status;
+        const char *cause_id;
+        const char *in_fix; /* text the fix must contain ("" = none) */
+};
+
+static const struct hcase cases[] = {
+        {"cfl-gvtg-ok", "host-cpu", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-cmdline", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-modules", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-iommu", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-mdev", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-sriov", VP_STATUS_SKIP, "", ""},
+        {"cfl-gvtg-ok", "host-guc", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-ok", "host-vm-config", VP_STATUS_OK, "", ""},
+        {"cfl-gvtg-pending", "host-cmdline", VP_STATUS_FAIL, "reboot-pending",
+         "proxmox-boot-tool refresh"},
+        {"cfl-gvtg-pending", "host-mdev", VP_STATUS_FAIL, "no-mdev-types", ""},
+        {"cfl-virqfd", "host-modules", VP_STATUS_WARN, "stale-module-lines", "vfio_virqfd"},
+        {"cfl-virqfd", "host-cmdline", VP_STATUS_OK, "", ""},
+        {"tgl-11th-gen", "host-cpu", VP_STATUS_FAIL, "cannot-split", "--hostpci0 0000:00:02.0"},
+        {"tgl-11th-gen", "host-mdev", VP_STATUS_SKIP, "", ""},
+        {"tgl-11th-gen", "host-sriov", VP_STATUS_SKIP, "", ""},
+        {"adl-sriov-7vfs", "host-cpu", VP_STATUS_OK, "", ""},
+        {"adl-sriov-7vfs", "host-cmdline", VP_STATUS_OK, "", ""},
+        {"adl-sriov-7vfs", "host-sriov", VP_STATUS_OK, "", ""},
+        {"adl-sriov-7vfs", "host-guc", VP_STATUS_OK, "", ""},
+        {"adl-sriov-7vfs", "host-mdev", VP_STATUS_SKIP, "", ""},
+        {"adl-sriov-7vfs", "host-vm-config", VP_STATUS_OK, "", ""},
+        {"cfl-no-iommu", "host-iommu", VP_STATUS_FAIL, "iommu-off", "VT-d"},
+        {"cfl-no-iommu", "host-cmdline", VP_STATUS_FAIL, "missing-parameters", "update-grub"},
+        {"cfl-instances-taken", "host-mdev", VP_STATUS_WARN, "no-instances-left", "101"},
+        {"cfl-instances-taken", "host-vm-config", VP_STATUS_FAIL, "vm-config", "viommu"},
+};
+
+static int idx[sizeof(cases) / sizeof(cases[0])];
+
+ParameterizedTestParameters(host, verdicts)
+{
+        for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+                idx[i] = (int)i;
+        return cr_make_param_array(int, idx, sizeof(idx) / sizeof(idx[0]));
+}
+
+static struct vp_eval *evaluate(const char *host, struct vp_pve **ret_h)
+{
+        char root[4096];
+        struct vp_pve *h = NULL;
+        struct vp_eval *e = NULL;
+
+        snprintf(root, sizeof(root), "%s/host/%s", NP_FIXTURES_DIR, host);
+        cr_assert_eq(vp_pve_probe(root, "/nonexistent", &h), 0);
+        cr_assert_eq(vp_pve_evaluate(h, &e), 0);
+        if (ret_h)
+                *ret_h = h;
+        else
+                free(h);
+        return e;
+}
+
+ParameterizedTest(int *i, host, verdicts)
+{
+        const struct hcase *c = &cases[*i];
+        struct vp_eval *e = evaluate(c->host, NULL);
+        const struct vp_check *k = vp_eval_check(e, c->check);
+
+        cr_assert(k, "%s: no %s", c->host, c->check);
+        cr_expect_eq(k->status, c->status, "%s %s: %s (%s), wanted %s", c->host, c->check,
+                     vp_status_str(k->status), k->summary, vp_status_str(c->status));
+        cr_expect_str_eq(k->cause_id, c->cause_id, "%s %s", c->host, c->check);
+        if (c->in_fix[0])
+                cr_expect(strstr(k->fix, c->in_fix), "%s %s fix lacks '%s': %s", c->host, c->check,
+                          c->in_fix, k->fix);
+        free(e);
+}
+
+Test(host, facts_of_the_gvt_host)
+{
+        struct vp_pve *h;
+        struct vp_eval *e = evaluate("cfl-gvtg-ok", &h);
+
+        cr_expect_eq(e->node_status, VP_NODE_OK);
+        cr_expect_str_eq(h->gpu.slot, "0000:00:02.0");
+        cr_expect_eq(h->gpu.device, 0x3e92);
+        cr_expect_str_eq(h->boot_source, "/etc/kernel/cmdline");
+        cr_assert_eq(h->n_types, 2);
+        cr_expect_str_eq(h->types[0].id, "i915-GVTg_V5_4");
+        cr_expect_eq(h->types[0].low_gm_mb.value, 128);
+        cr_expect_eq(h->types[0].high_gm_mb.value, 512);
+        cr_expect_eq(h->types[0].fences.value, 4);
+        cr_expect_str_eq(h->types[0].resolution, "1920x1200");
+        cr_expect_eq(h->types[1].available.value, 2);
+        cr_expect_eq(h->n_vms, 1);
+        free(e);
+        free(h);
+}
+
+Test(host, instances_name_their_vms)
+{
+        struct vp_pve *h;
+        struct vp_eval *e = evaluate("cfl-instances-taken", &h);
+
+        cr_assert_eq(h->n_mdevs, 2);
+        cr_expect_eq(h->mdevs[0].vmid, 101);
+        cr_expect_eq(h->mdevs[0].index, 0);
+        cr_expect_eq(h->mdevs[1].vmid, 102);
+        const struct vp_check *c = vp_eval_check(e, "host-vm-config");
+        cr_expect(strstr(c->fix, "i915-GVTg_V5_2 is not an mdev type"), "%s", c->fix);
+        cr_expect(strstr(c->fix, "pre-enrolled-keys=0"), "%s", c->fix);
+        free(e);
+        free(h);
+}
+
+Test(host, sriov_vfs)
+{
+        struct vp_pve *h;
+        struct vp_eval *e = evaluate("adl-sriov-7vfs", &h);
+
+        cr_expect_eq(h->sriov_totalvfs.value, 7);
+        cr_expect_eq(h->n_vfs, 7);
+        cr_expect_str_eq(h->vfs[0].driver, "vfio-pci");
+        cr_expect_eq(e->node_status, VP_NODE_OK);
+        free(e);
+        free(h);
+}
+
+Test(host, not_an_intel_gpu_host)
+{
+        struct vp_eval *e = evaluate("../empty/root", NULL);
+        cr_expect_eq(e->node_status, VP_NODE_NO_GPU);
+        cr_assert_eq(e->n_checks, 1);
+        cr_expect_str_eq(e->checks[0].cause_id, "not-intel-gpu-host");
+        free(e);
+}
