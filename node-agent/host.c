@@ -28,13 +28,13 @@ int na_cmd_host(const struct na_config *cfg, FILE *out)
                         cfg->sysroot ? cfg->sysroot : "", status);
                 na_print_checks(out, e);
         } else {
-                json_t *doc = json_pack("{s:s, s:s, s:s, s:o}", "schema", HOST_SCHEMA,
-                                        "nodeprobe_version", NODEPROBE_VERSION, "status", status,
-                                        "checks", na_checks_json(e));
+                json_t *doc =
+                    json_pack("{s:s, s:s, s:s, s:o}", "schema", HOST_SCHEMA, "nodeprobe_version",
+                              NODEPROBE_VERSION, "status", status, "checks", na_checks_json(e));
                 int w = !doc ? -1
                         : cfg->format == NA_FORMAT_JSON
-                                ? json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-                                : na_write_yaml(out, doc);
+                            ? json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                            : na_write_yaml(out, doc);
                 if (cfg->format == NA_FORMAT_JSON)
                         fputc('\n', out);
                 json_decref(doc);

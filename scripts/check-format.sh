@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
 fi
 cd "$top"
 bad=0
-for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*'); do
+for f in $(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*'); do
     case "$f" in tests/support/fakeva_stubs.h | vaprobe/src/tables.c) continue ;; esac  # generated
     if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
         echo "check-format: $f is not formatted (clang-format -i $f)" >&2

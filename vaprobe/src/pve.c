@@ -123,8 +123,7 @@ static void read_modlines(const char *root, const char *file, struct vp_pve *h)
                 sp = strpbrk(l, " \t"); /* /etc/modules lines may carry parameters */
                 if (sp)
                         *sp = '\0';
-                vpi_strlcpy(h->modlines[h->n_modlines].module, l,
-                            sizeof(h->modlines[0].module));
+                vpi_strlcpy(h->modlines[h->n_modlines].module, l, sizeof(h->modlines[0].module));
                 vpi_strlcpy(h->modlines[h->n_modlines].file, file, sizeof(h->modlines[0].file));
                 h->n_modlines++;
         }
@@ -320,15 +319,15 @@ static void read_log(const char *root, const char *dmesg_file, struct vp_pve *h)
                 }
         }
         if (n < 0) {
-                h->dmesg_readable = dmesg_file || !root || strcmp(root, "/") == 0 ? VP_NO
-                                                                                 : VP_UNKNOWN;
+                h->dmesg_readable =
+                    dmesg_file || !root || strcmp(root, "/") == 0 ? VP_NO : VP_UNKNOWN;
                 free(buf);
                 return;
         }
         h->dmesg_readable = VP_YES;
         h->dmesg_gvt_guc = strstr(buf, "not yet supported with GuC submission") ? VP_YES : VP_NO;
         h->dmesg_gvt_unsupported =
-                strstr(buf, "Unsupported device. GVT-g is disabled") ? VP_YES : VP_NO;
+            strstr(buf, "Unsupported device. GVT-g is disabled") ? VP_YES : VP_NO;
         free(buf);
 }
 
@@ -358,8 +357,8 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         }
         /* systemd-boot hosts (ZFS root, UEFI) take /etc/kernel/cmdline via proxmox-boot-tool;
          * GRUB hosts /etc/default/grub. */
-        if (vpi_read_line(root, "/etc/kernel/cmdline", h->boot_cmdline,
-                          sizeof(h->boot_cmdline)) == 0) {
+        if (vpi_read_line(root, "/etc/kernel/cmdline", h->boot_cmdline, sizeof(h->boot_cmdline)) ==
+            0) {
                 vpi_strlcpy(h->boot_source, "/etc/kernel/cmdline", sizeof(h->boot_source));
         } else {
                 grub_cmdline(root, h->boot_cmdline, sizeof(h->boot_cmdline));
@@ -372,7 +371,8 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         h->enable_guc = vpi_read_num(root, "/sys/module/i915/parameters/enable_guc", 10);
         {
                 char v[8];
-                if (vpi_read_line(root, "/sys/module/i915/parameters/enable_gvt", v, sizeof(v)) == 0)
+                if (vpi_read_line(root, "/sys/module/i915/parameters/enable_gvt", v, sizeof(v)) ==
+                    0)
                         h->enable_gvt = v[0] == 'Y' || v[0] == '1' ? VP_YES : VP_NO;
         }
 
@@ -396,8 +396,7 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
                                 each_entry(root, p, group_dev, h);
                         }
                 }
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/mdev_supported_types",
-                         h->gpu.slot);
+                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/mdev_supported_types", h->gpu.slot);
                 each_entry(root, p, mdev_type, h);
                 snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", h->gpu.slot);
                 h->sriov_totalvfs = vpi_read_num(root, p, 10);

@@ -105,8 +105,8 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
                 break;
         case SPLIT_SRIOV:
                 set(c, VP_STATUS_OK, "");
-                SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU",
-                        p->platform, p->gen);
+                SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
+                        p->gen);
                 CAUSE(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
                          "every guest, or xe with SR-IOV support.");
                 break;
@@ -129,8 +129,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
         }
 }
 
-static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split s,
-                          bool *pending)
+static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split s, bool *pending)
 {
         struct vp_check *c = add(e, "host-cmdline", STEP_HBOOT);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
@@ -164,9 +163,10 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
         *pending = in_boot[0] && strcmp(in_boot, missing) == 0;
         if (!missing[0]) {
                 set(c, VP_STATUS_OK, "");
-                SUMMARY(c, "has what %s needs", s == SPLIT_GVTG    ? "GVT-g"
-                                                : s == SPLIT_SRIOV ? "SR-IOV"
-                                                                   : "passthrough");
+                SUMMARY(c, "has what %s needs",
+                        s == SPLIT_GVTG    ? "GVT-g"
+                        : s == SPLIT_SRIOV ? "SR-IOV"
+                                           : "passthrough");
                 if (h->boot_source[0] && strcmp(h->boot_cmdline, h->cmdline) != 0 &&
                     !strstr(h->cmdline, h->boot_cmdline)) {
                         set(c, VP_STATUS_WARN, "boot-config-differs");
@@ -179,24 +179,29 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
         SUMMARY(c, "missing: %s", missing);
         if (*pending) {
                 set(c, VP_STATUS_FAIL, "reboot-pending");
-                CAUSE(c, "%s has %s, but the running kernel was booted without: the boot "
-                         "configuration was changed and not applied.",
+                CAUSE(c,
+                      "%s has %s, but the running kernel was booted without: the boot "
+                      "configuration was changed and not applied.",
                       h->boot_source, in_boot);
                 FIX(c, "%s\nreboot",
                     strcmp(h->boot_source, "/etc/kernel/cmdline") == 0 ? "proxmox-boot-tool refresh"
-                                                                      : "update-grub");
+                                                                       : "update-grub");
                 return;
         }
         set(c, VP_STATUS_FAIL, "missing-parameters");
         CAUSE(c, "Without %s the IOMMU%s is off.", missing,
-              s == SPLIT_GVTG ? " or GVT-g" : s == SPLIT_SRIOV ? " or SR-IOV" : "");
+              s == SPLIT_GVTG    ? " or GVT-g"
+              : s == SPLIT_SRIOV ? " or SR-IOV"
+                                 : "");
         if (strcmp(h->boot_source, "/etc/kernel/cmdline") == 0)
-                FIX(c, "Append '%s' to the single line in /etc/kernel/cmdline, then:\n"
-                       "proxmox-boot-tool refresh\nreboot",
+                FIX(c,
+                    "Append '%s' to the single line in /etc/kernel/cmdline, then:\n"
+                    "proxmox-boot-tool refresh\nreboot",
                     missing);
         else
-                FIX(c, "Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then:\n"
-                       "update-grub\nreboot",
+                FIX(c,
+                    "Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then:\n"
+                    "update-grub\nreboot",
                     missing);
 }
 
@@ -230,8 +235,8 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
         if (s == SPLIT_GVTG) {
                 for (size_t i = 0; i < 4; i++) {
                         if (!configured(h, gvt[i]))
-                                vpi_appendf(missing, sizeof(missing), "%s%s",
-                                            missing[0] ? " " : "", gvt[i]);
+                                vpi_appendf(missing, sizeof(missing), "%s%s", missing[0] ? " " : "",
+                                            gvt[i]);
                         if (loaded[i] == VP_NO)
                                 vpi_appendf(not_loaded, sizeof(not_loaded), "%s%s",
                                             not_loaded[0] ? " " : "", gvt[i]);
@@ -241,9 +246,10 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
                 EVID(c, "not loaded now: %s\n", not_loaded);
         if (!missing[0] && !stale[0] && !not_loaded[0]) {
                 set(c, VP_STATUS_OK, "");
-                SUMMARY(c, s == SPLIT_GVTG ? "vfio, vfio_iommu_type1, vfio_pci and kvmgt configured "
-                                             "and loaded"
-                                           : "nothing extra needed");
+                SUMMARY(c, s == SPLIT_GVTG
+                               ? "vfio, vfio_iommu_type1, vfio_pci and kvmgt configured "
+                                 "and loaded"
+                               : "nothing extra needed");
                 return;
         }
         if (missing[0]) {
@@ -266,9 +272,10 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
                 if (c->status != VP_STATUS_FAIL)
                         set(c, VP_STATUS_WARN, "stale-module-lines");
                 SUMMARY(c, "%sobsolete module lines: %s", c->summary[0] ? "; " : "", stale);
-                CAUSE(c, "%sOn current kernels vfio_virqfd is part of vfio and vfio_mdev part of "
-                         "mdev: 'modprobe: FATAL: Module vfio_virqfd not found' makes "
-                         "systemd-modules-load fail at every boot.",
+                CAUSE(c,
+                      "%sOn current kernels vfio_virqfd is part of vfio and vfio_mdev part of "
+                      "mdev: 'modprobe: FATAL: Module vfio_virqfd not found' makes "
+                      "systemd-modules-load fail at every boot.",
                       c->cause[0] ? " " : "");
                 FIX(c, "sed -i -e '/^vfio_virqfd/d' -e '/^vfio_mdev/d' /etc/modules "
                        "/etc/modules-load.d/*.conf\nsystemctl restart systemd-modules-load");
@@ -280,8 +287,9 @@ static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
         struct vp_check *c = add(e, "host-iommu", STEP_HIOMMU);
         if (!c)
                 return;
-        EVID(c, "iommu units: %s\n", h->iommu == VP_YES ? h->iommu_names[0] ? h->iommu_names : "yes"
-                                                         : vp_tri_str(h->iommu));
+        EVID(c, "iommu units: %s\n",
+             h->iommu == VP_YES ? h->iommu_names[0] ? h->iommu_names : "yes"
+                                : vp_tri_str(h->iommu));
         if (h->n_groups.known)
                 EVID(c, "iommu groups: %lld\n", (long long)h->n_groups.value);
         if (h->iommu != VP_YES || !h->n_groups.known || h->n_groups.value == 0) {
@@ -343,19 +351,21 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 SUMMARY(c, "no mdev types: GVT-g is not running on %s", h->gpu.slot);
                 CAUSE(c, "%s",
                       h->dmesg_gvt_guc == VP_YES
-                              ? "The kernel refused GVT-g because GuC submission is on."
-                              : "i915 did not start GVT-g: i915.enable_gvt=1 or kvmgt is missing, "
-                                "or GuC submission is on (see host-cmdline, host-modules, "
-                                "host-guc).");
-                FIX(c, "Fix host-cmdline and host-modules, reboot, then: ls "
-                       "/sys/bus/pci/devices/%s/mdev_supported_types",
+                          ? "The kernel refused GVT-g because GuC submission is on."
+                          : "i915 did not start GVT-g: i915.enable_gvt=1 or kvmgt is missing, "
+                            "or GuC submission is on (see host-cmdline, host-modules, "
+                            "host-guc).");
+                FIX(c,
+                    "Fix host-cmdline and host-modules, reboot, then: ls "
+                    "/sys/bus/pci/devices/%s/mdev_supported_types",
                     h->gpu.slot);
                 return;
         }
         for (uint32_t i = 0; i < h->n_types; i++) {
                 const struct vp_pve_mdev_type *t = &h->types[i];
-                EVID(c, "%s: %lld available; %lld MB aperture + %lld MB hidden, %lld fences, %s, "
-                        "weight %lld\n",
+                EVID(c,
+                     "%s: %lld available; %lld MB aperture + %lld MB hidden, %lld fences, %s, "
+                     "weight %lld\n",
                      t->id, (long long)t->available.value, (long long)t->low_gm_mb.value,
                      (long long)t->high_gm_mb.value, (long long)t->fences.value,
                      t->resolution[0] ? t->resolution : "?", (long long)t->weight.value);
@@ -409,9 +419,10 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 SUMMARY(c, "%s offers no virtual functions", h->gpu.slot);
                 CAUSE(c, "The i915 in use has no SR-IOV support (upstream i915 has none); the "
                          "out-of-tree i915-sriov-dkms (or xe with SR-IOV) is needed.");
-                FIX(c, "Install i915-sriov-dkms (strongtz/i915-sriov-dkms), boot with "
-                       "intel_iommu=on iommu=pt i915.enable_guc=3 i915.max_vfs=7, then check "
-                       "cat /sys/bus/pci/devices/%s/sriov_totalvfs",
+                FIX(c,
+                    "Install i915-sriov-dkms (strongtz/i915-sriov-dkms), boot with "
+                    "intel_iommu=on iommu=pt i915.enable_guc=3 i915.max_vfs=7, then check "
+                    "cat /sys/bus/pci/devices/%s/sriov_totalvfs",
                     h->gpu.slot);
                 return;
         }
@@ -420,9 +431,10 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 SUMMARY(c, "SR-IOV available (%lld VFs) but none created",
                         (long long)h->sriov_totalvfs.value);
                 CAUSE(c, "sriov_numvfs is 0: the virtual functions are not enabled.");
-                FIX(c, "echo %lld > /sys/bus/pci/devices/%s/sriov_numvfs\nand to keep it: apt "
-                       "install sysfsutils; echo 'bus/pci/devices/%s/sriov_numvfs = %lld' >> "
-                       "/etc/sysfs.conf",
+                FIX(c,
+                    "echo %lld > /sys/bus/pci/devices/%s/sriov_numvfs\nand to keep it: apt "
+                    "install sysfsutils; echo 'bus/pci/devices/%s/sriov_numvfs = %lld' >> "
+                    "/etc/sysfs.conf",
                     (long long)h->sriov_totalvfs.value, h->gpu.slot, h->gpu.slot,
                     (long long)h->sriov_totalvfs.value);
                 return;
@@ -454,10 +466,11 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 EVID(c, "kernel log: Graphics virtualization is not yet supported with GuC "
                         "submission\n");
         if (s == SPLIT_SRIOV) {
-                set(c, guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
-                                           : VP_STATUS_FAIL,
+                set(c,
+                    guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
+                                        : VP_STATUS_FAIL,
                     guc == 3 || guc < 0 ? "" : "sriov-needs-guc");
-                SUMMARY(c, guc == 3 ? "GuC submission and HuC on (enable_guc=3), as SR-IOV needs"
+                SUMMARY(c, guc == 3  ? "GuC submission and HuC on (enable_guc=3), as SR-IOV needs"
                            : guc < 0 ? "unknown"
                                      : "SR-IOV needs i915.enable_guc=3");
                 if (c->status == VP_STATUS_FAIL)
@@ -480,8 +493,9 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 return;
         }
         set(c, guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK, "");
-        SUMMARY(c, guc < 0 ? "unknown (run as root to read it)" : "GuC submission off, as GVT-g "
-                                                                  "needs");
+        SUMMARY(c, guc < 0 ? "unknown (run as root to read it)"
+                           : "GuC submission off, as GVT-g "
+                             "needs");
 }
 
 static void check_vms(struct vp_eval *e, const struct vp_pve *h)
@@ -513,8 +527,9 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                                          md + 5);
                                 if (!find_type(h, type)) {
                                         problems++;
-                                        FIX(c, "VM %d: %s is not an mdev type of this GPU; use "
-                                               "one of:",
+                                        FIX(c,
+                                            "VM %d: %s is not an mdev type of this GPU; use "
+                                            "one of:",
                                             vm->vmid, type);
                                         for (uint32_t t = 0; t < h->n_types; t++)
                                                 FIX(c, " %s", h->types[t].id);
@@ -533,9 +548,10 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                 }
                 if (vm->efidisk[0] && !strstr(vm->efidisk, "pre-enrolled-keys=0")) {
                         problems++;
-                        FIX(c, "VM %d's EFI disk has Microsoft keys enrolled (Secure Boot on): "
-                               "recreate it with pre-enrolled-keys=0 (qm set %d --efidisk0 "
-                               "<storage>:1,efitype=4m,pre-enrolled-keys=0)\n",
+                        FIX(c,
+                            "VM %d's EFI disk has Microsoft keys enrolled (Secure Boot on): "
+                            "recreate it with pre-enrolled-keys=0 (qm set %d --efidisk0 "
+                            "<storage>:1,efitype=4m,pre-enrolled-keys=0)\n",
                             vm->vmid, vm->vmid);
                 }
         }
