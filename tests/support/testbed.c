@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <drm.h>
@@ -313,6 +315,42 @@ struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
         if (isolated)
                 o.va_runner = &runner;
         TB_REQUIRE(vp_probe(&o, &f) == 0, "probe failed");
+        return f;
+}
+
+struct vp_facts *np_testbed_probe_as_nobody(struct np_testbed *t)
+{
+        struct vp_facts *f = NULL;
+        GString *json = g_string_new(NULL);
+        int fds[2], status = 0;
+        char buf[4096];
+        ssize_t n;
+        pid_t pid;
+
+        TB_REQUIRE(pipe(fds) == 0, "pipe");
+        pid = fork();
+        TB_REQUIRE(pid >= 0, "fork");
+        if (pid == 0) {
+                struct vp_options o = {.root = t->root, .dmesg_file = t->dmesg};
+                struct vp_facts *cf = NULL;
+                char *out = NULL;
+                close(fds[0]);
+                if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+                        _exit(2);
+                if (vp_probe(&o, &cf) || vp_facts_to_json(cf, 0, &out))
+                        _exit(3);
+                _exit(write(fds[1], out, strlen(out)) < 0 ? 4 : 0);
+        }
+        close(fds[1]);
+        while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+                g_string_append_len(json, buf, n);
+        close(fds[0]);
+        waitpid(pid, &status, 0);
+        TB_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "probe as nobody: status %d",
+                   status);
+        TB_REQUIRE(vp_facts_from_json(json->str, json->len, &f, NULL, 0) == 0,
+                   "probe as nobody: bad JSON");
+        g_string_free(json, TRUE);
         return f;
 }
 

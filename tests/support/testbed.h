@@ -34,6 +34,10 @@ const char *np_fixture_path(const char *fixture, const char *file);
 /* Probe the testbed (root, dmesg file set); isolated = through the agent's child runner. */
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated);
 
+/* Probe the testbed from a child process running as nobody (uid/gid 65534, no groups):
+ * what an unprivileged pod sees. The facts travel back as JSON. */
+struct vp_facts *np_testbed_probe_as_nobody(struct np_testbed *t);
+
 /* Read a whole file into a new string (caller frees); NULL on error. */
 char *np_slurp(const char *path);
 

@@ -134,31 +134,8 @@ Test(verdicts, secure_boot_on)
 
 Test(verdicts, render_node_without_group)
 {
-        int fds[2], status = 0;
-        char buf[1 << 17];
-        ssize_t n, used = 0;
-
         tb = np_testbed_new("render-denied");
-        cr_assert_eq(pipe(fds), 0);
-        pid_t pid = fork();
-        if (pid == 0) {
-                struct vp_facts *f = NULL;
-                char *json = NULL;
-                struct vp_options o = {.root = np_testbed_root(tb), .dmesg_file = "/nonexistent"};
-                close(fds[0]);
-                if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-                        _exit(2);
-                if (vp_probe(&o, &f) || vp_facts_to_json(f, 0, &json))
-                        _exit(3);
-                _exit(write(fds[1], json, strlen(json)) < 0 ? 4 : 0);
-        }
-        close(fds[1]);
-        while ((n = read(fds[0], buf + used, sizeof(buf) - 1 - (size_t)used)) > 0)
-                used += n;
-        close(fds[0]);
-        waitpid(pid, &status, 0);
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        cr_assert_eq(vp_facts_from_json(buf, (size_t)used, &facts, NULL, 0), 0);
+        facts = np_testbed_probe_as_nobody(tb);
         cr_assert_eq(vp_evaluate(facts, &ev), 0);
         cr_expect_eq(ev->node_status, VP_NODE_RENDER_DENIED);
         expect_check("render-node-access", VP_STATUS_FAIL, "render-node-denied");

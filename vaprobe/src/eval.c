@@ -63,7 +63,7 @@ static bool gvt_platform(const char *p)
         return vpi_split_method(p, NULL) == VPI_SPLIT_GVTG;
 }
 
-static struct vp_check *add_check(struct vp_eval *e, const char *id, const char *step)
+struct vp_check *vpi_add_check(struct vp_eval *e, const char *id, const char *step)
 {
         struct vp_check *c;
 
@@ -76,16 +76,11 @@ static struct vp_check *add_check(struct vp_eval *e, const char *id, const char 
         return c;
 }
 
-static void set(struct vp_check *c, enum vp_status s, const char *cause_id)
+void vpi_check_set(struct vp_check *c, enum vp_status s, const char *cause_id)
 {
         c->status = s;
         vpi_strlcpy(c->cause_id, cause_id ? cause_id : "", sizeof(c->cause_id));
 }
-
-#define SUMMARY(c, ...) vpi_appendf((c)->summary, sizeof((c)->summary), __VA_ARGS__)
-#define EVID(c, ...) vpi_appendf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)
-#define CAUSE(c, ...) vpi_appendf((c)->cause, sizeof((c)->cause), __VA_ARGS__)
-#define FIX(c, ...) vpi_appendf((c)->fix, sizeof((c)->fix), __VA_ARGS__)
 
 /* ---- per-GPU facts that several checks use ---- */
 
@@ -258,7 +253,7 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
 static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                       const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "cpu-generation", STEP_CPU);
+        struct vp_check *c = vpi_add_check(e, "cpu-generation", STEP_CPU);
         const struct vp_platform *p = &ge->platform;
         double gen = gen_of(ge);
 
@@ -267,7 +262,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         if (f->host.cpu_model[0])
                 EVID(c, "cpu: %s\n", f->host.cpu_model);
         if (!g->device_id && !p->guessed) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown: no PCI device id (give --device-id with --from-vainfo)");
                 return;
         }
@@ -277,7 +272,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         else
                 EVID(c, "gpu: device id unknown; platform from the i965 vendor string\n");
         if (!p->known && !p->guessed) {
-                set(c, VP_STATUS_WARN, "unknown-device");
+                vpi_check_set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", g->device_id);
                 CAUSE(c,
                       "0x%04x is in none of the id tables this build knows (kernel, iHD, "
@@ -310,16 +305,16 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         default:
                 break;
         }
-        set(c, p->guessed && g->device_id ? VP_STATUS_WARN : VP_STATUS_OK,
-            p->guessed && g->device_id ? "guessed-platform" : "");
+        vpi_check_set(c, p->guessed && g->device_id ? VP_STATUS_WARN : VP_STATUS_OK,
+                      p->guessed && g->device_id ? "guessed-platform" : "");
         if (ge->virt == VP_VIRT_GVTG && !gvt_platform(p->platform) && !p->guessed) {
-                set(c, VP_STATUS_FAIL, "gvt-unsupported");
+                vpi_check_set(c, VP_STATUS_FAIL, "gvt-unsupported");
                 CAUSE(c, "GVT-g only supports Broadwell to Comet Lake (i915 intel_gvt.c); this "
                          "looks like a vGPU on a platform that cannot have one.");
                 FIX(c, "Use SR-IOV (12th gen and later) or full passthrough of 00:02.0 instead.");
         } else if (ge->virt == VP_VIRT_SRIOV_VF && !p->guessed &&
                    vpi_split_method(p->platform, p->gen) != VPI_SPLIT_SRIOV) {
-                set(c, VP_STATUS_FAIL, "sriov-unsupported");
+                vpi_check_set(c, VP_STATUS_FAIL, "sriov-unsupported");
                 CAUSE(c, "SR-IOV for Intel iGPUs starts with 12th gen Core (Alder Lake); this GPU "
                          "cannot be a VF.");
         } else if (vpi_split_method(p->platform, p->gen) == VPI_SPLIT_NONE) {
@@ -332,7 +327,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
 static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                        const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "virtualization", STEP_VM);
+        struct vp_check *c = vpi_add_check(e, "virtualization", STEP_VM);
         const struct vp_host *h = &f->host;
 
         if (!c)
@@ -364,15 +359,15 @@ static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct
         if (h->i915_pmu != VP_UNKNOWN)
                 EVID(c, "i915 PMU: %s\n", h->i915_pmu == VP_YES ? "present" : "absent");
         if (ge->virt == VP_VIRT_UNKNOWN && h->hypervisor == VP_UNKNOWN) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown (no machine facts in this input)");
                 return;
         }
         SUMMARY(c, "%s", vp_virt_str(ge->virt));
         if (ge->vgpu_type[0])
                 SUMMARY(c, " (%s)", ge->vgpu_type);
-        set(c, ge->virt == VP_VIRT_UNKNOWN ? VP_STATUS_WARN : VP_STATUS_OK,
-            ge->virt == VP_VIRT_UNKNOWN ? "undetermined" : "");
+        vpi_check_set(c, ge->virt == VP_VIRT_UNKNOWN ? VP_STATUS_WARN : VP_STATUS_OK,
+                      ge->virt == VP_VIRT_UNKNOWN ? "undetermined" : "");
         if (ge->virt == VP_VIRT_UNKNOWN)
                 CAUSE(c, "The signals readable here do not decide between passthrough, GVT-g and "
                          "SR-IOV (a snapshot taken as root, with the kernel log, says more).");
@@ -380,29 +375,29 @@ static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct
 
 static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "viommu", STEP_VM);
+        struct vp_check *c = vpi_add_check(e, "viommu", STEP_VM);
 
         if (!c)
                 return;
         EVID(c, "iommu devices in this OS: %s\n",
              f->host.iommu == VP_YES ? f->host.iommu_names : vp_tri_str(f->host.iommu));
         if (f->host.hypervisor != VP_YES || f->host.iommu == VP_UNKNOWN) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, f->host.hypervisor == VP_NO ? "not a VM" : "unknown");
                 return;
         }
         if (f->host.iommu == VP_NO) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "no vIOMMU in the VM");
                 return;
         }
         if (ge->virt == VP_VIRT_GVTG) {
-                set(c, VP_STATUS_FAIL, "viommu-with-mdev");
+                vpi_check_set(c, VP_STATUS_FAIL, "viommu-with-mdev");
                 SUMMARY(c, "a vIOMMU is exposed to this VM");
                 CAUSE(c,
                       "A virtual IOMMU in the guest breaks mediated (GVT-g) device passthrough.");
         } else {
-                set(c, VP_STATUS_WARN, "viommu");
+                vpi_check_set(c, VP_STATUS_WARN, "viommu");
                 SUMMARY(c, "a vIOMMU is exposed to this VM");
                 CAUSE(c, "The guide sets vIOMMU to None for GPU passthrough; with it the guest "
                          "i915 may fail to map memory.");
@@ -413,7 +408,7 @@ static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const stru
 
 static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool gpu_works)
 {
-        struct vp_check *c = add_check(e, "secure-boot", STEP_VM);
+        struct vp_check *c = vpi_add_check(e, "secure-boot", STEP_VM);
         const struct vp_host *h = &f->host;
 
         if (!c)
@@ -421,12 +416,12 @@ static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool 
         EVID(c, "uefi: %s, SecureBoot: %s, SetupMode: %s\n", vp_tri_str(h->efi),
              vp_tri_str(h->secure_boot), vp_tri_str(h->setup_mode));
         if (h->secure_boot == VP_UNKNOWN) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown (efivarfs not readable here)");
                 return;
         }
         if (h->secure_boot == VP_NO || h->setup_mode == VP_YES) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c,
                         h->efi == VP_NO ? "legacy BIOS boot, no Secure Boot" : "Secure Boot off");
                 return;
@@ -434,7 +429,7 @@ static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool 
         SUMMARY(c, "Secure Boot is on in this VM");
         /* With a working GPU the in-tree, signed i915 is in use: only out-of-tree modules
          * (i915-sriov-dkms) would be refused. */
-        set(c, gpu_works ? VP_STATUS_WARN : VP_STATUS_FAIL, "secure-boot-on");
+        vpi_check_set(c, gpu_works ? VP_STATUS_WARN : VP_STATUS_FAIL, "secure-boot-on");
         CAUSE(c, "Secure Boot refuses unsigned kernel modules: the out-of-tree i915 "
                  "(i915-sriov-dkms) for SR-IOV VFs does not load.");
         FIX(c, "Either turn Secure Boot off: in the VM's OVMF setup (Esc at boot) > Device Manager "
@@ -448,13 +443,13 @@ static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool 
 static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                                 const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "kernel-driver", STEP_KERNEL);
+        struct vp_check *c = vpi_add_check(e, "kernel-driver", STEP_KERNEL);
         const struct vp_host *h = &f->host;
 
         if (!c)
                 return;
         if (!g->pci_slot[0] && !g->kernel_driver[0]) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown (no PCI facts)");
                 return;
         }
@@ -465,12 +460,12 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
         if (ge->platform.known)
                 EVID(c, "default kernel driver for this id: %s\n", ge->platform.default_kmd);
         if (strcmp(g->kernel_driver, "i915") == 0 || strcmp(g->kernel_driver, "xe") == 0) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s bound", g->kernel_driver);
                 return;
         }
         if (g->kernel_driver[0]) {
-                set(c, VP_STATUS_FAIL, "other-driver");
+                vpi_check_set(c, VP_STATUS_FAIL, "other-driver");
                 SUMMARY(c, "bound to %s, not i915/xe", g->kernel_driver);
                 CAUSE(c, "The GPU is claimed by %s%s.", g->kernel_driver,
                       strcmp(g->kernel_driver, "vfio-pci") == 0
@@ -485,7 +480,7 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
         }
         SUMMARY(c, "no kernel driver bound to the GPU");
         if (h->mod_i915 == VP_NO && h->mod_xe == VP_NO) {
-                set(c, VP_STATUS_FAIL, "no-kernel-module");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-kernel-module");
                 CAUSE(c,
                       "Kernel %s ships neither i915 nor xe: cloud and kvm kernels "
                       "(linux-image-kvm, -cloud) leave GPU drivers out.",
@@ -497,7 +492,7 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                 return;
         }
         if (h->secure_boot == VP_YES) {
-                set(c, VP_STATUS_FAIL, "module-refused");
+                vpi_check_set(c, VP_STATUS_FAIL, "module-refused");
                 CAUSE(c, "Secure Boot is on and the i915 module did not bind: an unsigned "
                          "out-of-tree i915 (SR-IOV dkms) is refused (see secure-boot).");
                 FIX(c, "See the secure-boot check: turn Secure Boot off or enroll the DKMS key.");
@@ -505,20 +500,20 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
         }
         if (strstr(ge->platform.xe_force_probe, "force_probe") &&
             strcmp(ge->platform.default_kmd, "xe") == 0) {
-                set(c, VP_STATUS_FAIL, "needs-force-probe");
+                vpi_check_set(c, VP_STATUS_FAIL, "needs-force-probe");
                 CAUSE(c, "This id binds to xe only with force_probe on this kernel.");
                 FIX(c, "Add xe.force_probe=%04x to the kernel command line and reboot.",
                     g->device_id);
                 return;
         }
         if (ge->platform.known && !ge->platform.in_kernel) {
-                set(c, VP_STATUS_FAIL, "id-not-in-kernel");
+                vpi_check_set(c, VP_STATUS_FAIL, "id-not-in-kernel");
                 CAUSE(c, "0x%04x is not in the kernel's PCI id table, so no driver binds it.",
                       g->device_id);
                 FIX(c, "Use a newer kernel that lists 0x%04x.", g->device_id);
                 return;
         }
-        set(c, VP_STATUS_FAIL, "driver-not-loaded");
+        vpi_check_set(c, VP_STATUS_FAIL, "driver-not-loaded");
         CAUSE(c,
               "The i915 module exists but is not bound (loaded: %s): it may be blacklisted, "
               "or failed to probe (GuC/firmware, SR-IOV VF without a VF-capable i915).",
@@ -530,12 +525,12 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
 
 static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
 {
-        struct vp_check *c = add_check(e, "render-node", STEP_KERNEL);
+        struct vp_check *c = vpi_add_check(e, "render-node", STEP_KERNEL);
 
         if (!c)
                 return;
         if (g->render_node[0]) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s", g->render_node);
                 if (g->card_node[0])
                         EVID(c, "card node: %s\n", g->card_node);
@@ -543,13 +538,13 @@ static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
                 return;
         }
         if (!g->pci_slot[0]) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown (no device facts in this input)");
                 return;
         }
         if (!g->kernel_driver[0]) {
-                set(c, g->pci_slot[0] ? VP_STATUS_FAIL : VP_STATUS_SKIP,
-                    g->pci_slot[0] ? "no-driver" : "");
+                vpi_check_set(c, g->pci_slot[0] ? VP_STATUS_FAIL : VP_STATUS_SKIP,
+                              g->pci_slot[0] ? "no-driver" : "");
                 SUMMARY(c, g->pci_slot[0] ? "no /dev/dri node: no kernel driver" : "unknown");
                 if (g->pci_slot[0]) {
                         CAUSE(c, "Without a bound kernel driver there is no /dev/dri node.");
@@ -558,7 +553,7 @@ static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
                 }
                 return;
         }
-        set(c, VP_STATUS_FAIL, "no-render-node");
+        vpi_check_set(c, VP_STATUS_FAIL, "no-render-node");
         SUMMARY(c, "%s is bound but there is no render node", g->kernel_driver);
         CAUSE(c, "The driver bound without creating /dev/dri/renderD* (probe failure, or the "
                  "container does not see /dev/dri).");
@@ -578,13 +573,13 @@ static bool in_groups(const struct vp_host *h, uint32_t gid)
 
 static void check_render_access(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g)
 {
-        struct vp_check *c = add_check(e, "render-node-access", STEP_KERNEL);
+        struct vp_check *c = vpi_add_check(e, "render-node-access", STEP_KERNEL);
         const char *grp = g->render_group[0] ? g->render_group : "render";
 
         if (!c)
                 return;
         if (!g->render_node[0] || !g->render_stat_ok) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "no render node to check");
                 return;
         }
@@ -593,17 +588,17 @@ static void check_render_access(struct vp_eval *e, const struct vp_facts *f, con
         EVID(c, "this process: uid %u gid %u, %u supplementary groups\n", f->host.uid, f->host.gid,
              f->host.n_groups);
         if (g->render_open_errno == 0) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "this process can open %s", g->render_node);
                 return;
         }
         if (g->render_open_errno < 0) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not tried");
                 return;
         }
         EVID(c, "open(O_RDWR): %s\n", strerror(g->render_open_errno));
-        set(c, VP_STATUS_FAIL, "render-node-denied");
+        vpi_check_set(c, VP_STATUS_FAIL, "render-node-denied");
         SUMMARY(c, "this process cannot open %s", g->render_node);
         if (g->render_open_errno == EACCES || g->render_open_errno == EPERM) {
                 CAUSE(c, "%s is %04o %u:%u and this process (uid %u) is not in group %u%s.",
@@ -634,7 +629,7 @@ static bool tried(const struct vp_va *va, const char *name)
 static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                             const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "va-driver", STEP_VA);
+        struct vp_check *c = vpi_add_check(e, "va-driver", STEP_VA);
         const struct vp_va *va = &g->va;
         const struct vp_gpu *first = NULL;
         bool xe = strcmp(g->kernel_driver, "xe") == 0 || strcmp(g->drm_name, "xe") == 0;
@@ -646,7 +641,7 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                     (!first || strcmp(f->gpus[i].render_node, first->render_node) < 0))
                         first = &f->gpus[i];
         if (va->outcome == VP_VA_NOT_RUN && !va->drivers_tried[0]) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "libva not run");
                 return;
         }
@@ -663,7 +658,7 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
         /* A virtual GPU's driver tried (vainfo without --device took the first node). */
         for (const char *virt = "virtio_gpu"; virt; virt = NULL) {
                 if (tried(va, virt) || tried(va, "qxl") || tried(va, "bochs")) {
-                        set(c, VP_STATUS_FAIL, "non-intel-node");
+                        vpi_check_set(c, VP_STATUS_FAIL, "non-intel-node");
                         SUMMARY(c, "libva opened a virtual GPU's render node, not the Intel one");
                         CAUSE(c,
                               "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
@@ -678,7 +673,7 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                 }
         }
         if (xe && tried(va, "xe") && !va->driver[0]) {
-                set(c, VP_STATUS_FAIL, "xe-no-mapping");
+                vpi_check_set(c, VP_STATUS_FAIL, "xe-no-mapping");
                 SUMMARY(c, "libva has no xe -> iHD mapping and looked for xe_drv_video.so");
                 CAUSE(c, "The GPU is bound to the xe kernel driver; libva before 2.21 (VA-API "
                          "1.21) maps only i915 to iHD and uses other names verbatim.");
@@ -689,9 +684,9 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
         }
         if (va->driver[0]) {
                 SUMMARY(c, "%s", va->driver);
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 if (strcmp(va->driver, "i965") == 0 && ge->platform.in_ihd) {
-                        set(c, VP_STATUS_WARN, "i965-fallback");
+                        vpi_check_set(c, VP_STATUS_WARN, "i965-fallback");
                         CAUSE(c,
                               "libva is using the legacy i965 driver%s; iHD supports this GPU "
                               "and is maintained (i965 was discontinued in 2024).",
@@ -700,19 +695,19 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                         FIX(c, "apt install intel-media-va-driver-non-free%s",
                             va->driver_env[0] ? " and unset LIBVA_DRIVER_NAME" : "");
                 } else if (strcmp(va->driver, "iHD") != 0 && strcmp(va->driver, "i965") != 0) {
-                        set(c, VP_STATUS_FAIL, "unexpected-driver");
+                        vpi_check_set(c, VP_STATUS_FAIL, "unexpected-driver");
                         CAUSE(c, "libva loaded %s for an Intel GPU.", va->driver);
                         FIX(c, "unset LIBVA_DRIVER_NAME or set it to iHD");
                 }
         } else {
                 SUMMARY(c, "no VA driver could be loaded");
-                set(c, VP_STATUS_FAIL, "no-va-driver");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-va-driver");
                 CAUSE(c, "None of the drivers libva tried initialised (see va-init).");
                 FIX(c, "apt install intel-media-va-driver-non-free (Debian: enable the non-free "
                        "component).");
         }
         if (c->status == VP_STATUS_OK && first && first != g && !vp_is_intel(first)) {
-                set(c, VP_STATUS_WARN, "non-intel-first");
+                vpi_check_set(c, VP_STATUS_WARN, "non-intel-first");
                 CAUSE(c,
                       "%s belongs to a non-Intel GPU (%s); programs that open the first render "
                       "node by default (vainfo, some Jellyfin setups) get that one.",
@@ -726,24 +721,24 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
 
 static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "va-init", STEP_VA);
+        struct vp_check *c = vpi_add_check(e, "va-init", STEP_VA);
         const struct vp_va *va = &g->va;
 
         if (!c)
                 return;
         switch (va->outcome) {
         case VP_VA_OK:
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "vaInitialize ok, %u profile/entrypoint pairs", va->n_configs);
                 return;
         case VP_VA_NOT_RUN:
         case VP_VA_OPEN_FAILED:
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c,
                         va->outcome == VP_VA_OPEN_FAILED ? "render node not openable" : "not run");
                 return;
         case VP_VA_CRASHED:
-                set(c, VP_STATUS_FAIL, "driver-crashed");
+                vpi_check_set(c, VP_STATUS_FAIL, "driver-crashed");
                 SUMMARY(c, "the VA driver crashed (signal %d)", va->child_signal);
                 CAUSE(c,
                       "vaInitialize killed the probe process with signal %d: a driver bug or "
@@ -755,7 +750,7 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
                     g->render_node);
                 return;
         case VP_VA_TIMED_OUT:
-                set(c, VP_STATUS_FAIL, "driver-hung");
+                vpi_check_set(c, VP_STATUS_FAIL, "driver-hung");
                 SUMMARY(c, "the VA driver did not answer in time");
                 CAUSE(c, "vaInitialize hung: usually a wedged GPU or GuC/HuC firmware that "
                          "never answers.");
@@ -764,7 +759,7 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
                 return;
         case VP_VA_NO_DISPLAY:
         case VP_VA_CHILD_FAILED:
-                set(c, VP_STATUS_FAIL, "probe-failed");
+                vpi_check_set(c, VP_STATUS_FAIL, "probe-failed");
                 SUMMARY(c, "libva could not be run on %s", g->render_node);
                 CAUSE(c, "vaGetDisplayDRM or the probe child failed before vaInitialize.");
                 FIX(c, "Run nodeprobe --in-process --device %s for details.", g->render_node);
@@ -773,7 +768,7 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
                 break;
         }
         /* VP_VA_INIT_FAILED: map libva's messages to a cause. */
-        set(c, VP_STATUS_FAIL, "init-failed");
+        vpi_check_set(c, VP_STATUS_FAIL, "init-failed");
         SUMMARY(c, "vaInitialize failed: %d (%s)", va->init_status, va->init_error);
         EVID(c, "%s", va->log);
         if ((tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs")) &&
@@ -830,17 +825,17 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
 static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
                                 const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "encoder-build", STEP_VA);
+        struct vp_check *c = vpi_add_check(e, "encoder-build", STEP_VA);
 
         if (!c)
                 return;
         if (g->va.outcome != VP_VA_OK || strcmp(ge->va_driver, "iHD") != 0) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, g->va.outcome != VP_VA_OK ? "VA-API not working" : "not iHD");
                 return;
         }
         if (gen_of(ge) >= 12.7) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "Meteor Lake and later lose nothing in the free build");
                 return;
         }
@@ -853,10 +848,10 @@ static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
                 EVID(c, "AV1 decode: %s\n",
                      vpi_has(&g->va, AV1, 1, VAEntrypointVLD) ? "yes" : "no");
         if (ge->nonfree == VP_YES) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "full (non-free) iHD build");
         } else if (ge->nonfree == VP_NO) {
-                set(c, VP_STATUS_WARN, "free-build");
+                vpi_check_set(c, VP_STATUS_WARN, "free-build");
                 SUMMARY(c, "free iHD build: shader encoders, VC-1%s missing",
                         gen_of(ge) >= 12 ? " and AV1 decode" : "");
                 CAUSE(c,
@@ -868,14 +863,14 @@ static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
                        "the apt components; Ubuntu: multiverse); in a container image use the "
                        "same package.");
         } else {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "cannot tell free from non-free from this list");
         }
 }
 
 static void check_huc(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "huc", STEP_VA);
+        struct vp_check *c = vpi_add_check(e, "huc", STEP_VA);
         bool lp = false;
 
         if (!c)
@@ -895,26 +890,26 @@ static void check_huc(struct vp_eval *e, const struct vp_gpu *g, const struct vp
         if (g->huc_status.known)
                 EVID(c, "i915 HUC_STATUS: %lld\n", (long long)g->huc_status.value);
         if (ge->huc == VP_UNKNOWN || (!lp && !g->huc_status.known)) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown");
                 return;
         }
         if (ge->huc == VP_YES) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "HuC loaded: low-power encoders have bitrate control");
                 return;
         }
         SUMMARY(c, "HuC not loaded: low-power (VDEnc) encode is CQP-only%s",
                 gen_of(ge) >= 11 ? ", no VP9 encode" : "");
         if (ge->virt == VP_VIRT_GVTG) {
-                set(c, VP_STATUS_WARN, "huc-gvtg");
+                vpi_check_set(c, VP_STATUS_WARN, "huc-gvtg");
                 CAUSE(c, "Expected under GVT-g: the host runs i915.enable_guc=0 and the vGPU has "
                          "no HuC. Cannot be fixed in the guest.");
                 FIX(c, "Use CQP/ICQ encodes (Jellyfin: disable low-power encoding or accept "
                        "CQP), or full passthrough if bitrate control matters.");
                 return;
         }
-        set(c, VP_STATUS_WARN, "huc-off");
+        vpi_check_set(c, VP_STATUS_WARN, "huc-off");
         CAUSE(c, "i915 loads HuC only with GuC/HuC enabled; it is off by default up to Tiger/"
                  "Rocket Lake.");
         FIX(c, "Kernel command line (this machine, or the passthrough VM): i915.enable_guc=2; "
@@ -923,13 +918,13 @@ static void check_huc(struct vp_eval *e, const struct vp_gpu *g, const struct vp
 
 static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "codecs", STEP_VA);
+        struct vp_check *c = vpi_add_check(e, "codecs", STEP_VA);
         unsigned ok = 0, missing = 0, explained = 0, low = 0, unknown = 0;
 
         if (!c)
                 return;
         if (g->va.outcome != VP_VA_OK) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "VA-API not working");
                 return;
         }
@@ -957,7 +952,7 @@ static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct
         if (unknown)
                 SUMMARY(c, ", %u unknown", unknown);
         if (missing) {
-                set(c, VP_STATUS_FAIL, "missing-capabilities");
+                vpi_check_set(c, VP_STATUS_FAIL, "missing-capabilities");
                 CAUSE(c, "The driver initialised but does not advertise what %s does with %s.%s",
                       ge->platform.platform, ge->va_driver,
                       g->va.n_configs <= 2 ? " It lists no codec profile at all (only video "
@@ -967,21 +962,21 @@ static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct
                 FIX(c, "Upgrade intel-media-va-driver-non-free (and libva); then re-run "
                        "nodeprobe --report.");
         } else if (explained || low) {
-                set(c, VP_STATUS_WARN, explained ? "explained-gaps" : "low-confidence");
+                vpi_check_set(c, VP_STATUS_WARN, explained ? "explained-gaps" : "low-confidence");
                 CAUSE(c, "%s",
                       explained ? "Gaps come from the driver build or HuC: see "
                                   "encoder-build and huc."
                                 : "Only capabilities whose reference data disagree "
                                   "are absent.");
         } else {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
         }
 }
 
 static void check_gpu_top(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                           const struct vp_gpu_eval *ge)
 {
-        struct vp_check *c = add_check(e, "gpu-top", STEP_MON);
+        struct vp_check *c = vpi_add_check(e, "gpu-top", STEP_MON);
         bool xe = strcmp(g->kernel_driver, "xe") == 0;
         enum vp_tri pmu = xe ? f->host.xe_pmu : f->host.i915_pmu;
 
@@ -990,16 +985,16 @@ static void check_gpu_top(struct vp_eval *e, const struct vp_facts *f, const str
         EVID(c, "%s PMU (/sys/bus/event_source/devices): %s\n", xe ? "xe" : "i915",
              vp_tri_str(pmu));
         if (pmu == VP_UNKNOWN || !g->kernel_driver[0]) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown");
                 return;
         }
         if (pmu == VP_YES) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "intel_gpu_top can read engine usage");
                 return;
         }
-        set(c, VP_STATUS_WARN, ge->virt == VP_VIRT_SRIOV_VF ? "no-pmu-vf" : "no-pmu");
+        vpi_check_set(c, VP_STATUS_WARN, ge->virt == VP_VIRT_SRIOV_VF ? "no-pmu-vf" : "no-pmu");
         SUMMARY(c, "no GPU PMU: intel_gpu_top will not work here");
         if (ge->virt == VP_VIRT_SRIOV_VF) {
                 CAUSE(c, "An SR-IOV VF has no PMU (\"PMU not supported for this GPU\").");
@@ -1064,12 +1059,12 @@ int vp_evaluate(const struct vp_facts *f, struct vp_eval **ret)
         }
         e->primary = best;
         if (best < 0) {
-                struct vp_check *c = add_check(e, "gpu", STEP_CPU);
+                struct vp_check *c = vpi_add_check(e, "gpu", STEP_CPU);
                 if (!c) {
                         free(e);
                         return -ENOBUFS;
                 }
-                set(c, VP_STATUS_FAIL, "no-intel-gpu");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-intel-gpu");
                 SUMMARY(c, "no Intel GPU in this machine");
                 EVID(c, "DRM devices and display-class PCI devices: %u\n", f->n_gpus);
                 for (uint32_t i = 0; i < f->n_gpus; i++)

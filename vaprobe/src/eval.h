@@ -22,6 +22,15 @@ const char *vpi_platform_gen(int index);
 /* Fill ge->caps from the matrix and g->va; needs ge->platform, va_driver, nonfree, huc. */
 void vpi_eval_caps(const struct vp_gpu *g, struct vp_gpu_eval *ge);
 
+/* Append a check to e (NULL when full) and set its status and cause category. */
+struct vp_check *vpi_add_check(struct vp_eval *e, const char *id, const char *step);
+void vpi_check_set(struct vp_check *c, enum vp_status s, const char *cause_id);
+
+#define SUMMARY(c, ...) vpi_appendf((c)->summary, sizeof((c)->summary), __VA_ARGS__)
+#define EVID(c, ...) vpi_appendf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)
+#define CAUSE(c, ...) vpi_appendf((c)->cause, sizeof((c)->cause), __VA_ARGS__)
+#define FIX(c, ...) vpi_appendf((c)->fix, sizeof((c)->fix), __VA_ARGS__)
+
 /* Does the driver list one of these profiles with this entrypoint? */
 bool vpi_has(const struct vp_va *va, const int32_t *profiles, int n, int32_t ep);
 

@@ -21,29 +21,6 @@
 
 enum split { SPLIT_NONE, SPLIT_GVTG, SPLIT_SRIOV, SPLIT_UNKNOWN };
 
-static struct vp_check *add(struct vp_eval *e, const char *id, const char *step)
-{
-        struct vp_check *c;
-        if (e->n_checks >= VP_MAX_CHECKS)
-                return NULL;
-        c = &e->checks[e->n_checks++];
-        memset(c, 0, sizeof(*c));
-        c->id = id;
-        c->step = step;
-        return c;
-}
-
-static void set(struct vp_check *c, enum vp_status s, const char *cause_id)
-{
-        c->status = s;
-        vpi_strlcpy(c->cause_id, cause_id, sizeof(c->cause_id));
-}
-
-#define SUMMARY(c, ...) vpi_appendf((c)->summary, sizeof((c)->summary), __VA_ARGS__)
-#define EVID(c, ...) vpi_appendf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)
-#define CAUSE(c, ...) vpi_appendf((c)->cause, sizeof((c)->cause), __VA_ARGS__)
-#define FIX(c, ...) vpi_appendf((c)->fix, sizeof((c)->fix), __VA_ARGS__)
-
 /* Is this exact parameter (name or name=value) on the command line? */
 static bool has_param(const char *cmdline, const char *param)
 {
@@ -88,7 +65,7 @@ static enum split split_of(const struct vp_platform *p)
 static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp_platform *p,
                       enum split s)
 {
-        struct vp_check *c = add(e, "host-cpu", STEP_HCPU);
+        struct vp_check *c = vpi_add_check(e, "host-cpu", STEP_HCPU);
         if (!c)
                 return;
         if (h->cpu_model[0])
@@ -99,19 +76,19 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
              p->gen[0] ? p->gen : "?");
         switch (s) {
         case SPLIT_GVTG:
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s: GVT-g (mediated vGPUs, i915-GVTg_%s_*) can split this GPU",
                         p->platform, strtod(p->gen, NULL) < 9 ? "V4" : "V5");
                 break;
         case SPLIT_SRIOV:
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
                         p->gen);
                 CAUSE(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
                          "every guest, or xe with SR-IOV support.");
                 break;
         case SPLIT_NONE:
-                set(c, VP_STATUS_FAIL, "cannot-split");
+                vpi_check_set(c, VP_STATUS_FAIL, "cannot-split");
                 SUMMARY(c, "%s (gen %s) cannot be split: neither GVT-g nor SR-IOV", p->platform,
                         p->gen);
                 CAUSE(c, "GVT-g ends with Comet Lake (10th gen) and SR-IOV starts with Alder Lake "
@@ -121,7 +98,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
                        "(the host then loses it), or use a 12th gen or later host for sharing.");
                 break;
         default:
-                set(c, VP_STATUS_WARN, "unknown-device");
+                vpi_check_set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", h->gpu.device);
                 CAUSE(c, "The id is not in this build's tables; whether it can be split is "
                          "unknown.");
@@ -131,7 +108,7 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
 
 static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split s, bool *pending)
 {
-        struct vp_check *c = add(e, "host-cmdline", STEP_HBOOT);
+        struct vp_check *c = vpi_add_check(e, "host-cmdline", STEP_HBOOT);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
@@ -162,14 +139,14 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
                         "group with (isolation traded for convenience)\n");
         *pending = in_boot[0] && strcmp(in_boot, missing) == 0;
         if (!missing[0]) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "has what %s needs",
                         s == SPLIT_GVTG    ? "GVT-g"
                         : s == SPLIT_SRIOV ? "SR-IOV"
                                            : "passthrough");
                 if (h->boot_source[0] && strcmp(h->boot_cmdline, h->cmdline) != 0 &&
                     !strstr(h->cmdline, h->boot_cmdline)) {
-                        set(c, VP_STATUS_WARN, "boot-config-differs");
+                        vpi_check_set(c, VP_STATUS_WARN, "boot-config-differs");
                         CAUSE(c, "The boot configuration differs from the running command line: "
                                  "the next reboot changes it.");
                         FIX(c, "Compare %s with /proc/cmdline before rebooting.", h->boot_source);
@@ -178,7 +155,7 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
         }
         SUMMARY(c, "missing: %s", missing);
         if (*pending) {
-                set(c, VP_STATUS_FAIL, "reboot-pending");
+                vpi_check_set(c, VP_STATUS_FAIL, "reboot-pending");
                 CAUSE(c,
                       "%s has %s, but the running kernel was booted without: the boot "
                       "configuration was changed and not applied.",
@@ -188,7 +165,7 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
                                                                        : "update-grub");
                 return;
         }
-        set(c, VP_STATUS_FAIL, "missing-parameters");
+        vpi_check_set(c, VP_STATUS_FAIL, "missing-parameters");
         CAUSE(c, "Without %s the IOMMU%s is off.", missing,
               s == SPLIT_GVTG    ? " or GVT-g"
               : s == SPLIT_SRIOV ? " or SR-IOV"
@@ -215,7 +192,7 @@ static bool configured(const struct vp_pve *h, const char *m)
 
 static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split s)
 {
-        struct vp_check *c = add(e, "host-modules", STEP_HBOOT);
+        struct vp_check *c = vpi_add_check(e, "host-modules", STEP_HBOOT);
         static const char *const gvt[] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvmgt"};
         const enum vp_tri loaded[] = {h->loaded_vfio, h->loaded_vfio_iommu_type1,
                                       h->loaded_vfio_pci, h->loaded_kvmgt};
@@ -245,7 +222,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
         if (not_loaded[0])
                 EVID(c, "not loaded now: %s\n", not_loaded);
         if (!missing[0] && !stale[0] && !not_loaded[0]) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, s == SPLIT_GVTG
                                ? "vfio, vfio_iommu_type1, vfio_pci and kvmgt configured "
                                  "and loaded"
@@ -253,13 +230,13 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
                 return;
         }
         if (missing[0]) {
-                set(c, VP_STATUS_FAIL, "modules-missing");
+                vpi_check_set(c, VP_STATUS_FAIL, "modules-missing");
                 SUMMARY(c, "GVT-g modules not configured: %s", missing);
                 CAUSE(c, "GVT-g needs %s loaded at boot.", missing);
                 FIX(c, "printf '%%s\\n' %s >> /etc/modules\nupdate-initramfs -u -k all\nreboot\n",
                     missing);
         } else if (not_loaded[0]) {
-                set(c, VP_STATUS_FAIL, "modules-not-loaded");
+                vpi_check_set(c, VP_STATUS_FAIL, "modules-not-loaded");
                 SUMMARY(c, "configured but not loaded: %s", not_loaded);
                 CAUSE(c, "The modules are listed but not loaded%s.",
                       strstr(not_loaded, "kvmgt") ? "; kvmgt loads only with i915.enable_gvt=1 on "
@@ -270,7 +247,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
         }
         if (stale[0]) {
                 if (c->status != VP_STATUS_FAIL)
-                        set(c, VP_STATUS_WARN, "stale-module-lines");
+                        vpi_check_set(c, VP_STATUS_WARN, "stale-module-lines");
                 SUMMARY(c, "%sobsolete module lines: %s", c->summary[0] ? "; " : "", stale);
                 CAUSE(c,
                       "%sOn current kernels vfio_virqfd is part of vfio and vfio_mdev part of "
@@ -284,7 +261,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
 
 static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
 {
-        struct vp_check *c = add(e, "host-iommu", STEP_HIOMMU);
+        struct vp_check *c = vpi_add_check(e, "host-iommu", STEP_HIOMMU);
         if (!c)
                 return;
         EVID(c, "iommu units: %s\n",
@@ -293,7 +270,7 @@ static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
         if (h->n_groups.known)
                 EVID(c, "iommu groups: %lld\n", (long long)h->n_groups.value);
         if (h->iommu != VP_YES || !h->n_groups.known || h->n_groups.value == 0) {
-                set(c, VP_STATUS_FAIL, "iommu-off");
+                vpi_check_set(c, VP_STATUS_FAIL, "iommu-off");
                 SUMMARY(c, "the IOMMU is off: no VM can get a PCI device or vGPU");
                 CAUSE(c, "No IOMMU units or groups: VT-d is disabled in the firmware, or "
                          "intel_iommu=on is missing (see host-cmdline).");
@@ -302,7 +279,7 @@ static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
                 return;
         }
         if (!h->gpu_group.known) {
-                set(c, VP_STATUS_WARN, "gpu-no-group");
+                vpi_check_set(c, VP_STATUS_WARN, "gpu-no-group");
                 SUMMARY(c, "IOMMU on, but %s has no IOMMU group", h->gpu.slot);
                 CAUSE(c, "The GPU is not in any IOMMU group.");
                 FIX(c, "Check dmesg | grep -i -e DMAR -e IOMMU.");
@@ -314,11 +291,11 @@ static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
                 EVID(c, "  %s %04x:%04x class %06llx driver %s\n", d->slot, d->vendor, d->device,
                      (unsigned long long)d->pci_class.value, d->driver[0] ? d->driver : "none");
         }
-        set(c, VP_STATUS_OK, "");
+        vpi_check_set(c, VP_STATUS_OK, "");
         SUMMARY(c, "IOMMU on; %s in group %lld%s", h->gpu.slot, (long long)h->gpu_group.value,
                 h->n_group_devs > 1 ? " (shared)" : " alone");
         if (h->n_group_devs > 1) {
-                set(c, VP_STATUS_WARN, "shared-group");
+                vpi_check_set(c, VP_STATUS_WARN, "shared-group");
                 CAUSE(c, "Full passthrough moves the whole group: every device listed goes to the "
                          "VM with the GPU (mediated vGPUs and VFs are not affected).");
                 FIX(c, "For full passthrough pass the whole group, or move the other devices; "
@@ -336,18 +313,18 @@ static const struct vp_pve_mdev_type *find_type(const struct vp_pve *h, const ch
 
 static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
 {
-        struct vp_check *c = add(e, "host-mdev", STEP_HSPLIT);
+        struct vp_check *c = vpi_add_check(e, "host-mdev", STEP_HSPLIT);
         int64_t total = 0;
 
         if (!c)
                 return;
         if (s != SPLIT_GVTG) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not a GVT-g platform");
                 return;
         }
         if (h->n_types == 0) {
-                set(c, VP_STATUS_FAIL, "no-mdev-types");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-mdev-types");
                 SUMMARY(c, "no mdev types: GVT-g is not running on %s", h->gpu.slot);
                 CAUSE(c, "%s",
                       h->dmesg_gvt_guc == VP_YES
@@ -381,12 +358,12 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
                         EVID(c, "instance %s (%s): not created by Proxmox\n", m->uuid, m->type);
         }
         if (total > 0) {
-                set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%u types, %lld instances available, %u in use", h->n_types,
                         (long long)total, h->n_mdevs);
                 return;
         }
-        set(c, VP_STATUS_WARN, "no-instances-left");
+        vpi_check_set(c, VP_STATUS_WARN, "no-instances-left");
         SUMMARY(c, "every vGPU instance is taken (%u in use)", h->n_mdevs);
         CAUSE(c, "The aperture is shared out: a new VM gets 'write error: No space left on "
                  "device' when Proxmox creates its instance.");
@@ -400,11 +377,11 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
 
 static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
 {
-        struct vp_check *c = add(e, "host-sriov", STEP_HSPLIT);
+        struct vp_check *c = vpi_add_check(e, "host-sriov", STEP_HSPLIT);
         if (!c)
                 return;
         if (s != SPLIT_SRIOV) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not an SR-IOV platform");
                 return;
         }
@@ -415,7 +392,7 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 EVID(c, "VF %s driver %s\n", h->vfs[i].slot,
                      h->vfs[i].driver[0] ? h->vfs[i].driver : "none");
         if (!h->sriov_totalvfs.known || h->sriov_totalvfs.value == 0) {
-                set(c, VP_STATUS_FAIL, "no-sriov-driver");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-sriov-driver");
                 SUMMARY(c, "%s offers no virtual functions", h->gpu.slot);
                 CAUSE(c, "The i915 in use has no SR-IOV support (upstream i915 has none); the "
                          "out-of-tree i915-sriov-dkms (or xe with SR-IOV) is needed.");
@@ -427,7 +404,7 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 return;
         }
         if (!h->sriov_numvfs.known || h->sriov_numvfs.value == 0) {
-                set(c, VP_STATUS_FAIL, "no-vfs");
+                vpi_check_set(c, VP_STATUS_FAIL, "no-vfs");
                 SUMMARY(c, "SR-IOV available (%lld VFs) but none created",
                         (long long)h->sriov_totalvfs.value);
                 CAUSE(c, "sriov_numvfs is 0: the virtual functions are not enabled.");
@@ -439,14 +416,14 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                     (long long)h->sriov_totalvfs.value);
                 return;
         }
-        set(c, VP_STATUS_OK, "");
+        vpi_check_set(c, VP_STATUS_OK, "");
         SUMMARY(c, "%lld of %lld VFs enabled", (long long)h->sriov_numvfs.value,
                 (long long)h->sriov_totalvfs.value);
 }
 
 static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
 {
-        struct vp_check *c = add(e, "host-guc", STEP_HSPLIT);
+        struct vp_check *c = vpi_add_check(e, "host-guc", STEP_HSPLIT);
         char v[16];
         int64_t guc = -1;
 
@@ -466,10 +443,10 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 EVID(c, "kernel log: Graphics virtualization is not yet supported with GuC "
                         "submission\n");
         if (s == SPLIT_SRIOV) {
-                set(c,
-                    guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
-                                        : VP_STATUS_FAIL,
-                    guc == 3 || guc < 0 ? "" : "sriov-needs-guc");
+                vpi_check_set(c,
+                              guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
+                                                  : VP_STATUS_FAIL,
+                              guc == 3 || guc < 0 ? "" : "sriov-needs-guc");
                 SUMMARY(c, guc == 3  ? "GuC submission and HuC on (enable_guc=3), as SR-IOV needs"
                            : guc < 0 ? "unknown"
                                      : "SR-IOV needs i915.enable_guc=3");
@@ -479,12 +456,12 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 return;
         }
         if (s != SPLIT_GVTG) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not needed for this platform");
                 return;
         }
         if (h->dmesg_gvt_guc == VP_YES || (guc >= 0 && (guc & 1))) {
-                set(c, VP_STATUS_FAIL, "guc-submission-on");
+                vpi_check_set(c, VP_STATUS_FAIL, "guc-submission-on");
                 SUMMARY(c, "GuC submission is on: GVT-g refuses to start");
                 CAUSE(c, "i915 disables GVT-g with GuC submission (\"Graphics virtualization is "
                          "not yet supported with GuC submission\").");
@@ -492,7 +469,7 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                        "refresh the boot config and reboot.");
                 return;
         }
-        set(c, guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK, "");
+        vpi_check_set(c, guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK, "");
         SUMMARY(c, guc < 0 ? "unknown (run as root to read it)"
                            : "GuC submission off, as GVT-g "
                              "needs");
@@ -500,13 +477,13 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
 
 static void check_vms(struct vp_eval *e, const struct vp_pve *h)
 {
-        struct vp_check *c = add(e, "host-vm-config", STEP_HVM);
+        struct vp_check *c = vpi_add_check(e, "host-vm-config", STEP_HVM);
         unsigned problems = 0, gpu_vms = 0;
 
         if (!c)
                 return;
         if (h->vm_configs_readable != VP_YES) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "/etc/pve/qemu-server not readable here");
                 return;
         }
@@ -556,18 +533,18 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                 }
         }
         if (!gpu_vms) {
-                set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "no VM uses the GPU yet (%u VM configs)", h->n_vms);
                 return;
         }
         if (problems) {
-                set(c, VP_STATUS_FAIL, "vm-config");
+                vpi_check_set(c, VP_STATUS_FAIL, "vm-config");
                 SUMMARY(c, "%u problem(s) in %u VM(s) using the GPU", problems, gpu_vms);
                 CAUSE(c, "The guide's VM-side settings: an existing mdev type, vIOMMU None, "
                          "and Secure Boot off (an EFI disk without pre-enrolled keys).");
                 return;
         }
-        set(c, VP_STATUS_OK, "");
+        vpi_check_set(c, VP_STATUS_OK, "");
         SUMMARY(c, "%u VM(s) use the GPU, configured as the guide says", gpu_vms);
 }
 
@@ -585,12 +562,12 @@ int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
                 return -ENOMEM;
         e->primary = -1;
         if (!h->gpu_found) {
-                struct vp_check *c = add(e, "host-cpu", STEP_HCPU);
+                struct vp_check *c = vpi_add_check(e, "host-cpu", STEP_HCPU);
                 if (!c) {
                         free(e);
                         return -ENOBUFS;
                 }
-                set(c, VP_STATUS_FAIL, "not-intel-gpu-host");
+                vpi_check_set(c, VP_STATUS_FAIL, "not-intel-gpu-host");
                 SUMMARY(c, "not an Intel GPU host: no Intel display device on the PCI bus");
                 if (h->cpu_model[0])
                         EVID(c, "cpu: %s\n", h->cpu_model);
