@@ -47,6 +47,7 @@ enum {
         OPT_LABEL_PREFIX,
         OPT_NO_INTEL_LABEL,
         OPT_SYSROOT,
+        OPT_VERBOSE,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
     {.name = "label-prefix", .has_arg = required_argument, .val = OPT_LABEL_PREFIX},
     {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
     {.name = "sysroot", .has_arg = required_argument, .val = OPT_SYSROOT},
+    {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
     {0},
@@ -105,6 +107,7 @@ static const struct {
     {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
     {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
     {OPT_SYSROOT, "DIR", "host: read /proc, /sys and /etc under DIR"},
+    {'v', NULL, "report: also print every raw fact"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
 };
@@ -202,7 +205,7 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                                 return -EINVAL;
                         optind++;
                 }
-                c = getopt_long(argc, argv, "+:o:h", long_opts, NULL);
+                c = getopt_long(argc, argv, "+:o:hv", long_opts, NULL);
                 if (c == -1)
                         break;
                 switch (c) {
@@ -295,6 +298,9 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                         break;
                 case OPT_SYSROOT:
                         cfg->sysroot = optarg;
+                        break;
+                case 'v':
+                        cfg->verbose = true;
                         break;
                 case 'h':
                         cfg->show_help = true;

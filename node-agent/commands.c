@@ -96,6 +96,10 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
                 rc = NA_EXIT_INTERNAL;
                 goto out;
         }
+        if (cfg->verbose && cfg->format == NA_FORMAT_TEXT) {
+                fprintf(out, "\nRaw facts:\n");
+                na_print_facts_text(out, f);
+        }
         if (cfg->strict)
                 rc = verdict(cfg, e, true);
 out:

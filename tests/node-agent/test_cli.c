@@ -58,6 +58,8 @@ Test(cli, parse_modes_and_options)
         cr_expect_eq(c.va_timeout_ms, 3000);
         cr_expect_eq(parse(&c, "--help"), 0);
         cr_expect(c.show_help);
+        cr_expect_eq(parse(&c, "-v --report"), 0);
+        cr_expect(c.verbose);
 }
 
 Test(cli, parse_errors)
@@ -182,6 +184,10 @@ Test(cli, degraded_exit_code_only_with_strict)
         g_free(err);
         cr_expect_eq(NP(&out, &err, "--report", "--strict", "--from-vainfo", path),
                      NA_EXIT_DEGRADED);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "-v", "--from-vainfo", path), NA_EXIT_OK);
+        cr_expect(strstr(out, "Raw facts:") && strstr(out, "VideoProc"), "%s", out);
 }
 
 Test(cli, bad_inputs)
