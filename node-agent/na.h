@@ -61,7 +61,7 @@ struct na_config {
         const char *kubeconfig;   /* label */
         const char *node_name;    /* label */
         const char *label_prefix; /* label */
-        bool verbose; /* report: the raw facts after the verdicts */
+        bool verbose;             /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
 };

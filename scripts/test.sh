@@ -18,6 +18,10 @@ run_suite() {
     (cd "$top/$dir" && ctest --output-on-failure -j"$jobs")
 }
 
+# What scripts/nodeprobe builds (Release: other optimisations, other warnings).
+echo "== build-release: configure and build" >&2
+cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DNODEPROBE_TESTS=OFF >/dev/null
+cmake --build "$top/build-release" -j"$jobs" >/dev/null
 run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNODEPROBE_SANITIZE=ON
 echo "== format check" >&2

@@ -145,7 +145,7 @@ static void read_edid(const char *root, struct vp_gpu *g)
                 /* Connectors are named <card>-<type>-<n>; GVT-g emulates a DP monitor. */
                 if (strncmp(e->d_name, card, cl) != 0 || strncmp(e->d_name + cl, "-DP-", 4) != 0)
                         continue;
-                snprintf(path, sizeof(path), "/sys/class/drm/%s/edid", e->d_name);
+                vpi_pathf(path, sizeof(path), "/sys/class/drm/%s/edid", e->d_name);
                 n = vpi_read(root, path, blob, sizeof(blob));
                 if (n > 0 && vp_edid_is_gvt((const uint8_t *)blob, (size_t)n)) {
                         g->gvt_edid = VP_YES;
@@ -164,18 +164,18 @@ static void read_pci_sysfs(const char *root, struct vp_gpu *g)
 
         if (!g->pci_slot[0])
                 return;
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", g->pci_slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", g->pci_slot);
         vpi_readlink_base(root, p, g->kernel_driver, sizeof(g->kernel_driver));
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", g->pci_slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", g->pci_slot);
         g->pci_class = vpi_read_num(root, p, 16);
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", g->pci_slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", g->pci_slot);
         g->physfn = vpi_exists(root, p);
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", g->pci_slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", g->pci_slot);
         g->sriov_totalvfs = vpi_read_num(root, p, 10);
 
         /* "resource": one "start end flags" line per BAR; an I/O BAR has IORESOURCE_IO. GVT-g
          * zeroes BAR4 (gvt/cfg_space.c) and VFs have none. */
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource", g->pci_slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource", g->pci_slot);
         n = vpi_read(root, p, buf, sizeof(buf));
         if (n > 0) {
                 char *line, *save = NULL;
@@ -249,13 +249,13 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                 if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->pci_slot) ||
                     slot_known(f, e->d_name))
                         continue;
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", e->d_name);
                 cls = vpi_read_num(root, p, 16);
                 if (!cls.known || (cls.value >> 16) != 0x03)
                         continue;
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
                 ven = vpi_read_num(root, p, 16);
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
                 dev = vpi_read_num(root, p, 16);
                 if (!ven.known || !dev.known || ven.value > 0xffff || dev.value > 0xffff)
                         continue;
@@ -263,13 +263,13 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                 vpi_strlcpy(g->pci_slot, e->d_name, sizeof(g->pci_slot));
                 g->vendor_id = (uint16_t)ven.value;
                 g->device_id = (uint16_t)dev.value;
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_vendor", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_vendor", e->d_name);
                 ven = vpi_read_num(root, p, 16);
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_device", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_device", e->d_name);
                 dev = vpi_read_num(root, p, 16);
                 g->subsys_vendor_id = ven.known ? (uint16_t)ven.value : 0;
                 g->subsys_device_id = dev.known ? (uint16_t)dev.value : 0;
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/revision", e->d_name);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/revision", e->d_name);
                 g->revision = vpi_read_num(root, p, 16);
                 g->render_open_errno = -1;
                 read_pci_sysfs(root, g);

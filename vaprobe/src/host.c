@@ -28,7 +28,7 @@ static enum vp_tri read_efi_bool(const char *root, const char *name)
         char path[PATH_MAX], buf[16];
         long n;
 
-        snprintf(path, sizeof(path), "/sys/firmware/efi/efivars/%s-%s", name, EFI_GLOBAL_GUID);
+        vpi_pathf(path, sizeof(path), "/sys/firmware/efi/efivars/%s-%s", name, EFI_GLOBAL_GUID);
         n = vpi_read(root, path, buf, sizeof(buf));
         if (n == -ENOENT)
                 return VP_NO; /* variable absent: not set */
@@ -135,23 +135,23 @@ static void read_modules(const char *root, struct vp_host *h)
 
         if (!h->kernel_release[0] || strchr(h->kernel_release, '/'))
                 return;
-        snprintf(dir, sizeof(dir), "/lib/modules/%s", h->kernel_release);
+        vpi_pathf(dir, sizeof(dir), "/lib/modules/%s", h->kernel_release);
         /* A container often has no /lib/modules at all: that says nothing about the node. */
         if (vpi_exists(root, dir) != VP_YES)
                 return;
         h->mod_i915 = VP_NO;
         h->mod_xe = VP_NO;
-        snprintf(p, sizeof(p), "%s/modules.dep", dir);
+        vpi_pathf(p, sizeof(p), "%s/modules.dep", dir);
         scan_module_list(root, p, &h->mod_i915, &h->mod_xe);
-        snprintf(p, sizeof(p), "%s/modules.builtin", dir);
+        vpi_pathf(p, sizeof(p), "%s/modules.builtin", dir);
         scan_module_list(root, p, &h->mod_i915, &h->mod_xe);
         /* No modules.dep (depmod not run): fall back to the usual file locations. */
         static const char *const exts[] = {"", ".zst", ".xz", ".gz"};
         for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-                snprintf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/i915/i915.ko%s", dir, exts[i]);
+                vpi_pathf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/i915/i915.ko%s", dir, exts[i]);
                 if (vpi_exists(root, p) == VP_YES)
                         h->mod_i915 = VP_YES;
-                snprintf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/xe/xe.ko%s", dir, exts[i]);
+                vpi_pathf(p, sizeof(p), "%s/kernel/drivers/gpu/drm/xe/xe.ko%s", dir, exts[i]);
                 if (vpi_exists(root, p) == VP_YES)
                         h->mod_xe = VP_YES;
         }

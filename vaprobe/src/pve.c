@@ -46,15 +46,15 @@ static void read_pcidev(const char *root, const char *slot, struct vp_pve_pcidev
         struct vp_opt v;
 
         vpi_strlcpy(d->slot, slot, sizeof(d->slot));
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", slot);
         v = vpi_read_num(root, p, 16);
         d->vendor = v.known && v.value <= 0xffff ? (uint16_t)v.value : 0;
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", slot);
         v = vpi_read_num(root, p, 16);
         d->device = v.known && v.value <= 0xffff ? (uint16_t)v.value : 0;
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", slot);
         d->pci_class = vpi_read_num(root, p, 16);
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", slot);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", slot);
         vpi_readlink_base(root, p, d->driver, sizeof(d->driver));
 }
 
@@ -70,7 +70,7 @@ static void find_gpu(const char *root, const char *dir, const char *name, void *
                 return;
         /* A VF (physfn link) is not the GPU; the integrated GPU is 00:02.0 (nvtop's heuristic,
          * named as one) and wins over any other Intel display device. */
-        snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", name);
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", name);
         if (vpi_exists(root, p) == VP_YES)
                 return;
         if (!h->gpu_found || strcmp(name, "0000:00:02.0") == 0) {
@@ -137,7 +137,7 @@ static void modules_load_d(const char *root, const char *dir, const char *name, 
 
         if (l < 6 || strcmp(name + l - 5, ".conf") != 0)
                 return;
-        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s", dir, name);
         read_modlines(root, p, ud);
 }
 
@@ -205,11 +205,11 @@ static void mdev_type(const char *root, const char *dir, const char *name, void 
                 return;
         t = &h->types[h->n_types++];
         vpi_strlcpy(t->id, name, sizeof(t->id));
-        snprintf(p, sizeof(p), "%s/%s/name", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s/name", dir, name);
         vpi_read_line(root, p, t->name, sizeof(t->name));
-        snprintf(p, sizeof(p), "%s/%s/available_instances", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s/available_instances", dir, name);
         t->available = vpi_read_num(root, p, 10);
-        snprintf(p, sizeof(p), "%s/%s/description", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s/description", dir, name);
         if (vpi_read(root, p, desc, sizeof(desc)) > 0)
                 parse_description(desc, t);
 }
@@ -227,7 +227,7 @@ static void mdev_instance(const char *root, const char *dir, const char *name, v
                 return;
         m = &h->mdevs[h->n_mdevs++];
         vpi_strlcpy(m->uuid, name, sizeof(m->uuid));
-        snprintf(p, sizeof(p), "%s/%s/mdev_type", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s/mdev_type", dir, name);
         vpi_readlink_base(root, p, m->type, sizeof(m->type));
         m->vmid = -1;
         m->index = -1;
@@ -248,7 +248,7 @@ static void vf_link(const char *root, const char *dir, const char *name, void *u
 
         if (strncmp(name, "virtfn", 6) != 0 || h->n_vfs >= VP_PVE_MAX_VFS)
                 return;
-        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s", dir, name);
         if (vpi_readlink_base(root, p, slot, sizeof(slot)) < 0)
                 return;
         read_pcidev(root, slot, &h->vfs[h->n_vfs++]);
@@ -269,7 +269,7 @@ static void vm_config(const char *root, const char *dir, const char *name, void 
         if (end != name + l - 5 || id <= 0)
                 return;
         buf = malloc(VPI_READ_CAP);
-        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        vpi_pathf(p, sizeof(p), "%s/%s", dir, name);
         if (!buf || vpi_read(root, p, buf, VPI_READ_CAP) < 0) {
                 free(buf);
                 return;
@@ -387,22 +387,23 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         }
         if (h->gpu_found) {
                 char grp[16];
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", h->gpu.slot);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", h->gpu.slot);
                 if (vpi_readlink_base(root, p, grp, sizeof(grp)) == 0) {
                         uint64_t g;
                         if (vpi_parse_u64(grp, 10, &g) == 0) {
                                 h->gpu_group = (struct vp_opt){.known = true, .value = (int64_t)g};
-                                snprintf(p, sizeof(p), "/sys/kernel/iommu_groups/%s/devices", grp);
+                                vpi_pathf(p, sizeof(p), "/sys/kernel/iommu_groups/%s/devices", grp);
                                 each_entry(root, p, group_dev, h);
                         }
                 }
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/mdev_supported_types", h->gpu.slot);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/mdev_supported_types",
+                          h->gpu.slot);
                 each_entry(root, p, mdev_type, h);
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", h->gpu.slot);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", h->gpu.slot);
                 h->sriov_totalvfs = vpi_read_num(root, p, 10);
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_numvfs", h->gpu.slot);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_numvfs", h->gpu.slot);
                 h->sriov_numvfs = vpi_read_num(root, p, 10);
-                snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s", h->gpu.slot);
+                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s", h->gpu.slot);
                 each_entry(root, p, vf_link, h);
         }
         each_entry(root, "/sys/bus/mdev/devices", mdev_instance, h);

@@ -47,6 +47,17 @@ void vpi_appendf(char *buf, size_t n, const char *fmt, ...)
         va_end(ap);
 }
 
+int vpi_pathf(char *buf, size_t n, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vsnprintf(buf, n, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
 int vpi_path(char *buf, size_t n, const char *root, const char *path)
 {
         int r;

@@ -21,6 +21,10 @@ void vpi_append_line(char *buf, size_t n, const char *line);
 /* Append printf-style text to a NUL-terminated buffer of size n, truncating. */
 __attribute__((format(printf, 3, 4))) void vpi_appendf(char *buf, size_t n, const char *fmt, ...);
 
+/* printf into a path buffer; truncation leaves a shorter path that simply will not exist.
+ * Returns what vsnprintf returns. */
+__attribute__((format(printf, 3, 4))) int vpi_pathf(char *buf, size_t n, const char *fmt, ...);
+
 /* Join root (NULL or "/" = none) and an absolute path into buf. -ENAMETOOLONG on overflow. */
 int vpi_path(char *buf, size_t n, const char *root, const char *path);
 
