@@ -120,6 +120,54 @@ ParameterizedTest(int *idx, eval, vainfo_fixture)
         free(f);
 }
 
+/* The whole capability table of each capture against a reviewed golden file
+ * (tests/fixtures/vainfo-golden/<capture>.caps: "key expected actual cause" per line).
+ * NP_UPDATE_GOLDEN=1 rewrites them; review the diff before committing. */
+static const char *tri(enum vp_tri t)
+{
+        return t == VP_YES ? "yes" : t == VP_NO ? "no" : "unknown";
+}
+
+ParameterizedTestParameters(eval, capability_table_golden)
+{
+        for (size_t i = 0; i < sizeof(case_idx) / sizeof(case_idx[0]); i++)
+                case_idx[i] = (int)i;
+        return cr_make_param_array(int, case_idx, sizeof(case_idx) / sizeof(case_idx[0]));
+}
+
+ParameterizedTest(int *idx, eval, capability_table_golden)
+{
+        const struct vcase *c = &cases[*idx];
+        char path[4096], golden[4096], table[4096] = "";
+        struct vp_facts *f = NULL;
+        struct vp_eval *e = NULL;
+
+        snprintf(path, sizeof(path), "%s/vainfo/%s", NP_FIXTURES_DIR, c->file);
+        snprintf(golden, sizeof(golden), "%s/vainfo-golden/%.*s.caps", NP_FIXTURES_DIR,
+                 (int)(strlen(c->file) - 4), c->file);
+        char *text = np_slurp(path);
+        cr_assert(text);
+        cr_assert_eq(vp_vainfo_parse(text, 0, NULL, &f), 0);
+        free(text);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        for (unsigned i = 0; i < VP_N_CAPS; i++) {
+                const struct vp_cap *cap = &e->gpus[0].caps[i];
+                size_t used = strlen(table);
+                snprintf(table + used, sizeof(table) - used, "%s %s %s %s\n", vp_cap_key(i),
+                         tri(cap->expected), tri(cap->actual), cap->cause[0] ? cap->cause : "-");
+        }
+        if (getenv("NP_UPDATE_GOLDEN")) {
+                FILE *out = fopen(golden, "w");
+                cr_assert(out && fputs(table, out) >= 0 && fclose(out) == 0, "%s", golden);
+        }
+        char *want = np_slurp(golden);
+        cr_assert(want, "no golden file %s (NP_UPDATE_GOLDEN=1 writes it)", golden);
+        cr_expect_str_eq(table, want, "%s: capability table differs from %s", c->file, golden);
+        free(want);
+        free(e);
+        free(f);
+}
+
 /* The seed's 10-bit point comes out of the matrix: Skylake has no HEVC Main10 or VP9,
  * Kaby Lake and later have both. */
 struct depth_case {
