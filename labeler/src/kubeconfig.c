@@ -182,6 +182,10 @@ static int parse(yaml_document_t *d, const char *dir, struct lbl_kubeconfig *k,
                 return -EINVAL;
         }
         r |= copy_str(k->server, sizeof(k->server), v);
+        /* "https://host:6443/" and proxied "https://host/k8s/clusters/c-1/" get API paths
+         * appended: no trailing slash. */
+        for (size_t n = strlen(k->server); n > 8 && k->server[n - 1] == '/'; n--)
+                k->server[n - 1] = '\0';
         if ((v = scalar(map_get(d, cl, "certificate-authority-data"))) &&
             base64_decode(v, k->ca_pem, sizeof(k->ca_pem)) < 0) {
                 lbl_seterr(err, 0, "", "kubeconfig: certificate-authority-data is not base64");

@@ -57,6 +57,12 @@ Test(kubeconfig, token_and_relative_paths)
         cr_expect_str_eq(k->ca_file, ca, "relative to the kubeconfig's directory");
         cr_expect_str_eq(k->token_file, tok);
         cr_expect_str_eq(k->token, "abc");
+        cr_assert_eq(load(HEAD "clusters:\n- name: c1\n  cluster:\n    server: "
+                               "https://rancher.example/k8s/clusters/c-1/\n"
+                               "users:\n- name: u1\n  user: {token: t}\n",
+                          &err),
+                     0, "%s", err.message);
+        cr_expect_str_eq(k->server, "https://rancher.example/k8s/clusters/c-1");
 }
 
 Test(kubeconfig, inline_data_is_decoded)
