@@ -45,13 +45,6 @@ struct np_testbed {
         char *dmesg;
 };
 
-const char *np_fixture_path(const char *fixture, const char *file)
-{
-        static char buf[4096];
-        snprintf(buf, sizeof(buf), "%s/%s/%s", NP_FIXTURES_DIR, fixture, file);
-        return buf;
-}
-
 char *np_slurp(const char *path)
 {
         gchar *text = NULL;

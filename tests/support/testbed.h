@@ -28,8 +28,6 @@ void np_testbed_free(struct np_testbed *t);
 const char *np_testbed_root(const struct np_testbed *t);
 /* The kernel log file the probe is given ("<fixture>/dmesg.txt", which may not exist). */
 const char *np_testbed_dmesg(const struct np_testbed *t);
-/* Path of a file inside the fixture directory (static buffer). */
-const char *np_fixture_path(const char *fixture, const char *file);
 
 /* Probe the testbed (root, dmesg file set); isolated = through the agent's child runner. */
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated);

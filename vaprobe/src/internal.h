@@ -15,8 +15,4 @@ int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f);
 /* names.c: inverse of vp_va_outcome_str. 0 or -EINVAL. */
 int vpi_outcome_from_str(const char *s, enum vp_va_outcome *ret);
 
-/* platform.c: the table row for a PCI id, or NULL. */
-struct vpi_pci_id;
-const struct vpi_pci_id *vpi_pci_find(uint16_t id);
-
 #endif

@@ -15,7 +15,7 @@ static int cmp_id(const void *key, const void *elem)
         return (int)id - (int)e->id;
 }
 
-const struct vpi_pci_id *vpi_pci_find(uint16_t id)
+static const struct vpi_pci_id *pci_find(uint16_t id)
 {
         return bsearch(&id, vpi_pci_ids, vpi_n_pci_ids, sizeof(vpi_pci_ids[0]), cmp_id);
 }
@@ -36,7 +36,7 @@ static void fill_platform(const struct vpi_pci_id *e, struct vp_platform *p)
 
 int vp_platform_lookup(uint16_t id, struct vp_platform *p)
 {
-        const struct vpi_pci_id *e = vpi_pci_find(id), *best = NULL;
+        const struct vpi_pci_id *e = pci_find(id), *best = NULL;
 
         memset(p, 0, sizeof(*p));
         if (e) {
