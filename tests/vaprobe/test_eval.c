@@ -245,3 +245,35 @@ Test(eval, no_gpu)
         free(e);
         free(f);
 }
+
+/* ICL-DG2: HEVC low-power encode without VP9 low-power encode is the HuC signature too. */
+Test(eval, missing_vp9_lp_means_no_huc)
+{
+        struct vp_facts *f = calloc(1, sizeof(*f));
+        struct vp_eval *e = NULL;
+        static const struct vp_va_config cfgs[] = {
+            {.profile = 7 /* H264High */, .entrypoint = 1 /* VLD */},
+            {.profile = 17 /* HEVCMain */, .entrypoint = 1},
+            {.profile = 19 /* VP9Profile0 */, .entrypoint = 1},
+            {.profile = 7, .entrypoint = 8 /* EncSliceLP */},
+            {.profile = 17, .entrypoint = 8},
+        };
+
+        cr_assert(f);
+        f->n_gpus = 1;
+        f->gpus[0].vendor_id = 0x8086;
+        f->gpus[0].device_id = 0x8a52; /* Ice Lake */
+        f->gpus[0].va.outcome = VP_VA_OK;
+        snprintf(f->gpus[0].va.driver, sizeof(f->gpus[0].va.driver), "iHD");
+        memcpy(f->gpus[0].va.configs, cfgs, sizeof(cfgs));
+        f->gpus[0].va.n_configs = sizeof(cfgs) / sizeof(cfgs[0]);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        cr_expect_eq(e->gpus[0].huc, VP_NO);
+        const struct vp_check *h = vp_eval_check(e, "huc");
+        cr_assert(h);
+        cr_expect_eq(h->status, VP_STATUS_WARN, "%s", h->summary);
+        cr_expect_str_eq(h->cause_id, "huc-off");
+        cr_expect_str_eq(e->gpus[0].caps[cap_index("encode.vp9")].cause, "huc");
+        free(e);
+        free(f);
+}

@@ -142,8 +142,11 @@ static void vgpu_type(const struct vp_host *h, const struct vp_gpu *g, struct vp
         }
 }
 
-static enum vp_tri huc_state(const struct vp_gpu *g)
+static enum vp_tri huc_state(const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
+        static const int32_t hevc[] = {VAProfileHEVCMain};
+        static const int32_t vp9[] = {VAProfileVP9Profile0};
+        double gen = gen_of(ge);
         bool cqp_only = false;
 
         if (strcmp(g->kernel_driver, "xe") == 0 || strcmp(g->drm_name, "xe") == 0)
@@ -158,6 +161,12 @@ static enum vp_tri huc_state(const struct vp_gpu *g)
                         cqp_only = true;
         }
         if (cqp_only)
+                return VP_NO;
+        /* ICL to DG2 advertise VP9 EncSliceLP only with HuC (media_libva_caps_g11/g12.cpp,
+         * media-driver#579): HEVC LP without VP9 LP is the same signature. */
+        if (gen >= 11 && gen < 12.7 && g->va.outcome == VP_VA_OK && !g->va.configs_partial &&
+            strcmp(ge->va_driver, "iHD") == 0 && vpi_has(&g->va, hevc, 1, VAEntrypointEncSliceLP) &&
+            !vpi_has(&g->va, vp9, 1, VAEntrypointEncSliceLP))
                 return VP_NO;
         if (g->huc_status.known)
                 return g->huc_status.value > 0 ? VP_YES : VP_NO;
@@ -243,7 +252,7 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
                                 ? "i965"
                                 : "iHD",
                             sizeof(ge->va_driver));
-        ge->huc = huc_state(g);
+        ge->huc = huc_state(g, ge);
         ge->nonfree = nonfree_state(g, ge);
         vpi_eval_caps(g, ge);
 }
