@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 /* efivarfs names: https://docs.kernel.org/filesystems/efivarfs.html; the first 4 bytes are the
  * variable's attributes, the value follows. */
 #define EFI_GLOBAL_GUID "8be4df61-93ca-11d2-aa0d-00e098032b8c"
-#define DMESG_CAP (4 * 1024 * 1024)
 
 static enum vp_tri read_efi_bool(const char *root, const char *name)
 {
@@ -160,38 +158,13 @@ static void read_modules(const char *root, struct vp_host *h)
 static void read_dmesg(const struct vp_options *o, struct vp_host *h)
 {
         char *buf = NULL;
-        long n;
 
-        if (o->dmesg_file) {
-                buf = malloc(DMESG_CAP);
-                if (!buf)
-                        return;
-                n = vpi_read(NULL, o->dmesg_file, buf, DMESG_CAP);
-        } else {
-                /* SYSLOG_ACTION_SIZE_BUFFER (10) then READ_ALL (3); EPERM with
-                 * kernel.dmesg_restrict=1 and no CAP_SYSLOG. */
-                int size = klogctl(10, NULL, 0);
-                if (size <= 0) {
-                        h->dmesg_readable = VP_NO;
-                        return;
-                }
-                if (size > DMESG_CAP)
-                        size = DMESG_CAP;
-                buf = malloc((size_t)size + 1);
-                if (!buf)
-                        return;
-                n = klogctl(3, buf, size);
-                if (n < 0)
-                        n = -errno;
-                else
-                        buf[n] = '\0';
-        }
-        if (n < 0) {
+        if (vpi_read_kernel_log(o->dmesg_file, &buf) < 0) {
                 h->dmesg_readable = VP_NO;
-        } else {
-                h->dmesg_readable = VP_YES;
-                vp_dmesg_scan(buf, h);
+                return;
         }
+        h->dmesg_readable = VP_YES;
+        vp_dmesg_scan(buf, h);
         free(buf);
 }
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 
 #include "internal.h"
 #include "util.h"
@@ -303,25 +302,12 @@ static void vm_config(const char *root, const char *dir, const char *name, void 
 
 static void read_log(const char *root, const char *dmesg_file, struct vp_pve *h)
 {
+        bool live = !root || strcmp(root, "/") == 0;
         char *buf = NULL;
-        long n = -1;
 
-        if (dmesg_file) {
-                buf = malloc(4 << 20);
-                if (buf)
-                        n = vpi_read(NULL, dmesg_file, buf, 4 << 20);
-        } else if (!root || strcmp(root, "/") == 0) {
-                int size = klogctl(10, NULL, 0);
-                if (size > 0 && (buf = malloc((size_t)size + 1))) {
-                        n = klogctl(3, buf, size);
-                        if (n >= 0)
-                                buf[n] = '\0';
-                }
-        }
-        if (n < 0) {
-                h->dmesg_readable =
-                    dmesg_file || !root || strcmp(root, "/") == 0 ? VP_NO : VP_UNKNOWN;
-                free(buf);
+        /* A copied tree has no kernel log of its own unless one is given. */
+        if ((!dmesg_file && !live) || vpi_read_kernel_log(dmesg_file, &buf) < 0) {
+                h->dmesg_readable = dmesg_file || live ? VP_NO : VP_UNKNOWN;
                 return;
         }
         h->dmesg_readable = VP_YES;

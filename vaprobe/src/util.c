@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -137,6 +138,45 @@ int vpi_read_line(const char *root, const char *path, char *buf, size_t cap)
         t = vpi_trim(tmp);
         vpi_strlcpy(buf, t, cap);
         return 0;
+}
+
+#define KERNEL_LOG_CAP (4 * 1024 * 1024)
+
+long vpi_read_kernel_log(const char *file, char **ret)
+{
+        char *buf;
+        long n;
+
+        *ret = NULL;
+        if (file) {
+                buf = malloc(KERNEL_LOG_CAP);
+                if (!buf)
+                        return -ENOMEM;
+                n = vpi_read(NULL, file, buf, KERNEL_LOG_CAP);
+        } else {
+                /* SYSLOG_ACTION_SIZE_BUFFER (10), then SYSLOG_ACTION_READ_ALL (3). */
+                int size = klogctl(10, NULL, 0);
+                if (size < 0)
+                        return -errno;
+                if (size == 0)
+                        return -ENODATA;
+                if (size > KERNEL_LOG_CAP - 1)
+                        size = KERNEL_LOG_CAP - 1;
+                buf = malloc((size_t)size + 1);
+                if (!buf)
+                        return -ENOMEM;
+                n = klogctl(3, buf, size);
+                if (n < 0)
+                        n = -errno;
+                else
+                        buf[n] = '\0';
+        }
+        if (n < 0) {
+                free(buf);
+                return n;
+        }
+        *ret = buf;
+        return n;
 }
 
 int vpi_parse_u64(const char *s, int base, uint64_t *ret)

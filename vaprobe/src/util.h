@@ -35,6 +35,11 @@ long vpi_read(const char *root, const char *path, char *buf, size_t cap);
 /* Read the first line of a small text file, trimmed of whitespace. 0 or -errno. */
 int vpi_read_line(const char *root, const char *path, char *buf, size_t cap);
 
+/* The kernel log: from file when given, else through klogctl() (EPERM without CAP_SYSLOG
+ * when kernel.dmesg_restrict=1). Capped at 4 MiB. On success *ret is a NUL-terminated buffer
+ * the caller frees and the length is returned; otherwise -errno. */
+long vpi_read_kernel_log(const char *file, char **ret);
+
 /* Parse a whole string as an unsigned number (0x prefix or base given). 0 or -EINVAL. */
 int vpi_parse_u64(const char *s, int base, uint64_t *ret);
 
