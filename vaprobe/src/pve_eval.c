@@ -19,8 +19,6 @@
 #define STEP_HSPLIT "4. Splitting the GPU"
 #define STEP_HVM "5. VM configuration"
 
-enum split { SPLIT_NONE, SPLIT_GVTG, SPLIT_SRIOV, SPLIT_UNKNOWN };
-
 /* Is this exact parameter (name or name=value) on the command line? */
 static bool has_param(const char *cmdline, const char *param)
 {
@@ -48,22 +46,8 @@ static bool param_value(const char *cmdline, const char *name, char *buf, size_t
         return false;
 }
 
-static enum split split_of(const struct vp_platform *p)
-{
-        switch (vpi_split_method(p->platform, p->gen)) {
-        case VPI_SPLIT_GVTG:
-                return SPLIT_GVTG;
-        case VPI_SPLIT_SRIOV:
-                return SPLIT_SRIOV;
-        case VPI_SPLIT_NONE:
-                return SPLIT_NONE;
-        default:
-                return SPLIT_UNKNOWN;
-        }
-}
-
 static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp_platform *p,
-                      enum split s)
+                      enum vpi_split s)
 {
         struct vp_check *c = vpi_add_check(e, "host-cpu", STEP_HCPU);
         if (!c)
@@ -75,19 +59,19 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
         EVID(c, "platform: %s, gen %s\n", p->platform[0] ? p->platform : "unknown",
              p->gen[0] ? p->gen : "?");
         switch (s) {
-        case SPLIT_GVTG:
+        case VPI_SPLIT_GVTG:
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s: GVT-g (mediated vGPUs, i915-GVTg_%s_*) can split this GPU",
                         p->platform, strtod(p->gen, NULL) < 9 ? "V4" : "V5");
                 break;
-        case SPLIT_SRIOV:
+        case VPI_SPLIT_SRIOV:
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
                         p->gen);
                 CAUSE(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
                          "every guest, or xe with SR-IOV support.");
                 break;
-        case SPLIT_NONE:
+        case VPI_SPLIT_NONE:
                 vpi_check_set(c, VP_STATUS_FAIL, "cannot-split");
                 SUMMARY(c, "%s (gen %s) cannot be split: neither GVT-g nor SR-IOV", p->platform,
                         p->gen);
@@ -106,13 +90,16 @@ static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp
         }
 }
 
-static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split s, bool *pending)
+static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s,
+                          bool *pending)
 {
         struct vp_check *c = vpi_add_check(e, "host-cmdline", STEP_HBOOT);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
-        const char **need = s == SPLIT_GVTG ? need_gvt : s == SPLIT_SRIOV ? need_sriov : need_pt;
+        const char **need = s == VPI_SPLIT_GVTG    ? need_gvt
+                            : s == VPI_SPLIT_SRIOV ? need_sriov
+                                                   : need_pt;
         char missing[256] = "", in_boot[256] = "", v[32];
         bool max_vfs = param_value(h->cmdline, "i915.max_vfs", v, sizeof(v));
 
@@ -128,9 +115,9 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
                 if (has_param(h->boot_cmdline, *n))
                         vpi_appendf(in_boot, sizeof(in_boot), "%s%s", in_boot[0] ? " " : "", *n);
         }
-        if (s == SPLIT_SRIOV && !max_vfs)
+        if (s == VPI_SPLIT_SRIOV && !max_vfs)
                 vpi_appendf(missing, sizeof(missing), "%si915.max_vfs=7", missing[0] ? " " : "");
-        if (s == SPLIT_GVTG && param_value(h->cmdline, "i915.enable_guc", v, sizeof(v)) &&
+        if (s == VPI_SPLIT_GVTG && param_value(h->cmdline, "i915.enable_guc", v, sizeof(v)) &&
             (atoi(v) & 1))
                 EVID(c, "i915.enable_guc=%s turns GuC submission on: GVT-g refuses to start\n", v);
         if (has_param(h->cmdline, "pcie_acs_override"))
@@ -141,9 +128,9 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
         if (!missing[0]) {
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "has what %s needs",
-                        s == SPLIT_GVTG    ? "GVT-g"
-                        : s == SPLIT_SRIOV ? "SR-IOV"
-                                           : "passthrough");
+                        s == VPI_SPLIT_GVTG    ? "GVT-g"
+                        : s == VPI_SPLIT_SRIOV ? "SR-IOV"
+                                               : "passthrough");
                 if (h->boot_source[0] && strcmp(h->boot_cmdline, h->cmdline) != 0 &&
                     !strstr(h->cmdline, h->boot_cmdline)) {
                         vpi_check_set(c, VP_STATUS_WARN, "boot-config-differs");
@@ -167,9 +154,9 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum split 
         }
         vpi_check_set(c, VP_STATUS_FAIL, "missing-parameters");
         CAUSE(c, "Without %s the IOMMU%s is off.", missing,
-              s == SPLIT_GVTG    ? " or GVT-g"
-              : s == SPLIT_SRIOV ? " or SR-IOV"
-                                 : "");
+              s == VPI_SPLIT_GVTG    ? " or GVT-g"
+              : s == VPI_SPLIT_SRIOV ? " or SR-IOV"
+                                     : "");
         if (strcmp(h->boot_source, "/etc/kernel/cmdline") == 0)
                 FIX(c,
                     "Append '%s' to the single line in /etc/kernel/cmdline, then:\n"
@@ -190,7 +177,7 @@ static bool configured(const struct vp_pve *h, const char *m)
         return false;
 }
 
-static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split s)
+static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
 {
         struct vp_check *c = vpi_add_check(e, "host-modules", STEP_HBOOT);
         static const char *const gvt[] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvmgt"};
@@ -209,7 +196,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
                         vpi_appendf(stale, sizeof(stale), "%s%s (%s)", stale[0] ? ", " : "", m,
                                     h->modlines[i].file);
         }
-        if (s == SPLIT_GVTG) {
+        if (s == VPI_SPLIT_GVTG) {
                 for (size_t i = 0; i < 4; i++) {
                         if (!configured(h, gvt[i]))
                                 vpi_appendf(missing, sizeof(missing), "%s%s", missing[0] ? " " : "",
@@ -223,7 +210,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum split 
                 EVID(c, "not loaded now: %s\n", not_loaded);
         if (!missing[0] && !stale[0] && !not_loaded[0]) {
                 vpi_check_set(c, VP_STATUS_OK, "");
-                SUMMARY(c, s == SPLIT_GVTG
+                SUMMARY(c, s == VPI_SPLIT_GVTG
                                ? "vfio, vfio_iommu_type1, vfio_pci and kvmgt configured "
                                  "and loaded"
                                : "nothing extra needed");
@@ -311,14 +298,14 @@ static const struct vp_pve_mdev_type *find_type(const struct vp_pve *h, const ch
         return NULL;
 }
 
-static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
+static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
 {
         struct vp_check *c = vpi_add_check(e, "host-mdev", STEP_HSPLIT);
         int64_t total = 0;
 
         if (!c)
                 return;
-        if (s != SPLIT_GVTG) {
+        if (s != VPI_SPLIT_GVTG) {
                 vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not a GVT-g platform");
                 return;
@@ -375,12 +362,12 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum split s)
                "DVMT/aperture size in the firmware setup.");
 }
 
-static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
+static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
 {
         struct vp_check *c = vpi_add_check(e, "host-sriov", STEP_HSPLIT);
         if (!c)
                 return;
-        if (s != SPLIT_SRIOV) {
+        if (s != VPI_SPLIT_SRIOV) {
                 vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not an SR-IOV platform");
                 return;
@@ -421,7 +408,7 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum split s)
                 (long long)h->sriov_totalvfs.value);
 }
 
-static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
+static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
 {
         struct vp_check *c = vpi_add_check(e, "host-guc", STEP_HSPLIT);
         char v[16];
@@ -442,7 +429,7 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
         if (h->dmesg_gvt_guc == VP_YES)
                 EVID(c, "kernel log: Graphics virtualization is not yet supported with GuC "
                         "submission\n");
-        if (s == SPLIT_SRIOV) {
+        if (s == VPI_SPLIT_SRIOV) {
                 vpi_check_set(c,
                               guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
                                                   : VP_STATUS_FAIL,
@@ -455,7 +442,7 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum split s)
                                "and reboot.");
                 return;
         }
-        if (s != SPLIT_GVTG) {
+        if (s != VPI_SPLIT_GVTG) {
                 vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "not needed for this platform");
                 return;
@@ -552,7 +539,7 @@ int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
 {
         struct vp_eval *e;
         struct vp_platform p;
-        enum split s;
+        enum vpi_split s;
         bool pending = false;
 
         if (!h || !ret)
@@ -580,7 +567,7 @@ int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
                 return 0;
         }
         vp_platform_lookup(h->gpu.device, &p);
-        s = split_of(&p);
+        s = vpi_split_method(p.platform, p.gen);
         check_cpu(e, h, &p, s);
         check_cmdline(e, h, s, &pending);
         check_modules(e, h, s);
