@@ -635,6 +635,12 @@ static bool tried(const struct vp_va *va, const char *name)
         return strstr(list, want) != NULL;
 }
 
+/* libva tried a virtual GPU's driver: it was given (or defaulted to) the wrong render node. */
+static bool virtual_gpu_driver_tried(const struct vp_va *va)
+{
+        return tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs");
+}
+
 static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
                             const struct vp_gpu_eval *ge)
 {
@@ -665,21 +671,19 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                 EVID(c, "vendor: %s\n", va->vendor);
 
         /* A virtual GPU's driver tried (vainfo without --device took the first node). */
-        for (const char *virt = "virtio_gpu"; virt; virt = NULL) {
-                if (tried(va, virt) || tried(va, "qxl") || tried(va, "bochs")) {
-                        vpi_check_set(c, VP_STATUS_FAIL, "non-intel-node");
-                        SUMMARY(c, "libva opened a virtual GPU's render node, not the Intel one");
-                        CAUSE(c,
-                              "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
-                              "node comes first; libva then loads its driver "
-                              "(%s_drv_video.so) instead of iHD.",
-                              va->drivers_tried);
-                        FIX(c, "Point the application at the Intel node: vainfo --display drm "
-                               "--device /dev/dri/renderD129; Jellyfin: Playback > Transcoding > "
-                               "VA-API device.\nOr remove the virtual display: Proxmox VM > "
-                               "Hardware > Display: none (serial console for access).");
-                        return;
-                }
+        if (virtual_gpu_driver_tried(va)) {
+                vpi_check_set(c, VP_STATUS_FAIL, "non-intel-node");
+                SUMMARY(c, "libva opened a virtual GPU's render node, not the Intel one");
+                CAUSE(c,
+                      "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
+                      "node comes first; libva then loads its driver "
+                      "(%s_drv_video.so) instead of iHD.",
+                      va->drivers_tried);
+                FIX(c, "Point the application at the Intel node: vainfo --display drm "
+                       "--device /dev/dri/renderD129; Jellyfin: Playback > Transcoding > "
+                       "VA-API device.\nOr remove the virtual display: Proxmox VM > "
+                       "Hardware > Display: none (serial console for access).");
+                return;
         }
         if (xe && tried(va, "xe") && !va->driver[0]) {
                 vpi_check_set(c, VP_STATUS_FAIL, "xe-no-mapping");
@@ -780,8 +784,7 @@ static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struc
         vpi_check_set(c, VP_STATUS_FAIL, "init-failed");
         SUMMARY(c, "vaInitialize failed: %d (%s)", va->init_status, va->init_error);
         EVID(c, "%s", va->log);
-        if ((tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs")) &&
-            !tried(va, "iHD") && !tried(va, "i965")) {
+        if (virtual_gpu_driver_tried(va) && !tried(va, "iHD") && !tried(va, "i965")) {
                 vpi_strlcpy(c->cause_id, "non-intel-driver", sizeof(c->cause_id));
                 CAUSE(c,
                       "The driver that failed (%s) belongs to the VM's virtual GPU, not to the "
