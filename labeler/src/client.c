@@ -169,6 +169,22 @@ static void reload_token(struct lbl_client *c)
         c->stats.token_reloads++;
 }
 
+/* Inline PEM (the kubeconfig's *-data, decoded) wins over a file path, as in client-go.
+ * type_opt 0: the option has no type to set (the CA bundle). */
+static void pem_or_file(CURL *h, CURLoption blob_opt, CURLoption file_opt, CURLoption type_opt,
+                        const char *pem, const char *file)
+{
+        if (pem[0]) {
+                struct curl_blob b = {
+                    .data = (void *)(uintptr_t)pem, .len = strlen(pem), .flags = CURL_BLOB_COPY};
+                curl_easy_setopt(h, blob_opt, &b);
+                if (type_opt)
+                        curl_easy_setopt(h, type_opt, "PEM");
+        } else if (file[0]) {
+                curl_easy_setopt(h, file_opt, file);
+        }
+}
+
 static void setup_tls(struct lbl_client *c)
 {
         CURL *h = c->curl;
@@ -178,32 +194,11 @@ static void setup_tls(struct lbl_client *c)
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
         }
-        if (k->ca_pem[0]) {
-                struct curl_blob b = {.data = (void *)(uintptr_t)k->ca_pem,
-                                      .len = strlen(k->ca_pem),
-                                      .flags = CURL_BLOB_COPY};
-                curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-        } else if (k->ca_file[0]) {
-                curl_easy_setopt(h, CURLOPT_CAINFO, k->ca_file);
-        }
-        if (k->cert_pem[0]) {
-                struct curl_blob b = {.data = (void *)(uintptr_t)k->cert_pem,
-                                      .len = strlen(k->cert_pem),
-                                      .flags = CURL_BLOB_COPY};
-                curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-                curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-        } else if (k->cert_file[0]) {
-                curl_easy_setopt(h, CURLOPT_SSLCERT, k->cert_file);
-        }
-        if (k->key_pem[0]) {
-                struct curl_blob b = {.data = (void *)(uintptr_t)k->key_pem,
-                                      .len = strlen(k->key_pem),
-                                      .flags = CURL_BLOB_COPY};
-                curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-                curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-        } else if (k->key_file[0]) {
-                curl_easy_setopt(h, CURLOPT_SSLKEY, k->key_file);
-        }
+        pem_or_file(h, CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, 0, k->ca_pem, k->ca_file);
+        pem_or_file(h, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLCERT, CURLOPT_SSLCERTTYPE, k->cert_pem,
+                    k->cert_file);
+        pem_or_file(h, CURLOPT_SSLKEY_BLOB, CURLOPT_SSLKEY, CURLOPT_SSLKEYTYPE, k->key_pem,
+                    k->key_file);
 }
 
 /* The API's message for a failed request: metav1.Status when the body is JSON, else the
