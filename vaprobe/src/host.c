@@ -5,7 +5,6 @@
  * shared/reference/guest-detection.md. Every read goes through the root prefix so fixture
  * trees can stand in for /proc and /sys.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -71,34 +70,38 @@ out:
 
 /* Directory entries joined with ',' (skipping dot files). VP_NO when empty, VP_UNKNOWN when the
  * directory cannot be read. */
+struct listing {
+        const char *prefix;
+        char *out;
+        size_t outlen;
+        bool found;
+};
+
+static void add_listed(const char *root, const char *dir, const char *name, void *ud)
+{
+        struct listing *l = ud;
+
+        (void)root;
+        (void)dir;
+        if (l->prefix && strncmp(name, l->prefix, strlen(l->prefix)) != 0)
+                return;
+        l->found = true;
+        if (l->out && l->outlen)
+                vpi_appendf(l->out, l->outlen, "%s%s", l->out[0] ? "," : "", name);
+}
+
 static enum vp_tri list_dir(const char *root, const char *path, const char *prefix, char *out,
                             size_t outlen)
 {
-        char p[PATH_MAX];
-        DIR *d;
-        struct dirent *e;
-        enum vp_tri found = VP_NO;
+        struct listing l = {.prefix = prefix, .out = out, .outlen = outlen};
+        int n;
 
         if (out && outlen)
                 out[0] = '\0';
-        if (vpi_path(p, sizeof(p), root, path) < 0)
-                return VP_UNKNOWN;
-        d = opendir(p);
-        if (!d)
-                return errno == ENOENT ? VP_NO : VP_UNKNOWN;
-        while ((e = readdir(d))) {
-                if (e->d_name[0] == '.')
-                        continue;
-                if (prefix && strncmp(e->d_name, prefix, strlen(prefix)) != 0)
-                        continue;
-                found = VP_YES;
-                if (out && outlen) {
-                        size_t used = strlen(out);
-                        snprintf(out + used, outlen - used, "%s%s", used ? "," : "", e->d_name);
-                }
-        }
-        closedir(d);
-        return found;
+        n = vpi_each_entry(root, path, add_listed, &l);
+        if (n < 0)
+                return n == -ENOENT ? VP_NO : VP_UNKNOWN;
+        return l.found ? VP_YES : VP_NO;
 }
 
 /* Stream a modules.dep/modules.builtin style file looking for ".../<mod>.ko" entries. */

@@ -5,7 +5,6 @@
  * instances, SR-IOV VFs, i915 parameters and the VM configs. Everything goes through the
  * sysroot so a copied tree can be inspected (shared/reference/guest-detection.md section 4).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,26 +17,6 @@
 #ifndef NODEPROBE_VERSION
 #define NODEPROBE_VERSION "0.0.0"
 #endif
-
-typedef void (*entry_fn)(const char *root, const char *dir, const char *name, void *ud);
-
-/* Call fn for each non-dot entry of root+dir, sorted by name for stable output. */
-static void each_entry(const char *root, const char *dir, entry_fn fn, void *ud)
-{
-        char p[PATH_MAX];
-        struct dirent **list = NULL;
-        int n;
-
-        if (vpi_path(p, sizeof(p), root, dir) < 0)
-                return;
-        n = scandir(p, &list, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                if (list[i]->d_name[0] != '.')
-                        fn(root, dir, list[i]->d_name, ud);
-                free(list[i]);
-        }
-        free(list);
-}
 
 static void read_pcidev(const char *root, const char *slot, struct vp_pve_pcidev *d)
 {
@@ -158,14 +137,6 @@ static void iommu_unit(const char *root, const char *dir, const char *name, void
         (void)dir;
         snprintf(h->iommu_names + used, sizeof(h->iommu_names) - used, "%s%s", used ? "," : "",
                  name);
-}
-
-static void count(const char *root, const char *dir, const char *name, void *ud)
-{
-        (void)root;
-        (void)dir;
-        (void)name;
-        ((struct vp_opt *)ud)->value++;
 }
 
 /* "low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\nweight: 4"
@@ -353,7 +324,7 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         }
         h->proxmox = vpi_exists(root, "/etc/pve");
 
-        each_entry(root, "/sys/bus/pci/devices", find_gpu, h);
+        vpi_each_entry(root, "/sys/bus/pci/devices", find_gpu, h);
         h->enable_guc = vpi_read_num(root, "/sys/module/i915/parameters/enable_guc", 10);
         {
                 char v[8];
@@ -364,12 +335,13 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
 
         h->iommu = vpi_exists(root, "/sys/class/iommu");
         if (h->iommu == VP_YES) {
-                each_entry(root, "/sys/class/iommu", iommu_unit, h);
+                vpi_each_entry(root, "/sys/class/iommu", iommu_unit, h);
                 h->iommu = h->iommu_names[0] ? VP_YES : VP_NO;
         }
         if (vpi_exists(root, "/sys/kernel/iommu_groups") == VP_YES) {
-                h->n_groups = (struct vp_opt){.known = true};
-                each_entry(root, "/sys/kernel/iommu_groups", count, &h->n_groups);
+                int n = vpi_each_entry(root, "/sys/kernel/iommu_groups", NULL, NULL);
+                if (n >= 0)
+                        h->n_groups = (struct vp_opt){.known = true, .value = n};
         }
         if (h->gpu_found) {
                 char grp[16];
@@ -379,23 +351,23 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
                         if (vpi_parse_u64(grp, 10, &g) == 0) {
                                 h->gpu_group = (struct vp_opt){.known = true, .value = (int64_t)g};
                                 vpi_pathf(p, sizeof(p), "/sys/kernel/iommu_groups/%s/devices", grp);
-                                each_entry(root, p, group_dev, h);
+                                vpi_each_entry(root, p, group_dev, h);
                         }
                 }
                 vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/mdev_supported_types",
                           h->gpu.slot);
-                each_entry(root, p, mdev_type, h);
+                vpi_each_entry(root, p, mdev_type, h);
                 vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", h->gpu.slot);
                 h->sriov_totalvfs = vpi_read_num(root, p, 10);
                 vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_numvfs", h->gpu.slot);
                 h->sriov_numvfs = vpi_read_num(root, p, 10);
                 vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s", h->gpu.slot);
-                each_entry(root, p, vf_link, h);
+                vpi_each_entry(root, p, vf_link, h);
         }
-        each_entry(root, "/sys/bus/mdev/devices", mdev_instance, h);
+        vpi_each_entry(root, "/sys/bus/mdev/devices", mdev_instance, h);
 
         read_modlines(root, "/etc/modules", h);
-        each_entry(root, "/etc/modules-load.d", modules_load_d, h);
+        vpi_each_entry(root, "/etc/modules-load.d", modules_load_d, h);
         if (vpi_exists(root, "/sys/module") == VP_YES) {
                 h->loaded_vfio = vpi_exists(root, "/sys/module/vfio");
                 h->loaded_vfio_iommu_type1 = vpi_exists(root, "/sys/module/vfio_iommu_type1");
@@ -407,7 +379,7 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         }
         h->vm_configs_readable = vpi_exists(root, "/etc/pve/qemu-server");
         if (h->vm_configs_readable == VP_YES)
-                each_entry(root, "/etc/pve/qemu-server", vm_config, h);
+                vpi_each_entry(root, "/etc/pve/qemu-server", vm_config, h);
         read_log(root, dmesg_file, h);
         *ret = h;
         return 0;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -227,6 +228,29 @@ int vpi_readlink_base(const char *root, const char *path, char *buf, size_t cap)
         b = strrchr(target, '/');
         vpi_strlcpy(buf, b ? b + 1 : target, cap);
         return 0;
+}
+
+int vpi_each_entry(const char *root, const char *dir, vpi_entry_fn fn, void *ud)
+{
+        char p[PATH_MAX];
+        struct dirent **list = NULL;
+        int n, visited = 0;
+
+        if (vpi_path(p, sizeof(p), root, dir) < 0)
+                return -ENAMETOOLONG;
+        n = scandir(p, &list, NULL, alphasort);
+        if (n < 0)
+                return -errno;
+        for (int i = 0; i < n; i++) {
+                if (list[i]->d_name[0] != '.') {
+                        if (fn)
+                                fn(root, dir, list[i]->d_name, ud);
+                        visited++;
+                }
+                free(list[i]);
+        }
+        free(list);
+        return visited;
 }
 
 enum vp_tri vpi_exists(const char *root, const char *path)

@@ -49,6 +49,12 @@ struct vp_opt vpi_read_num(const char *root, const char *path, int base);
 /* Basename of the target of a symlink at root+path ("" on error). 0 or -errno. */
 int vpi_readlink_base(const char *root, const char *path, char *buf, size_t cap);
 
+/* Call fn for each entry of root+dir but the dot files, sorted by name (stable output).
+ * fn may be NULL to only count. Returns the number of entries, or -errno when the directory
+ * cannot be read. */
+typedef void (*vpi_entry_fn)(const char *root, const char *dir, const char *name, void *ud);
+int vpi_each_entry(const char *root, const char *dir, vpi_entry_fn fn, void *ud);
+
 /* Does root+path exist? */
 enum vp_tri vpi_exists(const char *root, const char *path);
 
