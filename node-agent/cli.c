@@ -46,6 +46,7 @@ enum {
         OPT_NODE_NAME,
         OPT_LABEL_PREFIX,
         OPT_NO_INTEL_LABEL,
+        OPT_INSECURE,
         OPT_SYSROOT,
         OPT_VERBOSE,
 };
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
     {.name = "node-name", .has_arg = required_argument, .val = OPT_NODE_NAME},
     {.name = "label-prefix", .has_arg = required_argument, .val = OPT_LABEL_PREFIX},
     {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
+    {.name = "insecure-skip-tls-verify", .has_arg = no_argument, .val = OPT_INSECURE},
     {.name = "sysroot", .has_arg = required_argument, .val = OPT_SYSROOT},
     {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
@@ -104,6 +106,7 @@ static const struct {
     {OPT_CLEANUP, NULL, "label: remove every label nodeprobe applied"},
     {OPT_KUBECONFIG, "FILE", "label: kubeconfig (default $KUBECONFIG, ~/.kube/config)"},
     {OPT_NODE_NAME, "NAME", "label: the Node (default $NODE_NAME, then the hostname)"},
+    {OPT_INSECURE, NULL, "label: accept the kubeconfig's insecure-skip-tls-verify"},
     {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
     {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
     {OPT_SYSROOT, "DIR", "host: read /proc, /sys and /etc under DIR"},
@@ -296,6 +299,9 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_NO_INTEL_LABEL:
                         cfg->no_intel_gpu_label = true;
                         break;
+                case OPT_INSECURE:
+                        cfg->insecure_skip_tls_verify = true;
+                        break;
                 case OPT_SYSROOT:
                         cfg->sysroot = optarg;
                         break;
@@ -323,11 +329,11 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         if (cfg->device_id && !cfg->vainfo_file)
                 return usage_error("--device-id goes with --from-vainfo");
         if ((cfg->dry_run || cfg->cleanup || cfg->kubeconfig || cfg->node_name ||
-             cfg->label_prefix || cfg->no_intel_gpu_label) &&
+             cfg->label_prefix || cfg->no_intel_gpu_label || cfg->insecure_skip_tls_verify) &&
             cfg->mode != NA_MODE_LABEL)
                 return usage_error("--dry-run, --cleanup, --kubeconfig, --node-name, "
-                                   "--label-prefix and --no-intel-gpu-label go with the label "
-                                   "command");
+                                   "--label-prefix, --no-intel-gpu-label and "
+                                   "--insecure-skip-tls-verify go with the label command");
         if (cfg->sysroot && cfg->mode != NA_MODE_HOST)
                 return usage_error("--sysroot goes with the host command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)

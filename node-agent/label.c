@@ -13,17 +13,17 @@
 #include "labeler/labeler.h"
 #include "na.h"
 
-/* NODE_NAME (downward API) -> --node-name -> hostname, with a warning for the last. */
+/* --node-name -> NODE_NAME (downward API) -> hostname, with a warning for the last. */
 static int node_name(const struct na_config *cfg, char *buf, size_t n)
 {
         const char *env = getenv("NODE_NAME");
 
-        if (env && *env) {
-                snprintf(buf, n, "%s", env);
-                return 0;
-        }
         if (cfg->node_name) {
                 snprintf(buf, n, "%s", cfg->node_name);
+                return 0;
+        }
+        if (env && *env) {
+                snprintf(buf, n, "%s", env);
                 return 0;
         }
         if (gethostname(buf, n) < 0 || !buf[0])
@@ -35,11 +35,13 @@ static int node_name(const struct na_config *cfg, char *buf, size_t n)
         return 0;
 }
 
+/* As client-go's loading rules: --kubeconfig, then $KUBECONFIG, then the in-cluster service
+ * account, then ~/.kube/config. */
 static int load_config(const struct na_config *cfg, struct lbl_kubeconfig *k, struct lbl_error *e)
 {
-        const char *host = getenv("KUBERNETES_SERVICE_HOST");
+        const char *host = getenv("KUBERNETES_SERVICE_HOST"), *env = getenv("KUBECONFIG");
 
-        if (!cfg->kubeconfig && host && *host)
+        if (!cfg->kubeconfig && !(env && *env) && host && *host)
                 return lbl_incluster_load(getenv("NODEPROBE_SA_DIR"), k, e);
         return lbl_kubeconfig_load(cfg->kubeconfig, k, e);
 }
@@ -54,7 +56,10 @@ static void api_error(const char *node, const struct lbl_error *err)
         na_logf("node %s: %s%s", node, err->message, hint);
 }
 
-static void print_changes(FILE *out, const struct lbl_set *before, const struct lbl_set *after)
+/* before: what we owned; after: what we own now; remaining: our keys still on the Node
+ * (whoever holds them). all: also list unchanged labels (dry run). */
+static void print_changes(FILE *out, const struct lbl_set *before, const struct lbl_set *after,
+                          const struct lbl_set *remaining, bool all)
 {
         for (uint32_t i = 0; i < after->n; i++) {
                 const char *old = lbl_get(before, after->labels[i].key);
@@ -63,10 +68,19 @@ static void print_changes(FILE *out, const struct lbl_set *before, const struct 
                 else if (strcmp(old, after->labels[i].value) != 0)
                         fprintf(out, "  ~ %s=%s (was %s)\n", after->labels[i].key,
                                 after->labels[i].value, old);
+                else if (all)
+                        fprintf(out, "  = %s=%s\n", after->labels[i].key, after->labels[i].value);
         }
-        for (uint32_t i = 0; i < before->n; i++)
-                if (!lbl_get(after, before->labels[i].key))
-                        fprintf(out, "  - %s\n", before->labels[i].key);
+        for (uint32_t i = 0; i < before->n; i++) {
+                const char *key = before->labels[i].key, *still;
+                if (lbl_get(after, key))
+                        continue;
+                still = remaining ? lbl_get(remaining, key) : NULL;
+                if (still)
+                        fprintf(out, "  . %s=%s stays: another manager set it too\n", key, still);
+                else
+                        fprintf(out, "  - %s\n", key);
+        }
 }
 
 int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
@@ -77,15 +91,23 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
         struct lbl_node_view *view = calloc(1, sizeof(*view));
         struct lbl_apply_result *res = calloc(1, sizeof(*res));
         struct lbl_client *c = NULL;
+        struct lbl_client_options co = {0};
         struct lbl_error err = {0};
         struct lbl_options lo = {.prefix = cfg->label_prefix,
                                  .no_intel_gpu_label = cfg->no_intel_gpu_label};
         char node[256];
+        const char *prefix = cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX;
         unsigned flags = cfg->dry_run ? LBL_APPLY_DRY_RUN : 0;
         int rc = NA_EXIT_INTERNAL, r;
 
         if (!k || !desired || !view || !res)
                 goto out;
+        if (lbl_reserved_prefix(prefix)) {
+                na_logf("--label-prefix %s: that namespace belongs to Intel's device plugin",
+                        prefix);
+                rc = NA_EXIT_USAGE;
+                goto out;
+        }
         if (node_name(cfg, node, sizeof(node)) < 0) {
                 na_logf("cannot tell the node name: set NODE_NAME or --node-name");
                 rc = NA_EXIT_USAGE;
@@ -97,11 +119,29 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                 rc = r == -ENOMEM ? NA_EXIT_INTERNAL : NA_EXIT_KUBE_CONFIG;
                 goto out;
         }
+        if (k->insecure && !cfg->insecure_skip_tls_verify) {
+                na_logf("the kubeconfig sets insecure-skip-tls-verify: refusing to send a token "
+                        "that can patch Nodes to an unverified server (add its CA, or pass "
+                        "--insecure-skip-tls-verify)");
+                rc = NA_EXIT_KUBE_CONFIG;
+                goto out;
+        }
         if (k->insecure)
                 na_logf("warning: insecure-skip-tls-verify: the API server's certificate is not "
                         "checked");
-        if (lbl_client_new(k, NULL, &c) < 0)
+        co.allow_insecure = cfg->insecure_skip_tls_verify;
+        co.prefix = cfg->label_prefix;
+        r = lbl_client_new(k, &co, &c);
+        if (r == -EINVAL) {
+                na_logf("the token has spaces or control characters");
+                rc = NA_EXIT_KUBE_CONFIG;
                 goto out;
+        }
+        if (r < 0) {
+                na_logf("cannot set up the API client: %s", strerror(-r));
+                rc = r == -ENOMEM ? NA_EXIT_INTERNAL : NA_EXIT_KUBE_CONFIG;
+                goto out;
+        }
         r = lbl_node_get(c, node, view, &err);
         if (r < 0) {
                 api_error(node, &err);
@@ -126,26 +166,25 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                 rc = NA_EXIT_KUBE_API;
                 goto out;
         }
+        for (uint32_t i = 0; i < res->n_skipped; i++)
+                na_logf("label %s left to '%s', which set it%s%s%s", res->skipped[i].key,
+                        res->skipped[i].manager, res->skipped[i].value[0] ? " to '" : "",
+                        res->skipped[i].value, res->skipped[i].value[0] ? "'" : "");
         if (cfg->dry_run) {
                 fprintf(out, "dry run on node %s (validated by the API server, not saved):\n",
                         node);
-                for (uint32_t i = 0; i < desired->n; i++)
-                        fprintf(out, "  %s=%s\n", desired->labels[i].key, desired->labels[i].value);
-                fprintf(out, "changes:\n");
-                print_changes(out, &view->owned, desired);
+                print_changes(out, &view->owned, &res->live, &res->remaining, true);
         } else if (!res->changed) {
-                fprintf(out, "node %s: %u labels, unchanged\n", node, desired->n);
+                fprintf(out, "node %s: %u labels, unchanged\n", node, res->live.n);
         } else {
                 fprintf(out, "node %s: %s\n", node,
                         cfg->cleanup ? "removed nodeprobe's labels" : "labels updated");
-                print_changes(out, &view->owned, &res->live);
+                print_changes(out, &view->owned, &res->live, &res->remaining, false);
         }
         rc = NA_EXIT_OK;
 out:
         lbl_client_free(c);
-        if (k)
-                memset(k, 0, sizeof(*k)); /* holds the token */
-        free(k);
+        lbl_kubeconfig_free(k); /* wipes the token */
         free(desired);
         free(view);
         free(res);

@@ -61,6 +61,7 @@ struct na_config {
         const char *kubeconfig;   /* label */
         const char *node_name;    /* label */
         const char *label_prefix; /* label */
+        bool insecure_skip_tls_verify; /* label: allow the kubeconfig's insecure flag */
         bool verbose;             /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;

@@ -27,11 +27,17 @@ struct lbl_client {
         long long token_read_ms; /* monotonic time of the last token file read */
         struct lbl_stats stats;
         unsigned seed;
+        char prefix[254];
+        char url_base[1024];  /* what requests go to (tls-server-name as the host) */
+        char shown[600];      /* the server for messages: no user or password */
+        char connect_to[600]; /* CURLOPT_CONNECT_TO entry for tls-server-name, or "" */
+        char host_hdr[600];   /* Host: the configured server's, with tls-server-name */
+        bool loopback;        /* the server is 127.0.0.0/8, ::1 or localhost: never proxied */
 };
 
 struct resp {
         char *buf;
-        size_t len, max;
+        size_t len, cap, max;
         bool too_big;
         long status;
         long retry_after; /* seconds, -1 when absent */
@@ -58,40 +64,132 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
         struct resp *r = user;
         size_t add = size * n;
-        char *nb;
 
-        if (r->len + add > r->max) {
+        if (add > r->max || r->len + add > r->max) {
                 r->too_big = true;
                 return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
         }
-        nb = realloc(r->buf, r->len + add + 1);
-        if (!nb)
-                return 0;
-        r->buf = nb;
+        if (r->len + add + 1 > r->cap) {
+                /* Geometric growth: an exact-size realloc per chunk is quadratic (and slow
+                 * enough under ASan to time out on a large reply). */
+                size_t cap = r->cap ? r->cap : 16384;
+                char *nb;
+                while (cap < r->len + add + 1)
+                        cap *= 2;
+                nb = realloc(r->buf, cap);
+                if (!nb)
+                        return 0;
+                r->buf = nb;
+                r->cap = cap;
+        }
         memcpy(r->buf + r->len, data, add);
         r->len += add;
         r->buf[r->len] = '\0';
         return add;
 }
 
+long lbl_parse_retry_after(const char *line, size_t len)
+{
+        static const char name[] = "Retry-After:";
+        size_t i = sizeof(name) - 1;
+        long long v = 0;
+        bool digits = false;
+
+        if (!line || len < i || strncasecmp(line, name, i) != 0)
+                return -1;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                i++;
+        /* Integer seconds only, like client-go; an HTTP date is ignored. Saturate instead of
+         * overflowing, and never read past len (the line is not NUL-terminated). */
+        for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+                digits = true;
+                if (v < 86400)
+                        v = v * 10 + (line[i] - '0');
+        }
+        while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n'))
+                i++;
+        if (!digits || i != len)
+                return -1;
+        return v > 86400 ? 86400 : (long)v;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
+        static const char ct_name[] = "Content-Type:";
         struct resp *r = user;
         size_t len = size * n;
+        long ra = lbl_parse_retry_after(data, len);
 
-        if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-                char *end = NULL;
-                long v = strtol(data + 12, &end, 10);
-                /* Integer seconds only, like client-go; an HTTP date is ignored. */
-                if (end != data + 12 && v >= 0)
-                        r->retry_after = v;
-        }
-        if (len > 13 && strncasecmp(data, "Content-Type:", 13) == 0) {
+        if (ra >= 0)
+                r->retry_after = ra;
+        if (len > sizeof(ct_name) - 1 && strncasecmp(data, ct_name, sizeof(ct_name) - 1) == 0) {
                 char ct[64];
-                snprintf(ct, sizeof(ct), "%.*s", (int)(len - 13), data + 13);
+                size_t l = len - (sizeof(ct_name) - 1);
+                if (l >= sizeof(ct))
+                        l = sizeof(ct) - 1;
+                memcpy(ct, data + sizeof(ct_name) - 1, l);
+                ct[l] = '\0';
                 r->json = strstr(ct, "application/json") != NULL;
         }
         return len;
+}
+
+static bool loopback_host(const char *h)
+{
+        /* Go's net/http never proxies these (httpproxy: "requests to localhost or loopback
+         * addresses are not proxied"); kubectl against a local cluster behaves the same. */
+        return strcmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
+               strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0;
+}
+
+/* The server URL split for libcurl: the URL requests go to, the same without credentials for
+ * messages, and with tls-server-name the CONNECT_TO mapping that makes libcurl connect to the
+ * configured address while it checks the certificate for that name (as client-go's
+ * TLSClientConfig.ServerName does). */
+static int prepare_server(struct lbl_client *c)
+{
+        CURLU *u = curl_url();
+        char *host = NULL, *port = NULL, *shown = NULL, *url = NULL;
+        int rc = -EINVAL;
+
+        if (!u)
+                return -ENOMEM;
+        if (curl_url_set(u, CURLUPART_URL, c->cfg.server, 0) != CURLUE_OK ||
+            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+                goto out;
+        c->loopback = loopback_host(host);
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        if (curl_url_get(u, CURLUPART_URL, &shown, 0) != CURLUE_OK)
+                goto out;
+        snprintf(c->shown, sizeof(c->shown), "%s", shown);
+        for (size_t n = strlen(c->shown); n > 8 && c->shown[n - 1] == '/'; n--)
+                c->shown[n - 1] = '\0';
+        snprintf(c->url_base, sizeof(c->url_base), "%s", c->cfg.server);
+        if (c->cfg.tls_server_name[0]) {
+                char *orig_host = NULL;
+                if (curl_url_get(u, CURLUPART_HOST, &orig_host, 0) != CURLUE_OK)
+                        goto out;
+                snprintf(c->connect_to, sizeof(c->connect_to), "%s:%s:%s:%s",
+                         c->cfg.tls_server_name, port, orig_host, port);
+                snprintf(c->host_hdr, sizeof(c->host_hdr), "Host: %s:%s", orig_host, port);
+                curl_free(orig_host);
+                if (curl_url_set(u, CURLUPART_HOST, c->cfg.tls_server_name, 0) != CURLUE_OK ||
+                    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+                        goto out;
+                snprintf(c->url_base, sizeof(c->url_base), "%s", url);
+                for (size_t n = strlen(c->url_base); n > 8 && c->url_base[n - 1] == '/'; n--)
+                        c->url_base[n - 1] = '\0';
+        }
+        rc = 0;
+out:
+        curl_free(host);
+        curl_free(port);
+        curl_free(shown);
+        curl_free(url);
+        curl_url_cleanup(u);
+        return rc;
 }
 
 int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_options *opts,
@@ -99,8 +197,14 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
 {
         static const struct lbl_client_options defaults = {0};
         struct lbl_client *c;
+        int r;
 
         if (!cfg || !ret)
+                return -EINVAL;
+        *ret = NULL;
+        if (cfg->insecure && !(opts && opts->allow_insecure))
+                return -EPERM;
+        if (!lbl_token_ok(cfg->token))
                 return -EINVAL;
         c = calloc(1, sizeof(*c));
         if (!c)
@@ -109,12 +213,16 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
         c->o = opts ? *opts : defaults;
         if (!c->o.field_manager)
                 c->o.field_manager = "nodeprobe";
+        snprintf(c->prefix, sizeof(c->prefix), "%s", c->o.prefix ? c->o.prefix : LBL_DEFAULT_PREFIX);
+        c->o.prefix = c->prefix;
         if (c->o.connect_timeout_ms <= 0)
                 c->o.connect_timeout_ms = 5000;
         if (c->o.timeout_ms <= 0)
                 c->o.timeout_ms = 15000;
-        if (c->o.max_attempts <= 0)
-                c->o.max_attempts = 5;
+        if (c->o.retry_budget_ms <= 0)
+                c->o.retry_budget_ms = 20000;
+        if (c->o.max_attempts < 0)
+                c->o.max_attempts = 0;
         if (c->o.backoff_base_ms <= 0)
                 c->o.backoff_base_ms = 500;
         if (c->o.backoff_cap_ms <= 0)
@@ -124,12 +232,17 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
         if (c->o.max_response == 0)
                 c->o.max_response = 4u << 20;
         c->seed = (unsigned)now_ms();
+        r = prepare_server(c);
+        if (r < 0) {
+                lbl_client_free(c);
+                return r;
+        }
         /* tokenFile: "the last successfully read value takes precedence over Token". */
         reload_token(c);
         c->stats.token_reloads = 0;
         c->curl = curl_easy_init();
         if (!c->curl) {
-                free(c);
+                lbl_client_free(c);
                 return -ENOMEM;
         }
         *ret = c;
@@ -140,8 +253,9 @@ struct lbl_client *lbl_client_free(struct lbl_client *c)
 {
         if (c) {
                 curl_easy_cleanup(c->curl);
-                /* The struct holds the token: do not leave it in freed memory. */
-                memset(&c->cfg, 0, sizeof(c->cfg));
+                /* The struct holds the token: do not leave it in freed memory (explicit_bzero,
+                 * which the compiler may not drop as a dead store). */
+                lbl_kubeconfig_free_secrets(&c->cfg);
                 free(c);
         }
         return NULL;
@@ -163,9 +277,11 @@ static void reload_token(struct lbl_client *c)
         /* On a read error keep the old token (client-go: "Unable to rotate token"). */
         if (lbl_read_file(c->cfg.token_file, tok, sizeof(tok), NULL) == 0) {
                 lbl_trim_token(tok);
-                if (tok[0])
+                /* A token with CR/LF would add headers: keep the old one instead. */
+                if (tok[0] && lbl_token_ok(tok))
                         memcpy(c->cfg.token, tok, sizeof(tok));
         }
+        explicit_bzero(tok, sizeof(tok));
         c->stats.token_reloads++;
 }
 
@@ -193,6 +309,13 @@ static void setup_tls(struct lbl_client *c)
         if (k->insecure) {
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        if (k->ca_pem[0] || k->ca_file[0]) {
+                /* Trust exactly the configured CA, as kubectl does: libcurl's built-in bundle
+                 * and CA directory (/etc/ssl/certs on Debian) would otherwise also vouch for
+                 * the server, and any certificate from a public CA would get the token. */
+                curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+                curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
         }
         pem_or_file(h, CURLOPT_CAINFO_BLOB, CURLOPT_CAINFO, 0, k->ca_pem, k->ca_file);
         pem_or_file(h, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLCERT, CURLOPT_SSLCERTTYPE, k->cert_pem,
@@ -239,9 +362,13 @@ static int errno_for_status(long s)
 
 static bool retryable_curl(CURLcode cc)
 {
+        /* CURLE_SSL_CONNECT_ERROR: a reset or close during the handshake (an API server
+         * restarting); a certificate that does not verify is CURLE_PEER_FAILED_VERIFICATION
+         * and is final. */
         return cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT ||
                cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
-               cc == CURLE_PARTIAL_FILE;
+               cc == CURLE_PARTIAL_FILE || cc == CURLE_SSL_CONNECT_ERROR ||
+               cc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
 static int errno_for_curl(CURLcode cc)
@@ -269,26 +396,68 @@ static long backoff(struct lbl_client *c, int attempt, long retry_after_s)
                 ms *= 2;
         /* +-20% jitter so a DaemonSet's pods do not retry in step. */
         ms += (long)((double)ms * 0.4 * ((double)(rand_r(&c->seed) % 1000) / 1000.0 - 0.5));
-        if (retry_after_s >= 0 && retry_after_s * 1000 > ms)
-                ms = retry_after_s * 1000;
+        /* retry_after_s is at most 86400 (lbl_parse_retry_after): no overflow here. */
+        if (retry_after_s >= 0 && retry_after_s * 1000L > ms)
+                ms = retry_after_s * 1000L;
         return ms > c->o.backoff_cap_ms ? c->o.backoff_cap_ms : ms;
 }
 
-/* One API call with retries. On success (2xx) r holds the body. */
+/* Should another attempt start after waiting delay_ms? (time budget and attempt cap) */
+static bool may_retry(const struct lbl_client *c, int attempt, long long start, long delay_ms)
+{
+        if (c->o.max_attempts && attempt >= c->o.max_attempts)
+                return false;
+        return now_ms() + delay_ms - start <= c->o.retry_budget_ms;
+}
+
+static void set_request_options(struct lbl_client *c, const char *url, const char *method,
+                                struct resp *r, char *errbuf)
+{
+        CURL *h = c->curl;
+
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "nodeprobe/" NODEPROBE_VERSION);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        if (c->cfg.proxy_url[0])
+                curl_easy_setopt(h, CURLOPT_PROXY, c->cfg.proxy_url); /* kubeconfig proxy-url */
+        else if (c->loopback)
+                curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+        /* Otherwise libcurl reads https_proxy/HTTPS_PROXY and NO_PROXY (CIDR too) itself. */
+        setup_tls(c);
+}
+
+/* One API call with retries. On success (2xx) r holds the body; on an HTTP error too. */
 static int request(struct lbl_client *c, const char *method, const char *path,
                    const char *content_type, const char *body, struct resp *r,
                    struct lbl_error *err)
 {
         char url[2048], errbuf[CURL_ERROR_SIZE];
         bool reloaded_after_401 = false;
+        long long start = now_ms();
+        struct curl_slist *connect_to = NULL;
         int rc = -EIO;
 
-        if (snprintf(url, sizeof(url), "%s%s", c->cfg.server, path) >= (int)sizeof(url))
+        if (snprintf(url, sizeof(url), "%s%s", c->url_base, path) >= (int)sizeof(url))
                 return -ENAMETOOLONG;
+        if (c->connect_to[0]) {
+                connect_to = curl_slist_append(NULL, c->connect_to);
+                if (!connect_to)
+                        return -ENOMEM;
+        }
         for (int attempt = 1;; attempt++) {
                 struct curl_slist *hdrs = NULL;
                 char auth[sizeof(c->cfg.token) + 32];
                 CURLcode cc;
+                long delay;
 
                 if (c->cfg.token_file[0] && now_ms() - c->token_read_ms >= c->o.token_reload_ms)
                         reload_token(c);
@@ -296,23 +465,16 @@ static int request(struct lbl_client *c, const char *method, const char *path,
                 *r = (struct resp){.max = c->o.max_response, .retry_after = -1};
                 curl_easy_reset(c->curl);
                 errbuf[0] = '\0';
-                curl_easy_setopt(c->curl, CURLOPT_URL, url);
-                curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "https");
-                curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-                curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
-                curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-                curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-                curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-                curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
-                curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
-                curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
-                curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "nodeprobe/" NODEPROBE_VERSION);
-                curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
-                setup_tls(c);
+                set_request_options(c, url, method, r, errbuf);
+                if (connect_to) {
+                        curl_easy_setopt(c->curl, CURLOPT_CONNECT_TO, connect_to);
+                        hdrs = curl_slist_append(hdrs, c->host_hdr);
+                }
                 hdrs = curl_slist_append(hdrs, "Accept: application/json");
                 if (c->cfg.token[0]) {
                         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->cfg.token);
                         hdrs = curl_slist_append(hdrs, auth);
+                        explicit_bzero(auth, sizeof(auth));
                 }
                 if (content_type) {
                         char ct[128];
@@ -326,27 +488,33 @@ static int request(struct lbl_client *c, const char *method, const char *path,
                 }
                 c->stats.requests++;
                 cc = curl_easy_perform(c->curl);
+                /* The list holds a copy of the Authorization header: wipe it before free. */
+                for (struct curl_slist *l = hdrs; l; l = l->next)
+                        explicit_bzero(l->data, strlen(l->data));
                 curl_slist_free_all(hdrs);
-                memset(auth, 0, sizeof(auth));
                 curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
 
                 if (r->too_big) {
                         lbl_seterr(err, r->status, "", "reply from %s is larger than %zu bytes",
-                                   c->cfg.server, c->o.max_response);
-                        return -EPROTO;
+                                   c->shown, c->o.max_response);
+                        rc = -EPROTO;
+                        break;
                 }
                 if (cc != CURLE_OK) {
                         rc = errno_for_curl(cc);
-                        lbl_seterr(err, 0, "", "%s %s: %s", method, url,
+                        lbl_seterr(err, 0, "", "%s %s%s: %s", method, c->shown, path,
                                    errbuf[0] ? errbuf : curl_easy_strerror(cc));
-                        if (!retryable_curl(cc) || attempt >= c->o.max_attempts)
-                                return rc;
+                        delay = backoff(c, attempt, -1);
+                        if (!retryable_curl(cc) || !may_retry(c, attempt, start, delay))
+                                break;
                         c->stats.retries++;
-                        sleep_ms(backoff(c, attempt, -1));
+                        sleep_ms(delay);
                         continue;
                 }
-                if (r->status >= 200 && r->status < 300)
-                        return 0;
+                if (r->status >= 200 && r->status < 300) {
+                        rc = 0;
+                        break;
+                }
                 status_error(r, err);
                 rc = errno_for_status(r->status);
                 if (r->status == 401 && c->cfg.token_file[0] && !reloaded_after_401) {
@@ -358,11 +526,17 @@ static int request(struct lbl_client *c, const char *method, const char *path,
                         attempt--;
                         continue;
                 }
-                if (rc != -EAGAIN || attempt >= c->o.max_attempts)
-                        return rc == -EAGAIN ? -EIO : rc;
+                delay = backoff(c, attempt, r->retry_after);
+                if (rc != -EAGAIN || !may_retry(c, attempt, start, delay)) {
+                        if (rc == -EAGAIN)
+                                rc = -EIO;
+                        break;
+                }
                 c->stats.retries++;
-                sleep_ms(backoff(c, attempt, r->retry_after));
+                sleep_ms(delay);
         }
+        curl_slist_free_all(connect_to);
+        return rc;
 }
 
 static int node_path(struct lbl_client *c, const char *node, const char *query, char *buf, size_t n)
@@ -380,16 +554,40 @@ static int node_path(struct lbl_client *c, const char *node, const char *query, 
         return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Labels this manager applied (managedFields: manager + operation Apply, main resource),
- * with their live values. */
-static int owned_labels(struct lbl_client *c, json_t *meta, struct lbl_set *out)
+static void set_add(struct lbl_set *s, const char *k, const char *v)
+{
+        if (s->n >= LBL_MAX_LABELS || strlen(k) > LBL_KEY_MAX || strlen(v) >= LBL_VALUE_MAX)
+                return;
+        snprintf(s->labels[s->n].key, sizeof(s->labels[0].key), "%s", k);
+        snprintf(s->labels[s->n].value, sizeof(s->labels[0].value), "%s", v);
+        s->n++;
+}
+
+static void foreign_add(struct lbl_foreign *list, uint32_t *n, uint32_t cap, const char *key,
+                        const char *value, const char *manager)
+{
+        if (*n >= cap || strlen(key) > LBL_KEY_MAX)
+                return;
+        for (uint32_t i = 0; i < *n; i++)
+                if (strcmp(list[i].key, key) == 0)
+                        return; /* the first manager named is enough for a message */
+        snprintf(list[*n].key, sizeof(list[0].key), "%s", key);
+        snprintf(list[*n].value, sizeof(list[0].value), "%s", value ? value : "");
+        snprintf(list[*n].manager, sizeof(list[0].manager), "%s", manager);
+        lbl_sanitize_line(list[*n].manager);
+        (*n)++;
+}
+
+/* managedFields: the labels this manager applied (operation Apply, main resource) with their
+ * live values, and our keys that other managers hold. */
+static int read_managed(json_t *meta, const char *manager, const char *prefix,
+                        struct lbl_node_view *out)
 {
         json_t *labels = json_object_get(meta, "labels"),
                *mf = json_object_get(meta, "managedFields");
         json_t *e;
         size_t i;
 
-        memset(out, 0, sizeof(*out));
         if (mf && !json_is_array(mf))
                 return -EPROTO;
         json_array_foreach(mf, i, e)
@@ -399,63 +597,88 @@ static int owned_labels(struct lbl_client *c, json_t *meta, struct lbl_set *out)
                 const char *sub = json_string_value(json_object_get(e, "subresource"));
                 json_t *fl = json_object_get(
                     json_object_get(json_object_get(e, "fieldsV1"), "f:metadata"), "f:labels");
+                bool ours;
                 const char *k;
                 json_t *unused;
 
-                if (!mgr || strcmp(mgr, c->o.field_manager) != 0 || !op ||
-                    strcmp(op, "Apply") != 0 || (sub && *sub) || !json_is_object(fl))
+                if (!mgr || (sub && *sub) || !json_is_object(fl))
+                        continue;
+                ours = strcmp(mgr, manager) == 0;
+                if (ours && (!op || strcmp(op, "Apply") != 0))
                         continue;
                 json_object_foreach(fl, k, unused)
                 {
                         const char *v;
-                        if (strncmp(k, "f:", 2) != 0 || out->n >= LBL_MAX_LABELS)
+                        if (strncmp(k, "f:", 2) != 0)
                                 continue;
                         v = json_string_value(json_object_get(labels, k + 2));
-                        if (!v || strlen(k + 2) > LBL_KEY_MAX || strlen(v) >= LBL_VALUE_MAX)
-                                continue;
-                        snprintf(out->labels[out->n].key, sizeof(out->labels[0].key), "%s", k + 2);
-                        snprintf(out->labels[out->n].value, sizeof(out->labels[0].value), "%s", v);
-                        out->n++;
+                        if (ours) {
+                                if (v)
+                                        set_add(&out->owned, k + 2, v);
+                        } else if (lbl_owned_key(k + 2, prefix)) {
+                                foreign_add(out->foreign, &out->n_foreign,
+                                            sizeof(out->foreign) / sizeof(out->foreign[0]), k + 2,
+                                            v, mgr);
+                        }
                 }
         }
         return 0;
 }
 
-static int parse_node(struct lbl_client *c, const struct resp *r, const char *node,
-                      struct lbl_node_view *view, struct lbl_set *live, struct lbl_error *err)
+/* Parse a Node; remaining (optional): every label of ours (by key) on the Node. */
+static int parse_node_json(const char *body, size_t len, const char *node, const char *manager,
+                           const char *prefix, long status, struct lbl_node_view *view,
+                           struct lbl_set *remaining, struct lbl_error *err)
 {
         json_error_t je;
-        json_t *o = json_loadb(r->buf ? r->buf : "", r->len, 0, &je), *meta;
-        const char *name, *nfd;
+        json_t *o = json_loadb(body ? body : "", body ? len : 0, 0, &je), *meta, *labels;
+        const char *name, *nfd, *k;
+        json_t *v;
         int rc = 0;
 
+        memset(view, 0, sizeof(*view));
         meta = json_object_get(o, "metadata");
         name = json_string_value(json_object_get(meta, "name"));
         if (!json_is_object(o) || !json_is_object(meta) || !name || strcmp(name, node) != 0) {
-                lbl_seterr(err, r->status, "", "the API server's reply is not Node %s (%s)", node,
+                lbl_seterr(err, status, "", "the API server's reply is not Node %s (%s)", node,
                            o ? "unexpected JSON" : je.text);
                 rc = -EPROTO;
                 goto out;
         }
-        if (json_object_get(meta, "labels") && !json_is_object(json_object_get(meta, "labels"))) {
-                lbl_seterr(err, r->status, "", "Node %s has malformed labels", node);
+        labels = json_object_get(meta, "labels");
+        if (labels && !json_is_object(labels)) {
+                lbl_seterr(err, status, "", "Node %s has malformed labels", node);
                 rc = -EPROTO;
                 goto out;
         }
-        rc = owned_labels(c, meta, view ? &view->owned : live);
+        rc = read_managed(meta, manager, prefix, view);
         if (rc < 0) {
-                lbl_seterr(err, r->status, "", "Node %s has malformed managedFields", node);
+                lbl_seterr(err, status, "", "Node %s has malformed managedFields", node);
                 goto out;
         }
-        if (view) {
-                nfd = json_string_value(
-                    json_object_get(json_object_get(meta, "annotations"), NFD_ANNOTATION));
-                snprintf(view->nfd_feature_labels, sizeof(view->nfd_feature_labels), "%s",
-                         nfd ? nfd : "");
+        if (remaining) {
+                memset(remaining, 0, sizeof(*remaining));
+                json_object_foreach(labels, k, v)
+                {
+                        if (json_is_string(v) && lbl_owned_key(k, prefix))
+                                set_add(remaining, k, json_string_value(v));
+                }
         }
+        nfd = json_string_value(
+            json_object_get(json_object_get(meta, "annotations"), NFD_ANNOTATION));
+        snprintf(view->nfd_feature_labels, sizeof(view->nfd_feature_labels), "%s", nfd ? nfd : "");
 out:
         json_decref(o);
         return rc;
+}
+
+int lbl_node_parse(const char *body, size_t len, const char *node, const char *manager,
+                   const char *prefix, struct lbl_node_view *ret, struct lbl_error *err)
+{
+        if (!node || !ret)
+                return -EINVAL;
+        return parse_node_json(body, len, node, manager ? manager : "nodeprobe",
+                               prefix ? prefix : LBL_DEFAULT_PREFIX, 0, ret, NULL, err);
 }
 
 int lbl_node_get(struct lbl_client *c, const char *node, struct lbl_node_view *view,
@@ -476,7 +699,8 @@ int lbl_node_get(struct lbl_client *c, const char *node, struct lbl_node_view *v
         c->stats.gets++;
         rc = request(c, "GET", path, NULL, NULL, &r, err);
         if (rc == 0)
-                rc = parse_node(c, &r, node, view, NULL, err);
+                rc = parse_node_json(r.buf, r.len, node, c->o.field_manager, c->prefix, r.status,
+                                     view, NULL, err);
         free(r.buf);
         return rc;
 }
@@ -493,14 +717,107 @@ static bool same_set(const struct lbl_set *a, const struct lbl_set *b)
         return true;
 }
 
+static void set_remove(struct lbl_set *s, const char *key)
+{
+        for (uint32_t i = 0; i < s->n; i++) {
+                if (strcmp(s->labels[i].key, key) == 0) {
+                        memmove(&s->labels[i], &s->labels[i + 1],
+                                (s->n - i - 1) * sizeof(s->labels[0]));
+                        s->n--;
+                        return;
+                }
+        }
+}
+
+/* Under the client's own prefix (never shared)? */
+static bool own_prefix(const struct lbl_client *c, const char *key)
+{
+        size_t pl = strlen(c->prefix);
+        return strncmp(key, c->prefix, pl) == 0 && key[pl] == '/';
+}
+
+/* A shared key goes to the manager that holds it; ours are forced. Returns whether anything
+ * was decided (a key left out, or force turned on). */
+static bool settle_conflict(struct lbl_client *c, struct lbl_set *want, const char *key,
+                            const char *value, const char *manager, bool *force,
+                            struct lbl_apply_result *res)
+{
+        if (!lbl_get(want, key))
+                return false;
+        if (own_prefix(c, key)) {
+                bool was = *force;
+                *force = true;
+                return !was;
+        }
+        set_remove(want, key);
+        foreign_add(res->skipped, &res->n_skipped, sizeof(res->skipped) / sizeof(res->skipped[0]),
+                    key, value, manager);
+        return true;
+}
+
+/* The conflicts of a 409 from server-side apply: metav1.Status details.causes with reason
+ * FieldManagerConflict, field ".metadata.labels.<key>", message 'conflict with "<manager>"
+ * ...' (structured-merge-diff merge/conflict.go). Returns how many were settled. */
+static int settle_409(struct lbl_client *c, const struct resp *r, struct lbl_set *want,
+                      bool *force, struct lbl_apply_result *res)
+{
+        static const char field_prefix[] = ".metadata.labels.";
+        json_t *o = r->buf ? json_loadb(r->buf, r->len, 0, NULL) : NULL;
+        json_t *causes = json_object_get(json_object_get(o, "details"), "causes"), *cause;
+        size_t i;
+        int settled = 0;
+
+        json_array_foreach(causes, i, cause)
+        {
+                const char *reason = json_string_value(json_object_get(cause, "reason"));
+                const char *field = json_string_value(json_object_get(cause, "field"));
+                const char *msg = json_string_value(json_object_get(cause, "message"));
+                char mgr[128] = "another manager";
+                const char *q1, *q2;
+
+                if (!reason || strcmp(reason, "FieldManagerConflict") != 0 || !field ||
+                    strncmp(field, field_prefix, sizeof(field_prefix) - 1) != 0)
+                        continue;
+                if (msg && (q1 = strchr(msg, '"')) && (q2 = strchr(q1 + 1, '"')) &&
+                    q2 - q1 - 1 < (long)sizeof(mgr))
+                        snprintf(mgr, sizeof(mgr), "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+                if (settle_conflict(c, want, field + sizeof(field_prefix) - 1, "", mgr, force, res))
+                        settled++;
+        }
+        json_decref(o);
+        return settled;
+}
+
+static char *apply_body(const char *node, const struct lbl_set *want)
+{
+        json_t *doc = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Node",
+                                "metadata", "name", node);
+        json_t *labels = json_object();
+        char *body = NULL;
+
+        if (!doc || !labels)
+                goto out;
+        for (uint32_t i = 0; i < want->n; i++)
+                json_object_set_new(labels, want->labels[i].key, json_string(want->labels[i].value));
+        /* An empty intent (cleanup) omits the map: SSA then removes everything we applied. */
+        if (want->n)
+                json_object_set(json_object_get(doc, "metadata"), "labels", labels);
+        body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+out:
+        json_decref(labels);
+        json_decref(doc);
+        return body;
+}
+
 int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desired, unsigned flags,
               const struct lbl_node_view *known, struct lbl_apply_result *res,
               struct lbl_error *err)
 {
         struct lbl_node_view *view = NULL;
-        json_t *doc = NULL, *labels = NULL;
+        struct lbl_set *want = NULL;
         struct resp r = {0};
         char path[640], *body = NULL;
+        bool force = false;
         int rc = 0;
 
         if (!c || !desired || !res)
@@ -516,59 +833,67 @@ int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desi
                 }
         }
         view = calloc(1, sizeof(*view));
-        if (!view)
-                return -ENOMEM;
+        want = calloc(1, sizeof(*want));
+        if (!view || !want) {
+                rc = -ENOMEM;
+                goto out;
+        }
         if (known)
                 *view = *known;
         else if ((rc = lbl_node_get(c, node, view, err)) < 0)
                 goto out;
-        if (!(flags & (LBL_APPLY_ALWAYS | LBL_APPLY_DRY_RUN)) && same_set(desired, &view->owned)) {
+        *want = *desired;
+        /* Conflicts we can see already: settle them before sending, so an admin's value on a
+         * shared key costs no failed request on every run. */
+        for (uint32_t i = 0; i < view->n_foreign; i++) {
+                const struct lbl_foreign *f = &view->foreign[i];
+                const char *v = lbl_get(want, f->key);
+                if (v && strcmp(v, f->value) != 0)
+                        settle_conflict(c, want, f->key, f->value, f->manager, &force, res);
+        }
+        if (!(flags & (LBL_APPLY_ALWAYS | LBL_APPLY_DRY_RUN)) && same_set(want, &view->owned)) {
                 res->live = view->owned;
                 goto out; /* write only on change */
         }
-        doc = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Node", "metadata",
-                        "name", node);
-        labels = json_object();
-        if (!doc || !labels) {
-                rc = -ENOMEM;
-                goto out;
-        }
-        for (uint32_t i = 0; i < desired->n; i++)
-                json_object_set_new(labels, desired->labels[i].key,
-                                    json_string(desired->labels[i].value));
-        /* An empty intent (cleanup) omits the map: SSA then removes everything we applied. */
-        if (desired->n)
-                json_object_set(json_object_get(doc, "metadata"), "labels", labels);
-        body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!body) {
-                rc = -ENOMEM;
-                goto out;
-        }
-        rc = node_path(c, node, NULL, path, sizeof(path) - 128);
-        if (rc < 0)
-                goto out;
-        {
-                char *mgr = curl_easy_escape(c->curl, c->o.field_manager, 0);
-                size_t used = strlen(path);
+        for (int round = 0; round < 3; round++) {
+                size_t used;
+                char *mgr;
+
+                free(body);
+                body = apply_body(node, want);
+                if (!body) {
+                        rc = -ENOMEM;
+                        goto out;
+                }
+                rc = node_path(c, node, NULL, path, sizeof(path) - 128);
+                if (rc < 0)
+                        goto out;
+                mgr = curl_easy_escape(c->curl, c->o.field_manager, 0);
                 if (!mgr) {
                         rc = -ENOMEM;
                         goto out;
                 }
-                snprintf(path + used, sizeof(path) - used, "?fieldManager=%.60s&force=true%s", mgr,
-                         flags & LBL_APPLY_DRY_RUN ? "&dryRun=All" : "");
+                used = strlen(path);
+                snprintf(path + used, sizeof(path) - used, "?fieldManager=%.60s%s%s", mgr,
+                         force ? "&force=true" : "", flags & LBL_APPLY_DRY_RUN ? "&dryRun=All" : "");
                 curl_free(mgr);
+                c->stats.patches++;
+                rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
+                /* A conflict the GET did not show (another manager was quicker): settle it and
+                 * send again; give up when nothing new can be settled. */
+                if (rc != -EBUSY || settle_409(c, &r, want, &force, res) == 0)
+                        break;
         }
-        c->stats.patches++;
-        rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
         if (rc == 0) {
                 res->changed = true;
-                rc = parse_node(c, &r, node, NULL, &res->live, err);
+                rc = parse_node_json(r.buf, r.len, node, c->o.field_manager, c->prefix, r.status,
+                                     view, &res->remaining, err);
+                res->live = view->owned;
         }
 out:
         free(body);
         free(r.buf);
-        json_decref(labels);
-        json_decref(doc);
         free(view);
+        free(want);
         return rc;
 }

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kubeconfig (client-go tools/clientcmd/api/v1/types.go) read with libyaml, and the
- * in-cluster service-account config (client-go rest/config.go InClusterConfig).
+ * kubeconfig (client-go tools/clientcmd/api/v1/types.go) read with libyaml, merged across a
+ * KUBECONFIG list as client-go's loader.go does, and the in-cluster service-account config
+ * (client-go rest/config.go InClusterConfig).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -17,6 +21,37 @@
 
 #define KUBECONFIG_CAP (1024 * 1024)
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+void lbl_sanitize_line(char *s)
+{
+        unsigned char *p = (unsigned char *)s;
+
+        while (p && *p) {
+                unsigned char c = *p;
+                size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                        : (c & 0xf8) == 0xf0                     ? 4
+                                                                                 : 0;
+                bool ok = len > 0 && !(len == 2 && c < 0xc2) && !(len == 4 && c > 0xf4);
+
+                for (size_t i = 1; ok && i < len; i++)
+                        ok = (p[i] & 0xc0) == 0x80;
+                if (ok && len == 3)
+                        ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
+                if (ok && len == 4)
+                        ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
+                if (!ok) {
+                        *p++ = '?';
+                        continue;
+                }
+                if (c == '\n' || c == '\r' || c == '\t')
+                        *p = ' ';
+                else if (c < 0x20 || c == 0x7f)
+                        *p = '?'; /* ESC and friends: no terminal control from a server */
+                else if (len == 2 && c == 0xc2 && p[1] < 0xa0)
+                        p[0] = p[1] = '?'; /* C1 controls (U+0080..U+009F), e.g. CSI */
+                p += len;
+        }
+}
 
 void lbl_seterr(struct lbl_error *err, long http, const char *reason, const char *fmt, ...)
 {
@@ -29,36 +64,95 @@ void lbl_seterr(struct lbl_error *err, long http, const char *reason, const char
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof(err->message), fmt, ap);
         va_end(ap);
-        /* One line: the message goes into a log line. */
-        for (char *p = err->message; *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
+        /* One line, and nothing a server sent may drive the terminal the log goes to. A
+         * UTF-8 character cut by the buffer's end becomes '?'. */
+        lbl_sanitize_line(err->message);
+        lbl_sanitize_line(err->reason);
+}
+
+const char *lbl_read_strerror(int r)
+{
+        switch (r) {
+        case -EINVAL:
+                return "not a regular file";
+        case -EFBIG:
+                return "file too large";
+        default:
+                return strerror(-r);
+        }
 }
 
 int lbl_read_file(const char *path, char *buf, size_t cap, size_t *ret_len)
 {
-        FILE *f = fopen(path, "re");
-        size_t n;
+        struct stat st;
+        size_t n = 0;
+        int fd, r = 0;
 
-        if (!f)
+        if (cap == 0)
+                return -EINVAL;
+        /* O_NONBLOCK and a type check before any read: a FIFO, socket or device planted where a
+         * kubeconfig or token should be never blocks the process. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
                 return -errno;
-        n = fread(buf, 1, cap - 1, f);
-        if (ferror(f)) {
-                fclose(f);
-                return -EIO;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto out;
         }
-        if (n == cap - 1 && fgetc(f) != EOF) {
-                fclose(f);
-                return -EFBIG;
+        if (S_ISDIR(st.st_mode)) {
+                r = -EISDIR;
+                goto out;
         }
-        fclose(f);
+        if (!S_ISREG(st.st_mode)) {
+                r = -EINVAL;
+                goto out;
+        }
+        for (;;) {
+                ssize_t k = read(fd, buf + n, cap - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        r = -errno;
+                        goto out;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t)k;
+                if (n == cap - 1) {
+                        char extra;
+                        ssize_t e;
+                        do
+                                e = read(fd, &extra, 1);
+                        while (e < 0 && errno == EINTR);
+                        if (e > 0)
+                                r = -EFBIG;
+                        break;
+                }
+        }
+out:
+        close(fd);
+        if (r < 0) {
+                buf[0] = '\0';
+                return r;
+        }
         buf[n] = '\0';
         if (ret_len)
                 *ret_len = n;
         return 0;
 }
 
-/* RFC 4648 base64 (the *-data fields). Whitespace ignored. -EINVAL on bad input/overflow. */
+bool lbl_token_ok(const char *t)
+{
+        /* A bearer token goes into an HTTP header: visible ASCII only (RFC 6750 b64token is
+         * stricter still). CR or LF would add a header of the file author's choosing. */
+        for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+                if (*p < 0x21 || *p > 0x7e)
+                        return false;
+        return true;
+}
+
+/* RFC 4648 base64 (the *-data fields). Whitespace ignored. -EINVAL bad input, -E2BIG when the
+ * decoded bytes do not fit in cap-1. */
 static int base64_decode(const char *in, char *out, size_t cap)
 {
         unsigned acc = 0;
@@ -89,13 +183,20 @@ static int base64_decode(const char *in, char *out, size_t cap)
                 if (bits >= 8) {
                         bits -= 8;
                         if (n + 1 >= cap)
-                                return -EINVAL;
+                                return -E2BIG;
                         out[n++] = (char)((acc >> bits) & 0xff);
                 }
         }
         out[n] = '\0';
         return n ? 0 : -EINVAL;
 }
+
+/* One parsed file of a (merged) kubeconfig. */
+struct kfile {
+        yaml_document_t doc;
+        bool loaded;
+        char dir[PATH_MAX]; /* relative paths of entries from this file resolve here */
+};
 
 static yaml_node_t *map_get(yaml_document_t *d, yaml_node_t *map, const char *key)
 {
@@ -116,20 +217,46 @@ static const char *scalar(yaml_node_t *n)
         return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* The entry of a named list (clusters/users/contexts) whose name matches; its inner map. */
-static yaml_node_t *named(yaml_document_t *d, yaml_node_t *root, const char *list, const char *name,
-                          const char *inner)
+/* A YAML boolean as Go's YAML decoder sees it: a plain (unquoted) true or false. The string
+ * "true" is not a bool, and kubectl refuses such a file; so do we. -EINVAL otherwise. */
+static int yaml_bool(yaml_node_t *n, bool *ret)
 {
-        yaml_node_t *seq = map_get(d, root, list);
+        const char *v = scalar(n);
 
-        if (!seq || seq->type != YAML_SEQUENCE_NODE || !name)
+        if (!v || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+                return -EINVAL;
+        if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE"))
+                *ret = true;
+        else if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+/* The entry of a named list (clusters/users/contexts) whose name matches, from the first file
+ * that has one (client-go: "the first file to set a particular map key wins"); its inner map
+ * and the file it came from. */
+static yaml_node_t *named(struct kfile *files, int n, const char *list, const char *name,
+                          const char *inner, struct kfile **from)
+{
+        if (!name)
                 return NULL;
-        for (yaml_node_item_t *i = seq->data.sequence.items.start; i < seq->data.sequence.items.top;
-             i++) {
-                yaml_node_t *e = yaml_document_get_node(d, *i);
-                const char *n = scalar(map_get(d, e, "name"));
-                if (n && strcmp(n, name) == 0)
-                        return map_get(d, e, inner);
+        for (int f = 0; f < n; f++) {
+                yaml_document_t *d = &files[f].doc;
+                yaml_node_t *seq = map_get(d, yaml_document_get_root_node(d), list);
+
+                if (!seq || seq->type != YAML_SEQUENCE_NODE)
+                        continue;
+                for (yaml_node_item_t *i = seq->data.sequence.items.start;
+                     i < seq->data.sequence.items.top; i++) {
+                        yaml_node_t *e = yaml_document_get_node(d, *i);
+                        const char *nm = scalar(map_get(d, e, "name"));
+                        if (nm && strcmp(nm, name) == 0) {
+                                *from = &files[f];
+                                return map_get(d, e, inner);
+                        }
+                }
         }
         return NULL;
 }
@@ -147,37 +274,31 @@ static int copy_str(char *dst, size_t n, const char *v)
         return r < 0 || (size_t)r >= n ? -E2BIG : 0;
 }
 
-static int parse(yaml_document_t *d, const char *dir, struct lbl_kubeconfig *k,
-                 struct lbl_error *err)
+static int decode_field(const char *what, const char *v, char *out, size_t cap,
+                        struct lbl_error *err)
 {
-        yaml_node_t *root = yaml_document_get_root_node(d), *ctx, *cl, *us;
-        const char *cc, *v;
+        int r = base64_decode(v, out, cap);
+
+        if (r == -E2BIG)
+                lbl_seterr(err, 0, "",
+                           "kubeconfig: %s decodes to more than %zu bytes (the limit); put it in a "
+                           "file and name the file instead",
+                           what, cap - 1);
+        else if (r < 0)
+                lbl_seterr(err, 0, "", "kubeconfig: %s is not base64", what);
+        return r < 0 ? -EINVAL : 0;
+}
+
+static int parse_cluster(yaml_document_t *d, yaml_node_t *cl, const char *dir,
+                         struct lbl_kubeconfig *k, struct lbl_error *err)
+{
+        yaml_node_t *ins;
+        const char *v;
         int r = 0;
 
-        if (!root || root->type != YAML_MAPPING_NODE) {
-                lbl_seterr(err, 0, "", "kubeconfig is not a YAML mapping");
-                return -EINVAL;
-        }
-        cc = scalar(map_get(d, root, "current-context"));
-        if (!cc || !*cc) {
-                lbl_seterr(err, 0, "", "kubeconfig has no current-context");
-                return -EINVAL;
-        }
-        ctx = named(d, root, "contexts", cc, "context");
-        if (!ctx) {
-                lbl_seterr(err, 0, "", "kubeconfig: context '%s' not found", cc);
-                return -EINVAL;
-        }
-        cl = named(d, root, "clusters", scalar(map_get(d, ctx, "cluster")), "cluster");
-        if (!cl) {
-                lbl_seterr(err, 0, "", "kubeconfig: cluster of context '%s' not found", cc);
-                return -EINVAL;
-        }
         v = scalar(map_get(d, cl, "server"));
         if (!v || strncmp(v, "https://", 8) != 0) {
-                lbl_seterr(err, 0, "",
-                           "kubeconfig: cluster server must be an https:// URL (got "
-                           "'%s')",
+                lbl_seterr(err, 0, "", "kubeconfig: cluster server must be an https:// URL (got '%s')",
                            v ? v : "");
                 return -EINVAL;
         }
@@ -187,29 +308,44 @@ static int parse(yaml_document_t *d, const char *dir, struct lbl_kubeconfig *k,
         for (size_t n = strlen(k->server); n > 8 && k->server[n - 1] == '/'; n--)
                 k->server[n - 1] = '\0';
         if ((v = scalar(map_get(d, cl, "certificate-authority-data"))) &&
-            base64_decode(v, k->ca_pem, sizeof(k->ca_pem)) < 0) {
-                lbl_seterr(err, 0, "", "kubeconfig: certificate-authority-data is not base64");
+            decode_field("certificate-authority-data", v, k->ca_pem, sizeof(k->ca_pem), err) < 0)
                 return -EINVAL;
-        }
         if ((v = scalar(map_get(d, cl, "certificate-authority"))))
                 r |= set_path(k->ca_file, sizeof(k->ca_file), dir, v);
         if ((v = scalar(map_get(d, cl, "tls-server-name"))))
                 r |= copy_str(k->tls_server_name, sizeof(k->tls_server_name), v);
-        if ((v = scalar(map_get(d, cl, "insecure-skip-tls-verify"))))
-                k->insecure = strcmp(v, "true") == 0;
+        if ((v = scalar(map_get(d, cl, "proxy-url")))) {
+                if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8) &&
+                    strncmp(v, "socks5://", 9)) {
+                        lbl_seterr(err, 0, "",
+                                   "kubeconfig: proxy-url must be http://, https:// or socks5://");
+                        return -EINVAL;
+                }
+                r |= copy_str(k->proxy_url, sizeof(k->proxy_url), v);
+        }
+        if ((ins = map_get(d, cl, "insecure-skip-tls-verify")) && yaml_bool(ins, &k->insecure) < 0) {
+                lbl_seterr(err, 0, "",
+                           "kubeconfig: insecure-skip-tls-verify must be true or false (a YAML "
+                           "boolean, not a string), line %zu",
+                           ins->start_mark.line + 1);
+                return -EINVAL;
+        }
         if (k->insecure && (k->ca_file[0] || k->ca_pem[0])) {
                 /* client-go transport.go refuses the same combination. */
                 lbl_seterr(err, 0, "",
-                           "kubeconfig: specifying a root certificates file with the "
-                           "insecure flag is not allowed");
+                           "kubeconfig: specifying a root certificates file with the insecure flag "
+                           "is not allowed");
                 return -EINVAL;
         }
+        return r ? -E2BIG : 0;
+}
 
-        us = named(d, root, "users", scalar(map_get(d, ctx, "user")), "user");
-        if (!us) {
-                lbl_seterr(err, 0, "", "kubeconfig: user of context '%s' not found", cc);
-                return -EINVAL;
-        }
+static int parse_user(yaml_document_t *d, yaml_node_t *us, const char *dir,
+                      struct lbl_kubeconfig *k, struct lbl_error *err)
+{
+        const char *v;
+        int r = 0;
+
         if (map_get(d, us, "exec") || map_get(d, us, "auth-provider")) {
                 lbl_seterr(err, 0, "",
                            "kubeconfig user uses %s, which nodeprobe does not support: use a "
@@ -226,93 +362,270 @@ static int parse(yaml_document_t *d, const char *dir, struct lbl_kubeconfig *k,
         if ((v = scalar(map_get(d, us, "client-key"))))
                 r |= set_path(k->key_file, sizeof(k->key_file), dir, v);
         if ((v = scalar(map_get(d, us, "client-certificate-data"))) &&
-            base64_decode(v, k->cert_pem, sizeof(k->cert_pem)) < 0) {
-                lbl_seterr(err, 0, "", "kubeconfig: client-certificate-data is not base64");
+            decode_field("client-certificate-data", v, k->cert_pem, sizeof(k->cert_pem), err) < 0)
                 return -EINVAL;
-        }
         if ((v = scalar(map_get(d, us, "client-key-data"))) &&
-            base64_decode(v, k->key_pem, sizeof(k->key_pem)) < 0) {
-                lbl_seterr(err, 0, "", "kubeconfig: client-key-data is not base64");
+            decode_field("client-key-data", v, k->key_pem, sizeof(k->key_pem), err) < 0)
                 return -EINVAL;
-        }
-        if (r) {
-                lbl_seterr(err, 0, "", "kubeconfig: a value is too long");
-                return -EINVAL;
-        }
-        if ((k->cert_file[0] || k->cert_pem[0]) != (k->key_file[0] || k->key_pem[0])) {
+        if (r)
+                return -E2BIG;
+        if (k->token[0] && !lbl_token_ok(k->token)) {
                 lbl_seterr(err, 0, "",
-                           "kubeconfig: a client certificate needs its key (and "
-                           "the other way round)");
-                return -EINVAL;
-        }
-        if (!k->token[0] && !k->token_file[0] && !k->cert_file[0] && !k->cert_pem[0]) {
-                lbl_seterr(err, 0, "",
-                           "kubeconfig user has no credentials: use a token or a "
-                           "client certificate");
+                           "kubeconfig: the user's token has spaces or control characters");
                 return -EINVAL;
         }
         return 0;
 }
 
-int lbl_kubeconfig_load(const char *path, struct lbl_kubeconfig *k, struct lbl_error *err)
+static int resolve(struct kfile *files, int n, struct lbl_kubeconfig *k, struct lbl_error *err)
 {
-        char p[PATH_MAX], dir[PATH_MAX], *text = NULL, *slash;
-        yaml_parser_t parser;
-        yaml_document_t doc;
-        bool parser_ok = false, doc_ok = false;
-        size_t len = 0;
+        yaml_node_t *ctx = NULL, *cl, *us;
+        struct kfile *from = NULL;
+        const char *cc = NULL;
         int r;
 
-        memset(k, 0, sizeof(*k));
-        if (!path || !*path) {
-                const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
-                if (env && *env) {
-                        /* A path list: the first entry (merging is not supported). */
-                        snprintf(p, sizeof(p), "%.*s", (int)strcspn(env, ":"), env);
-                } else if (home && *home) {
-                        snprintf(p, sizeof(p), "%s/.kube/config", home);
+        for (int f = 0; f < n && !cc; f++) {
+                yaml_node_t *root = yaml_document_get_root_node(&files[f].doc);
+                if (!root || root->type != YAML_MAPPING_NODE) {
+                        lbl_seterr(err, 0, "", "kubeconfig is not a YAML mapping");
+                        return -EINVAL;
+                }
+                cc = scalar(map_get(&files[f].doc, root, "current-context"));
+                if (cc && !*cc)
+                        cc = NULL;
+        }
+        if (!cc) {
+                lbl_seterr(err, 0, "", "kubeconfig has no current-context");
+                return -EINVAL;
+        }
+        ctx = named(files, n, "contexts", cc, "context", &from);
+        if (!ctx) {
+                lbl_seterr(err, 0, "", "kubeconfig: context '%s' not found", cc);
+                return -EINVAL;
+        }
+        cl = named(files, n, "clusters", scalar(map_get(&from->doc, ctx, "cluster")), "cluster",
+                   &from);
+        if (!cl) {
+                lbl_seterr(err, 0, "", "kubeconfig: cluster of context '%s' not found", cc);
+                return -EINVAL;
+        }
+        r = parse_cluster(&from->doc, cl, from->dir, k, err);
+        if (r == -E2BIG)
+                lbl_seterr(err, 0, "", "kubeconfig: a value is too long");
+        if (r < 0)
+                return -EINVAL;
+        ctx = named(files, n, "contexts", cc, "context", &from);
+        us = named(files, n, "users", scalar(map_get(&from->doc, ctx, "user")), "user", &from);
+        if (!us) {
+                lbl_seterr(err, 0, "", "kubeconfig: user of context '%s' not found", cc);
+                return -EINVAL;
+        }
+        r = parse_user(&from->doc, us, from->dir, k, err);
+        if (r == -E2BIG)
+                lbl_seterr(err, 0, "", "kubeconfig: a value is too long");
+        if (r < 0)
+                return r == -ENOTSUP ? r : -EINVAL;
+        if ((k->cert_file[0] || k->cert_pem[0]) != (k->key_file[0] || k->key_pem[0])) {
+                lbl_seterr(err, 0, "",
+                           "kubeconfig: a client certificate needs its key (and the other way "
+                           "round)");
+                return -EINVAL;
+        }
+        if (!k->token[0] && !k->token_file[0] && !k->cert_file[0] && !k->cert_pem[0]) {
+                lbl_seterr(err, 0, "",
+                           "kubeconfig user has no credentials: use a token or a client "
+                           "certificate");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Refuse nesting deeper than LBL_YAML_MAX_DEPTH while reading events, before libyaml builds a
+ * document: its cost grows with the square of the depth (a 400 KB file of nested flow
+ * sequences takes minutes). The first pass stops at the first event too deep. */
+static int check_depth(const char *name, const char *text, size_t len, struct lbl_error *err)
+{
+        yaml_parser_t p;
+        yaml_event_t ev;
+        int depth = 0, r = 0;
+
+        if (!yaml_parser_initialize(&p))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+        for (;;) {
+                if (!yaml_parser_parse(&p, &ev)) {
+                        lbl_seterr(err, 0, "", "kubeconfig %s is not valid YAML: %s at line %zu",
+                                   name, p.problem ? p.problem : "error", p.problem_mark.line + 1);
+                        r = -EINVAL;
+                        break;
+                }
+                if (ev.type == YAML_MAPPING_START_EVENT || ev.type == YAML_SEQUENCE_START_EVENT)
+                        depth++;
+                else if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT)
+                        depth--;
+                if (depth > LBL_YAML_MAX_DEPTH) {
+                        lbl_seterr(err, 0, "",
+                                   "kubeconfig %s nests deeper than %d levels at line %zu", name,
+                                   LBL_YAML_MAX_DEPTH, ev.start_mark.line + 1);
+                        r = -EINVAL;
+                }
+                bool end = ev.type == YAML_STREAM_END_EVENT;
+                yaml_event_delete(&ev);
+                if (end || r < 0)
+                        break;
+        }
+        yaml_parser_delete(&p);
+        return r;
+}
+
+static int load_doc(const char *name, const char *text, size_t len, struct kfile *kf,
+                    struct lbl_error *err)
+{
+        yaml_parser_t parser;
+        int r = check_depth(name, text, len, err);
+
+        if (r < 0)
+                return r;
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+        if (!yaml_parser_load(&parser, &kf->doc)) {
+                lbl_seterr(err, 0, "", "kubeconfig %s is not valid YAML: %s at line %zu", name,
+                           parser.problem ? parser.problem : "error", parser.problem_mark.line + 1);
+                r = -EINVAL;
+        } else if (!yaml_document_get_root_node(&kf->doc)) {
+                /* An empty file: client-go treats it as an empty config. */
+                yaml_document_delete(&kf->doc);
+                if (!yaml_document_initialize(&kf->doc, NULL, NULL, NULL, 1, 1) ||
+                    !yaml_document_add_mapping(&kf->doc, NULL, YAML_ANY_MAPPING_STYLE)) {
+                        r = -ENOMEM;
                 } else {
-                        lbl_seterr(err, 0, "", "no kubeconfig: set --kubeconfig or KUBECONFIG");
-                        return -ENOENT;
+                        kf->loaded = true;
                 }
         } else {
-                snprintf(p, sizeof(p), "%s", path);
+                kf->loaded = true;
         }
-        snprintf(dir, sizeof(dir), "%s", p);
+        yaml_parser_delete(&parser);
+        return r;
+}
+
+static void free_files(struct kfile *files, int n)
+{
+        for (int i = 0; i < n; i++)
+                if (files[i].loaded)
+                        yaml_document_delete(&files[i].doc);
+}
+
+int lbl_kubeconfig_parse(const char *text, size_t len, const char *dir, struct lbl_kubeconfig *k,
+                         struct lbl_error *err)
+{
+        struct kfile *kf;
+        int r;
+
+        if (!text || !k)
+                return -EINVAL;
+        memset(k, 0, sizeof(*k));
+        kf = calloc(1, sizeof(*kf));
+        if (!kf)
+                return -ENOMEM;
+        snprintf(kf->dir, sizeof(kf->dir), "%s", dir ? dir : "");
+        r = load_doc("(memory)", text, len, kf, err);
+        if (r == 0)
+                r = resolve(kf, 1, k, err);
+        free_files(kf, 1);
+        free(kf);
+        if (r < 0)
+                lbl_kubeconfig_free_secrets(k);
+        return r;
+}
+
+static void dir_of(const char *path, char *dir, size_t n)
+{
+        size_t l = strnlen(path, n - 1);
+        char *slash;
+
+        memcpy(dir, path, l);
+        dir[l] = '\0';
         slash = strrchr(dir, '/');
-        if (slash)
+        if (slash == dir)
+                dir[1] = '\0';
+        else if (slash)
                 *slash = '\0';
         else
                 dir[0] = '\0';
+}
 
-        text = malloc(KUBECONFIG_CAP);
-        if (!text)
-                return -ENOMEM;
-        r = lbl_read_file(p, text, KUBECONFIG_CAP, &len);
-        if (r < 0) {
-                lbl_seterr(err, 0, "", "cannot read kubeconfig %s: %s", p, strerror(-r));
-                goto out;
+int lbl_kubeconfig_load(const char *path, struct lbl_kubeconfig *k, struct lbl_error *err)
+{
+        char paths[LBL_KUBECONFIG_MAX_FILES][PATH_MAX];
+        struct kfile *files = NULL;
+        char *text = NULL;
+        int n_paths = 0, n = 0, r = 0;
+
+        if (!k)
+                return -EINVAL;
+        memset(k, 0, sizeof(*k));
+        if (path && *path) {
+                snprintf(paths[0], sizeof(paths[0]), "%s", path);
+                n_paths = 1;
+        } else {
+                const char *env = getenv("KUBECONFIG"), *home = getenv("HOME");
+                if (env && *env) {
+                        for (const char *p = env; *p && n_paths < LBL_KUBECONFIG_MAX_FILES;) {
+                                size_t l = strcspn(p, ":");
+                                if (l && l < PATH_MAX)
+                                        snprintf(paths[n_paths++], PATH_MAX, "%.*s", (int)l, p);
+                                p += l + (p[l] == ':');
+                        }
+                } else if (home && *home) {
+                        snprintf(paths[0], sizeof(paths[0]), "%s/.kube/config", home);
+                        n_paths = 1;
+                }
+                if (!n_paths) {
+                        lbl_seterr(err, 0, "", "no kubeconfig: set --kubeconfig or KUBECONFIG");
+                        return -ENOENT;
+                }
         }
-        if (!yaml_parser_initialize(&parser)) {
+        files = calloc((size_t)n_paths, sizeof(*files));
+        text = malloc(KUBECONFIG_CAP);
+        if (!files || !text) {
                 r = -ENOMEM;
                 goto out;
         }
-        parser_ok = true;
-        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-        if (!yaml_parser_load(&parser, &doc)) {
-                lbl_seterr(err, 0, "", "kubeconfig %s is not valid YAML: %s at line %zu", p,
-                           parser.problem ? parser.problem : "error", parser.problem_mark.line + 1);
-                r = -EINVAL;
+        for (int i = 0; i < n_paths; i++) {
+                size_t len = 0;
+                r = lbl_read_file(paths[i], text, KUBECONFIG_CAP, &len);
+                /* client-go skips files of a KUBECONFIG list that do not exist; an explicit
+                 * path must exist. */
+                if (r == -ENOENT && n_paths > 1) {
+                        r = 0;
+                        continue;
+                }
+                if (r < 0) {
+                        lbl_seterr(err, 0, "", "cannot read kubeconfig %s: %s", paths[i],
+                                   lbl_read_strerror(r));
+                        goto out;
+                }
+                dir_of(paths[i], files[n].dir, sizeof(files[n].dir));
+                r = load_doc(paths[i], text, len, &files[n], err);
+                explicit_bzero(text, len); /* it may hold a token or a key */
+                if (r < 0)
+                        goto out;
+                n++;
+        }
+        if (n == 0) {
+                lbl_seterr(err, 0, "", "none of the KUBECONFIG files exist");
+                r = -ENOENT;
                 goto out;
         }
-        doc_ok = true;
-        r = parse(&doc, dir, k, err);
+        r = resolve(files, n, k, err);
 out:
-        if (doc_ok)
-                yaml_document_delete(&doc);
-        if (parser_ok)
-                yaml_parser_delete(&parser);
+        if (files)
+                free_files(files, n);
+        free(files);
         free(text);
+        if (r < 0)
+                lbl_kubeconfig_free_secrets(k);
         return r;
 }
 
@@ -341,10 +654,16 @@ int lbl_incluster_load(const char *sa_dir, struct lbl_kubeconfig *k, struct lbl_
         r = lbl_read_file(path, k->token, sizeof(k->token), NULL);
         if (r < 0) {
                 lbl_seterr(err, 0, "", "cannot read the service-account token %s: %s", path,
-                           strerror(-r));
+                           lbl_read_strerror(r));
                 return r;
         }
         lbl_trim_token(k->token);
+        if (!lbl_token_ok(k->token)) {
+                lbl_seterr(err, 0, "", "the service-account token %s has control characters",
+                           path);
+                lbl_kubeconfig_free_secrets(k);
+                return -EINVAL;
+        }
         k->in_cluster = true;
         return 0;
 }
@@ -354,4 +673,17 @@ void lbl_trim_token(char *t)
         size_t n = strlen(t);
         while (n && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' || t[n - 1] == '\t'))
                 t[--n] = '\0';
+}
+
+void lbl_kubeconfig_free_secrets(struct lbl_kubeconfig *k)
+{
+        /* explicit_bzero: a memset before free() is a dead store the compiler may drop. */
+        if (k)
+                explicit_bzero(k, sizeof(*k));
+}
+
+void lbl_kubeconfig_free(struct lbl_kubeconfig *k)
+{
+        lbl_kubeconfig_free_secrets(k);
+        free(k);
 }

@@ -87,6 +87,17 @@ bool lbl_owned_key(const char *key, const char *prefix)
         return strncmp(key, prefix, pl) == 0 && key[pl] == '/';
 }
 
+bool lbl_reserved_prefix(const char *prefix)
+{
+        static const char ns[] = LBL_INTEL_PLUGIN_NS;
+        size_t pl = strlen(prefix), nl = sizeof(ns) - 1;
+
+        /* Intel's device plugin namespace and its subdomains: every label would be left out,
+         * and an apply of the empty rest would remove all of ours. */
+        return strcmp(prefix, ns) == 0 ||
+               (pl > nl && prefix[pl - nl - 1] == '.' && strcmp(prefix + pl - nl, ns) == 0);
+}
+
 static bool nfd_owns(const char *list, const char *key)
 {
         size_t kl = strlen(key);
@@ -162,7 +173,7 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
                 o = &defaults;
         prefix = o->prefix ? o->prefix : LBL_DEFAULT_PREFIX;
         memset(s, 0, sizeof(*s));
-        if (!dns_subdomain(prefix, strlen(prefix)))
+        if (!dns_subdomain(prefix, strlen(prefix)) || lbl_reserved_prefix(prefix))
                 return -EINVAL;
 
         for (uint32_t i = 0; i < e->n_gpus; i++) {

@@ -11,7 +11,8 @@ It implements what nodeprobe and kubectl use on Nodes, with the real semantics:
   - bearer-token auth (valid tokens re-read from --tokens on every request, so tests rotate
     them by rewriting the file), metav1.Status error bodies, 422 for invalid labels
   - scripted faults through /_test/script: status codes (401/403/404/409/422/429+Retry-After,
-    500, 503), slow replies, truncated replies, oversized and malformed JSON
+    500, 503), slow replies, truncated replies, oversized and malformed JSON; and through
+    /_test/resets connections reset during the TLS handshake (an API server restarting)
   - /_test/log lists the requests received; /_test/node creates or replaces a Node.
 
 Prints "PORT <n>" on stdout once listening; stops on SIGTERM or when stdin closes.
@@ -20,7 +21,9 @@ import argparse
 import copy
 import json
 import re
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -32,6 +35,7 @@ NODES = {}      # name -> {"labels": {}, "annotations": {}, "managed": {(manager
 SCRIPT = []     # canned responses, consumed in order
 LOG = []
 ARGS = None
+RESETS = [0]    # connections still to reset during the TLS handshake
 
 NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 DNS = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
@@ -102,7 +106,8 @@ def apply(name, n, manager, labels, force):
 
 
 def update(n, manager, patch_labels):
-    """Merge patch (operation Update): null deletes."""
+    """Merge patch (operation Update): null deletes; a changed value moves ownership to the
+    updater (an Update never conflicts, it takes the field)."""
     keys = n["managed"].setdefault((manager, "Update"), set())
     for k, v in patch_labels.items():
         if v is None:
@@ -110,6 +115,10 @@ def update(n, manager, patch_labels):
             for s in n["managed"].values():
                 s.discard(k)
         else:
+            if n["labels"].get(k) != v:
+                for key, s in n["managed"].items():
+                    if key != (manager, "Update"):
+                        s.discard(k)
             n["labels"][k] = v
             keys.add(k)
 
@@ -119,6 +128,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def setup(self):
+        # The handshake happens here, not in accept(), so a scripted reset can come first.
+        with LOCK:
+            reset = RESETS[0] > 0
+            if reset:
+                RESETS[0] -= 1
+        if reset:
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.request.close()
+            raise ConnectionResetError("scripted reset during the TLS handshake")
+        self.request.do_handshake()
+        super().setup()
 
     def reply(self, code, body, headers=None, raw=None, content_type="application/json",
               truncate=False, delay=0):
@@ -246,6 +268,9 @@ class Handler(BaseHTTPRequestHandler):
         global SCRIPT
         data = json.loads(body or b"null")
         with LOCK:
+            if path == "/_test/resets":
+                RESETS[0] = int(data)
+                return self.reply(200, {"resets": RESETS[0]})
             if path == "/_test/script":
                 SCRIPT.extend(data)
                 return self.reply(200, {"queued": len(SCRIPT)})
@@ -281,6 +306,13 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_any("PUT")
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # resets and refused handshakes are what the tests ask for
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
@@ -289,11 +321,10 @@ def main():
     p.add_argument("--tokens", required=True)
     p.add_argument("--port", type=int, default=0)
     ARGS = p.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", ARGS.port), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(ARGS.cert, ARGS.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print(f"PORT {srv.server_address[1]}", flush=True)
     try:

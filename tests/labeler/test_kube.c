@@ -5,9 +5,11 @@
  * and the real kubectl on the same server.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,7 +116,8 @@ Test(kube, apply_is_server_side_apply)
         free(v);
         char *log = np_kube_ctl(kube, "log", NULL);
         cr_expect(strstr(log, "application/apply-patch+yaml"), "%s", log);
-        cr_expect(strstr(log, "fieldManager=nodeprobe&force=true"), "%s", log);
+        cr_expect(strstr(log, "\"query\": \"fieldManager=nodeprobe\""), "%s", log);
+        cr_expect_null(strstr(log, "force=true"), "force only when one of ours conflicts: %s", log);
         cr_expect(strstr(log, "Bearer tok1"), "%s", log);
         cr_expect_null(strstr(log, "dryRun"), "%s", log);
         free(log);
@@ -394,7 +397,10 @@ Test(kube, tls_is_verified)
         c2 = lbl_client_free(c2);
         kc->ca_file[0] = '\0';
         kc->insecure = true; /* what insecure-skip-tls-verify: true asks for */
-        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_client_new(kc, NULL, &c2), -EPERM, "refused unless allowed explicitly");
+        cr_expect_null(c2);
+        static const struct lbl_client_options allow = {.allow_insecure = true};
+        cr_assert_eq(lbl_client_new(kc, &allow, &c2), 0);
         cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), 0, "%s", err.message);
         lbl_client_free(c2);
 }
@@ -434,4 +440,313 @@ Test(kube, kubectl_agrees)
         char *team = server_label("team");
         cr_expect_str_eq(team, "media");
         free(team);
+}
+
+/* ---- Trust boundary (issue 9) ---- */
+
+static double elapsed_since(const struct timespec *a)
+{
+        struct timespec b;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Replace /etc/ssl/certs, in a private mount namespace of this test process only (Criterion
+ * runs each test in its own process), with a directory that trusts the test server's CA, as
+ * if that CA were a public one in the system store. false when this cannot be done here. */
+static bool system_store_trusts_test_ca(void)
+{
+        g_autofree char *d = g_dir_make_tmp("np-store-XXXXXX", NULL);
+        g_autofree char *ca = g_strdup_printf("%s/ca.crt", kube->certs);
+        g_autofree char *hash = NULL, *bundle = NULL, *link = NULL, *pem = NULL;
+        char *argv[] = {"openssl", "x509", "-hash", "-noout", "-in", ca, NULL};
+        gint status = 0;
+
+        if (getuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return false;
+        cr_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &hash, NULL,
+                               &status, NULL));
+        g_strstrip(hash);
+        cr_assert(g_file_get_contents(ca, &pem, NULL, NULL));
+        bundle = g_strdup_printf("%s/ca-certificates.crt", d);
+        link = g_strdup_printf("%s/%s.0", d, hash);
+        np_write(bundle, pem);
+        np_write(link, pem);
+        return mount(d, "/etc/ssl/certs", NULL, MS_BIND, NULL) == 0;
+}
+
+Test(kube, configured_ca_is_the_only_trust)
+{
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct lbl_client *c2 = NULL;
+
+        start();
+        if (!system_store_trusts_test_ca())
+                cr_skip_test("needs root and a private mount namespace");
+        /* Control: with no CA configured the system store decides, and it now trusts the
+         * server (so the check below can fail). */
+        kc->ca_file[0] = '\0';
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), 0, "system store: %s", err.message);
+        c2 = lbl_client_free(c2);
+        /* A configured CA that did not sign the server: refused, whatever the store says. */
+        snprintf(kc->ca_file, sizeof(kc->ca_file), "%s/other-ca.crt", kube->certs);
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED,
+                     "the kubeconfig's CA pins the server: %s", err.message);
+        c2 = lbl_client_free(c2);
+        /* The same as inline PEM (certificate-authority-data). */
+        g_autofree char *other = NULL;
+        g_autofree char *other_path = g_strdup_printf("%s/other-ca.crt", kube->certs);
+        cr_assert(g_file_get_contents(other_path, &other, NULL, NULL));
+        kc->ca_file[0] = '\0';
+        snprintf(kc->ca_pem, sizeof(kc->ca_pem), "%s", other);
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED, "inline CA: %s",
+                     err.message);
+        c2 = lbl_client_free(c2);
+}
+
+/* An admin's kubectl label on the shared Intel key. */
+static const char *const ADMIN_GPU_FALSE =
+    "{\"name\":\"n1\",\"labels\":{\"intel.feature.node.kubernetes.io/gpu\":\"false\","
+    "\"nodeprobe.io/status\":\"manual\"},\"managed\":[{\"manager\":\"kubectl-label\","
+    "\"operation\":\"Update\",\"keys\":[\"intel.feature.node.kubernetes.io/gpu\","
+    "\"nodeprobe.io/status\"]}]}";
+
+Test(kube, shared_key_of_another_manager_is_left_ours_are_taken)
+{
+        struct lbl_apply_result res;
+        struct lbl_error err = {0};
+        char *v;
+
+        start();
+        free(np_kube_ctl(kube, "node", ADMIN_GPU_FALSE));
+        cr_assert_eq(apply(WANT(LBL_INTEL_GPU_KEY, "true", "nodeprobe.io/status", "ok",
+                                "nodeprobe.io/gpu.present", "true"),
+                           0, &res, &err),
+                     0, "%s", err.message);
+        v = server_label(LBL_INTEL_GPU_KEY);
+        cr_expect_str_eq(v, "false", "the admin's value stays");
+        free(v);
+        v = server_label("nodeprobe.io/status");
+        cr_expect_str_eq(v, "ok", "a key under our prefix is ours: taken over");
+        free(v);
+        cr_expect_eq(res.n_skipped, 1);
+        cr_expect_str_eq(res.skipped[0].key, LBL_INTEL_GPU_KEY);
+        cr_expect_str_eq(res.skipped[0].manager, "kubectl-label");
+        cr_expect_null(lbl_get(&res.live, LBL_INTEL_GPU_KEY));
+        /* Cleanup never removes what the admin set. */
+        struct lbl_set empty = {0};
+        cr_assert_eq(lbl_apply(client, "n1", &empty, 0, NULL, &res, &err), 0, "%s", err.message);
+        v = server_label(LBL_INTEL_GPU_KEY);
+        cr_expect_str_eq(v, "false", "cleanup leaves the admin's label");
+        free(v);
+        v = server_label("nodeprobe.io/status");
+        cr_expect_null(v, "ours is removed");
+        free(v);
+}
+
+Test(kube, conflict_found_only_by_the_server_is_settled)
+{
+        struct lbl_apply_result res;
+        struct lbl_node_view stale = {0};
+        struct lbl_error err = {0};
+        struct lbl_set want = set_of(WANT(LBL_INTEL_GPU_KEY, "true", "nodeprobe.io/status", "ok"));
+        char *v, *log;
+
+        start();
+        free(np_kube_ctl(kube, "node", ADMIN_GPU_FALSE));
+        /* A view read before the admin's change: the PATCH meets a 409. */
+        cr_assert_eq(lbl_apply(client, "n1", &want, 0, &stale, &res, &err), 0, "%s", err.message);
+        cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 3, "409, 409, then the settled apply");
+        v = server_label(LBL_INTEL_GPU_KEY);
+        cr_expect_str_eq(v, "false");
+        free(v);
+        v = server_label("nodeprobe.io/status");
+        cr_expect_str_eq(v, "ok");
+        free(v);
+        log = np_kube_ctl(kube, "log", NULL);
+        json_t *a = json_loads(log, 0, NULL), *e;
+        size_t i;
+        json_array_foreach(a, i, e)
+        {
+                const char *q = json_string_value(json_object_get(e, "query"));
+                const char *b = json_string_value(json_object_get(e, "body"));
+                if (q && strstr(q, "force=true"))
+                        cr_expect_null(strstr(b, LBL_INTEL_GPU_KEY),
+                                       "a forced apply never carries a shared key: %s", b);
+        }
+        json_decref(a);
+        free(log);
+}
+
+Test(kube, tls_server_name_is_verified)
+{
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct lbl_client *c2 = NULL;
+
+        kube = np_kube_start_cert("name-only");
+        free(np_kube_ctl(kube, "node", N1));
+        kc = calloc(1, sizeof(*kc));
+        cr_assert_eq(lbl_kubeconfig_load(kube->kubeconfig, kc, &err), 0, "%s", err.message);
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED,
+                     "the certificate has no IP: %s", err.message);
+        c2 = lbl_client_free(c2);
+        snprintf(kc->tls_server_name, sizeof(kc->tls_server_name), "api.nodeprobe.test");
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), 0, "tls-server-name: %s", err.message);
+        c2 = lbl_client_free(c2);
+        snprintf(kc->tls_server_name, sizeof(kc->tls_server_name), "someone.else.test");
+        cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED, "%s", err.message);
+        lbl_client_free(c2);
+}
+
+Test(kube, proxies_as_kubectl_does)
+{
+        static const struct lbl_client_options quick = {.retry_budget_ms = 300,
+                                                        .backoff_base_ms = 50};
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct lbl_client *c2 = NULL;
+
+        start();
+        /* A proxy that does not exist: a loopback server is reached directly anyway. */
+        setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1);
+        setenv("https_proxy", "http://127.0.0.1:9", 1);
+        cr_assert_eq(lbl_client_new(kc, &quick, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), 0, "loopback is never proxied: %s",
+                     err.message);
+        c2 = lbl_client_free(c2);
+        unsetenv("HTTPS_PROXY");
+        unsetenv("https_proxy");
+        /* proxy-url from the kubeconfig is used (and this one refuses the connection). */
+        snprintf(kc->proxy_url, sizeof(kc->proxy_url), "http://127.0.0.1:9");
+        cr_assert_eq(lbl_client_new(kc, &quick, &c2), 0);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -ECONNREFUSED, "%s", err.message);
+        lbl_client_free(c2);
+}
+
+Test(kube, handshake_resets_are_retried_within_the_budget)
+{
+        static const struct lbl_client_options o = {.backoff_base_ms = 50,
+                                                    .backoff_cap_ms = 200,
+                                                    .retry_budget_ms = 5000};
+        static const struct lbl_client_options short_budget = {
+            .backoff_base_ms = 100, .backoff_cap_ms = 100, .retry_budget_ms = 350};
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct lbl_stats st;
+        struct lbl_client *c2 = NULL;
+        struct timespec a;
+
+        start_with(&o);
+        free(np_kube_ctl(kube, "resets", "6"));
+        cr_expect_eq(lbl_node_get(client, "n1", &v, &err), 0, "a restarting server: %s",
+                     err.message);
+        lbl_client_stats(client, &st);
+        cr_expect_eq(st.retries, 6, "retries %u", st.retries);
+        /* The budget is time, not a count: a server still down when it is spent is an error. */
+        free(np_kube_ctl(kube, "resets", "1000"));
+        cr_assert_eq(lbl_client_new(kc, &short_budget, &c2), 0);
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        cr_expect_lt(lbl_node_get(c2, "n1", &v, &err), 0);
+        double s = elapsed_since(&a);
+        cr_expect(s > 0.25 && s < 2.0, "gave up after %.2fs for a 0.35s budget", s);
+        lbl_client_free(c2);
+        /* (The control channel is reset too from here on: no more control calls.) */
+}
+
+Test(kube, hostile_retry_after_is_clamped)
+{
+        static const struct lbl_client_options o = {
+            .backoff_base_ms = 10, .backoff_cap_ms = 200, .retry_budget_ms = 3000};
+        struct lbl_apply_result res;
+        struct lbl_error err = {0};
+        struct timespec a;
+
+        start_with(&o);
+        script("[{\"status\":429,\"headers\":{\"Retry-After\":\"99999999999999999\"}},"
+               "{\"status\":503,\"headers\":{\"Retry-After\":\"   \"}},"
+               "{\"status\":503,\"headers\":{\"Retry-After\":\"-5\"}}]");
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        cr_assert_eq(apply(WANT("nodeprobe.io/x", "1"), 0, &res, &err), 0, "%s", err.message);
+        cr_expect_lt(elapsed_since(&a), 2.0, "capped at backoff_cap_ms");
+}
+
+Test(kube, messages_are_safe_one_liners)
+{
+        struct lbl_apply_result res;
+        struct lbl_error err = {0};
+        struct lbl_client *c2 = NULL;
+        struct lbl_node_view v;
+        static const struct lbl_client_options quick = {.retry_budget_ms = 100};
+
+        start();
+        script("[{\"status\":403,\"reason\":\"Forbidden\",\"method\":\"PATCH\","
+               "\"message\":\"no \\u001b]0;owned\\u0007\\u001b[31mred\\u009b2J\\nsecond line\"}]");
+        cr_expect_eq(apply(WANT("nodeprobe.io/x", "1"), LBL_APPLY_ALWAYS, &res, &err), -EACCES);
+        for (const unsigned char *p = (const unsigned char *)err.message; *p; p++) {
+                cr_expect(*p >= 0x20 && *p != 0x7f, "control byte 0x%02x in '%s'", *p,
+                          err.message);
+                cr_expect(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0), "C1 control");
+        }
+        cr_expect(strstr(err.message, "red") && strstr(err.message, "second line"), "%s",
+                  err.message);
+        /* A password in the server URL is never shown. */
+        snprintf(kc->server, sizeof(kc->server), "https://admin:s3cret@127.0.0.1:9");
+        cr_assert_eq(lbl_client_new(kc, &quick, &c2), 0);
+        cr_expect_lt(lbl_node_get(c2, "n1", &v, &err), 0);
+        cr_expect_null(strstr(err.message, "s3cret"), "%s", err.message);
+        cr_expect(strstr(err.message, "127.0.0.1"), "%s", err.message);
+        lbl_client_free(c2);
+}
+
+Test(kube, token_with_line_breaks_is_never_sent)
+{
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct lbl_client *c2 = NULL;
+        struct lbl_stats st;
+
+        start();
+        /* In the configuration: refused. */
+        struct lbl_kubeconfig *bad = calloc(1, sizeof(*bad));
+        *bad = *kc;
+        bad->token_file[0] = '\0';
+        snprintf(bad->token, sizeof(bad->token), "tok1\r\nX-Injected: 1");
+        cr_expect_eq(lbl_client_new(bad, NULL, &c2), -EINVAL);
+        free(bad);
+        /* A rotated token file with a header inside: the old token is kept. */
+        static const struct lbl_client_options o = {.token_reload_ms = 1};
+        cr_assert_eq(lbl_client_new(kc, &o, &c2), 0);
+        np_write(kube->token_file, "tok1\r\nX-Injected: 1\n");
+        usleep(5000);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), 0, "%s", err.message);
+        lbl_client_stats(c2, &st);
+        cr_expect_geq(st.token_reloads, 1);
+        lbl_client_free(c2);
+        char *log = np_kube_ctl(kube, "log", NULL);
+        cr_expect_null(strstr(log, "X-Injected"), "%s", log);
+        free(log);
+}
+
+Test(kube, large_reply_is_read_in_time)
+{
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+        struct timespec a;
+
+        start();
+        /* 3.9 MB of labels-sized padding within the 4 MiB cap: one reply, no quadratic copy. */
+        script("[{\"status\":200,\"size\":3900000,\"method\":\"GET\"}]");
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        cr_expect_eq(lbl_node_get(client, "n1", &v, &err), -EPROTO, "not a Node: %s",
+                     err.message);
+        cr_expect_lt(elapsed_since(&a), 10.0);
 }

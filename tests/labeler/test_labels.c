@@ -194,9 +194,14 @@ Test(labels, custom_and_invalid_prefix)
         cr_expect_eq(s.n_rejected, 1);
         cr_expect_str_eq(s.rejected[0], "nodeprobe.io/gpu.kernel-driver");
         cr_expect_null(lbl_get(&s, "nodeprobe.io/gpu.kernel-driver"));
+        /* Intel's namespace is not ours: refused as a whole, not "every label left out" (which
+         * an apply would turn into removing all of ours). */
         o.prefix = "gpu.intel.com";
-        cr_assert_eq(lbl_compute(f, e, &o, &s), 0);
-        cr_expect_null(lbl_get(&s, "gpu.intel.com/gpu.present"), "Intel's namespace is not ours");
+        cr_expect_eq(lbl_compute(f, e, &o, &s), -EINVAL);
+        o.prefix = "x.gpu.intel.com";
+        cr_expect_eq(lbl_compute(f, e, &o, &s), -EINVAL);
+        o.prefix = "notgpu.intel.com";
+        cr_expect_eq(lbl_compute(f, e, &o, &s), 0, "only the namespace and its subdomains");
         free(e);
         free(f);
 }
@@ -215,4 +220,82 @@ Test(labels, no_gpu)
         cr_expect_null(lbl_get(&s, "nodeprobe.io/gpu.device-id"));
         free(e);
         free(f);
+}
+
+Test(labels, retry_after_parsing)
+{
+        static const struct {
+                const char *line;
+                long want;
+        } cases[] = {
+            {"Retry-After: 3\r\n", 3},
+            {"retry-after:7", 7},
+            {"Retry-After: 0\r\n", 0},
+            {"Retry-After: 99999999999999999999999\r\n", 86400},
+            {"Retry-After: 86401\r\n", 86400},
+            {"Retry-After:    \r\n", -1},
+            {"Retry-After:", -1},
+            {"Retry-After: -5\r\n", -1},
+            {"Retry-After: 3s\r\n", -1},
+            {"Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n", -1},
+            {"Content-Type: text/plain\r\n", -1},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                cr_expect_eq(lbl_parse_retry_after(cases[i].line, strlen(cases[i].line)),
+                             cases[i].want, "'%s'", cases[i].line);
+        /* Only len bytes are read: the digits after the cut do not count. */
+        const char cut[] = "Retry-After: 12345";
+        cr_expect_eq(lbl_parse_retry_after(cut, sizeof(cut) - 3), 123);
+        /* Spaces up to the end of the given length, no NUL: no read past it (ASan). */
+        char *heap = malloc(15);
+        memcpy(heap, "Retry-After:   ", 15);
+        cr_expect_eq(lbl_parse_retry_after(heap, 15), -1);
+        free(heap);
+}
+
+Test(labels, sanitize_line)
+{
+        static const struct {
+                const char *in, *want;
+        } cases[] = {
+            {"plain", "plain"},
+            {"two\nlines\r", "two lines "},
+            {"\x1b[31mred\x07", "?[31mred?"},
+            {"c1 \xc2\x9b" "2J", "c1 ??2J"},
+            {"utf8 \xc3\xa9" " ok", "utf8 \xc3\xa9" " ok"},
+            {"cut \xc3", "cut ?"},
+            {"bad \xff\xfe", "bad ??"},
+            {"overlong \xc0\xaf", "overlong ??"},
+            {"surrogate \xed\xa0\x80", "surrogate ???"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char buf[64];
+                snprintf(buf, sizeof(buf), "%s", cases[i].in);
+                lbl_sanitize_line(buf);
+                cr_expect_str_eq(buf, cases[i].want, "case %zu", i);
+        }
+}
+
+Test(labels, node_parse_sees_foreign_owners)
+{
+        static const char body[] =
+            "{\"metadata\":{\"name\":\"n1\",\"labels\":{\"intel.feature.node.kubernetes.io/gpu\":"
+            "\"false\",\"nodeprobe.io/a\":\"1\",\"other/x\":\"y\"},\"managedFields\":["
+            "{\"manager\":\"nodeprobe\",\"operation\":\"Apply\",\"fieldsV1\":{\"f:metadata\":"
+            "{\"f:labels\":{\"f:nodeprobe.io/a\":{}}}}},"
+            "{\"manager\":\"kubectl-label\",\"operation\":\"Update\",\"fieldsV1\":{\"f:metadata\""
+            ":{\"f:labels\":{\"f:intel.feature.node.kubernetes.io/gpu\":{},\"f:other/x\":{}}}}}]}}";
+        struct lbl_node_view v;
+        struct lbl_error err = {0};
+
+        cr_assert_eq(lbl_node_parse(body, sizeof(body) - 1, "n1", NULL, NULL, &v, &err), 0, "%s",
+                     err.message);
+        cr_expect_eq(v.owned.n, 1);
+        cr_expect_str_eq(lbl_get(&v.owned, "nodeprobe.io/a"), "1");
+        cr_expect_eq(v.n_foreign, 1, "only our keys are tracked for others");
+        cr_expect_str_eq(v.foreign[0].key, LBL_INTEL_GPU_KEY);
+        cr_expect_str_eq(v.foreign[0].value, "false");
+        cr_expect_str_eq(v.foreign[0].manager, "kubectl-label");
+        cr_expect_eq(lbl_node_parse(body, sizeof(body) - 1, "n2", NULL, NULL, &v, &err), -EPROTO);
+        cr_expect_eq(lbl_node_parse("{", 1, "n1", NULL, NULL, &v, &err), -EPROTO);
 }

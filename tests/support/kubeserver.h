@@ -17,6 +17,9 @@ struct np_kube {
 /* Start the server (certs from NP_CERTS_DIR), write a kubeconfig using tokenFile, accept
  * "tok1". Aborts the test on failure. */
 struct np_kube *np_kube_start(void);
+/* The same with another certificate from NP_CERTS_DIR: "name-only" has only the DNS name
+ * api.nodeprobe.test (no IP), for tls-server-name. */
+struct np_kube *np_kube_start_cert(const char *cert_base);
 void np_kube_stop(struct np_kube *k);
 
 /* POST JSON to a /_test/ control endpoint; returns the reply body (caller frees) or NULL. */

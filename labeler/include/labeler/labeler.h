@@ -51,7 +51,8 @@ struct lbl_options {
 
 /* Compute the label set. Pure. Unknown facts produce no label (never "false" for something
  * not probed). Keys or values that fail the API server's rules are counted in n_rejected
- * and left out. Returns 0, or -EINVAL for a prefix that is not a DNS subdomain. */
+ * and left out. Returns 0, or -EINVAL for a prefix that is not a DNS subdomain or is
+ * reserved (lbl_reserved_prefix). */
 int lbl_compute(const struct vp_facts *facts, const struct vp_eval *eval,
                 const struct lbl_options *opts, struct lbl_set *ret);
 
@@ -59,6 +60,9 @@ int lbl_compute(const struct vp_facts *facts, const struct vp_eval *eval,
  * IsValidLabelValue). 0 when valid, -EINVAL otherwise. */
 int lbl_validate_key(const char *key);
 int lbl_validate_value(const char *value);
+
+/* Is this prefix one nodeprobe must never write under (gpu.intel.com and its subdomains)? */
+bool lbl_reserved_prefix(const char *prefix);
 
 /* Value of a key in a set, or NULL. */
 const char *lbl_get(const struct lbl_set *set, const char *key);
@@ -79,23 +83,36 @@ struct lbl_error {
 struct lbl_kubeconfig {
         char server[512];      /* https://host:port */
         char ca_file[1024];    /* certificate-authority path, or "" */
-        char ca_pem[16384];    /* certificate-authority-data decoded, or "" */
+        char ca_pem[65536];    /* certificate-authority-data decoded, or "" (LBL_PEM_MAX) */
         char cert_file[1024];  /* client-certificate path */
         char cert_pem[16384];  /* client-certificate-data decoded */
         char key_file[1024];   /* client-key path */
         char key_pem[16384];   /* client-key-data decoded */
         char token[8192];      /* bearer token (token:, or read from token_file) */
         char token_file[1024]; /* re-read at most every 60 s and after a 401 */
-        char tls_server_name[256];
-        bool insecure; /* insecure-skip-tls-verify: true */
+        char tls_server_name[256]; /* verify the server's certificate for this name */
+        char proxy_url[512];       /* proxy-url: http(s):// or socks5://, or "" */
+        bool insecure;             /* insecure-skip-tls-verify: true (refused by lbl_client_new
+                                    * unless the caller allows it explicitly) */
         bool in_cluster;
 };
 
+/* Largest decoded certificate-authority-data; client certificate and key: 16 KiB. */
+#define LBL_PEM_MAX 65535
+/* Files merged from a KUBECONFIG list, at most. */
+#define LBL_KUBECONFIG_MAX_FILES 16
+/* Nesting depth a kubeconfig may have (a real one has 5); deeper is refused while reading,
+ * before libyaml's cost, which grows with the square of the depth, matters. */
+#define LBL_YAML_MAX_DEPTH 32
+
 /*
- * Load a kubeconfig: path, else $KUBECONFIG (first entry), else ~/.kube/config. Only the
- * current context is used. exec and auth-provider users are refused with a clear message
- * (-ENOTSUP). -ENOENT no file, -EINVAL malformed. Relative paths resolve against the file's
- * directory.
+ * Load a kubeconfig: path (must exist), else $KUBECONFIG, else ~/.kube/config. A KUBECONFIG
+ * list (a:b) is merged as kubectl merges it (client-go clientcmd loader.go): files that do not
+ * exist are skipped, the first file to set current-context wins, and a context, cluster or user
+ * is taken from the first file that names it; relative paths resolve against the directory of
+ * the file the entry came from. Only the current context is used. exec and auth-provider users
+ * are refused with a clear message (-ENOTSUP). -ENOENT no file, -EINVAL malformed or not a
+ * regular file, -EISDIR a directory.
  */
 int lbl_kubeconfig_load(const char *path, struct lbl_kubeconfig *ret, struct lbl_error *err);
 
@@ -108,16 +125,29 @@ struct lbl_client;
 
 struct lbl_client_options {
         const char *field_manager; /* NULL = "nodeprobe" */
-        long connect_timeout_ms;   /* 0 = 5000 */
-        long timeout_ms;           /* whole request; 0 = 15000 */
-        int max_attempts;          /* for 429/5xx/timeouts; 0 = 5 */
-        long backoff_base_ms;      /* first retry delay; 0 = 500; doubles, with jitter */
-        long backoff_cap_ms;       /* 0 = 30000; also caps Retry-After */
-        long token_reload_ms;      /* 0 = 60000 */
-        size_t max_response;       /* bytes; 0 = 4 MiB */
+        /* Labels under this prefix are nodeprobe's alone: an apply takes them over from another
+         * manager (force). Any other key (LBL_INTEL_GPU_KEY) is shared: on a conflict it is left
+         * to its owner. NULL = LBL_DEFAULT_PREFIX. */
+        const char *prefix;
+        long connect_timeout_ms; /* 0 = 5000 */
+        long timeout_ms;         /* one attempt; 0 = 15000 */
+        /* Retries (429, 5xx, timeouts, resets, TLS handshake failures) go on while the next
+         * attempt would start within this many milliseconds of the first; 0 = 20000. A caller
+         * with a loop of its own (the agent) keeps this short and retries later itself. */
+        long retry_budget_ms;
+        int max_attempts;     /* a cap on attempts as well; 0 = none (the budget decides) */
+        long backoff_base_ms; /* first retry delay; 0 = 500; doubles, with +-20 % jitter */
+        long backoff_cap_ms;  /* 0 = 30000; also caps Retry-After */
+        long token_reload_ms; /* 0 = 60000 */
+        size_t max_response;  /* bytes; 0 = 4 MiB */
+        /* insecure-skip-tls-verify is refused (-EPERM) unless this is set: a token that can
+         * patch Nodes is not sent to an unverified server by accident. */
+        bool allow_insecure;
 };
 
-/* The client keeps a copy of cfg. Caller frees with lbl_client_free (NULL-safe). */
+/* The client keeps a copy of cfg. Caller frees with lbl_client_free (NULL-safe).
+ * -EINVAL: a token that is not a valid header value (control characters);
+ * -EPERM: cfg->insecure without opts->allow_insecure. */
 int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_options *opts,
                    struct lbl_client **ret);
 struct lbl_client *lbl_client_free(struct lbl_client *c);
@@ -128,10 +158,19 @@ struct lbl_stats {
 };
 void lbl_client_stats(const struct lbl_client *c, struct lbl_stats *ret);
 
+/* A label another field manager holds on the Node (only keys lbl_owned_key() accepts). */
+struct lbl_foreign {
+        char key[LBL_KEY_MAX + 1];
+        char value[LBL_VALUE_MAX]; /* live value; "" when absent */
+        char manager[128];
+};
+
 /* What the Node says about our labels. */
 struct lbl_node_view {
         struct lbl_set owned; /* labels this field manager last applied, with live values */
-        char nfd_feature_labels[4096]; /* nfd.node.kubernetes.io/feature-labels, or "" */
+        uint32_t n_foreign;
+        struct lbl_foreign foreign[16]; /* our keys that other managers hold too */
+        char nfd_feature_labels[4096];  /* nfd.node.kubernetes.io/feature-labels, or "" */
 };
 
 /* GET the Node (metadata only). -ENOENT no such node; -EACCES 401/403; -EPROTO bad reply;
@@ -147,6 +186,12 @@ enum lbl_apply_flags {
 struct lbl_apply_result {
         bool changed;        /* a PATCH was sent (or would be, for a dry run) */
         struct lbl_set live; /* our labels as the server returned them after the PATCH */
+        /* Our keys (by lbl_owned_key) still on the Node after the PATCH, whoever holds them:
+         * what --cleanup could not remove because another manager set them too. */
+        struct lbl_set remaining;
+        /* Shared keys left to the manager that set them to another value (never forced). */
+        uint32_t n_skipped;
+        struct lbl_foreign skipped[8];
 };
 
 /*
@@ -154,11 +199,39 @@ struct lbl_apply_result {
  * and omits now are removed by the server, other managers' labels are never touched). Sends
  * nothing when desired equals what the node shows for this manager, unless LBL_APPLY_ALWAYS
  * or a dry run. known: the node as just read by lbl_node_get (saves a GET), or NULL.
- * 0 or a negative errno as for lbl_node_get (-EINVAL for 422, -EBUSY for 409).
+ * Conflicts (https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts): a key
+ * under the client's prefix that another manager set is taken over (force=true); a shared key
+ * another manager set to a different value is left out of the apply and listed in skipped.
+ * force is sent only when a key under the prefix conflicts.
+ * 0 or a negative errno as for lbl_node_get (-EINVAL for 422, -EBUSY for an unresolved 409).
  */
 int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desired, unsigned flags,
               const struct lbl_node_view *known, struct lbl_apply_result *ret,
               struct lbl_error *err);
+
+/* ---- Parsers exposed for tests and fuzzing (pure, bounded by their length argument) ---- */
+
+/* Seconds in a Retry-After header line ("Retry-After: 3\r\n", len bytes, not necessarily
+ * NUL-terminated), clamped to [0, 86400]; -1 when absent or not a delay in seconds (an HTTP
+ * date is ignored, as client-go does). */
+long lbl_parse_retry_after(const char *line, size_t len);
+
+/* Parse a kubeconfig from memory (no file access but for nothing: relative paths resolve
+ * against dir, which may be ""). As lbl_kubeconfig_load. */
+int lbl_kubeconfig_parse(const char *text, size_t len, const char *dir, struct lbl_kubeconfig *ret,
+                         struct lbl_error *err);
+
+/* Parse a Node reply as lbl_node_get does (manager: the field manager whose labels are
+ * "owned"; prefix as in lbl_client_options). 0, -EPROTO. */
+int lbl_node_parse(const char *body, size_t len, const char *node, const char *manager,
+                   const char *prefix, struct lbl_node_view *ret, struct lbl_error *err);
+
+/* Make s (NUL-terminated) safe for one log line in place: control characters (C0, DEL, C1)
+ * and bytes that are not UTF-8 become '?', line breaks a space. */
+void lbl_sanitize_line(char *s);
+
+/* Wipe and free a kubeconfig value that holds secrets (NULL-safe). */
+void lbl_kubeconfig_free(struct lbl_kubeconfig *k);
 
 #ifdef __cplusplus
 }
