@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -324,6 +325,105 @@ Test(cli, label_dry_run_apply_unchanged_cleanup)
         g_free(err);
         cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", "/nonexistent"), NA_EXIT_KUBE_CONFIG);
         cr_expect_eq(count_lines(err), 1, "%s", err);
+        unsetenv("NODE_NAME");
+        np_kube_stop(k);
+}
+
+/* The label command at the trust boundary: which configuration and node name win, refusals
+ * before anything is sent, and what --cleanup says of a label another manager also set. */
+Test(cli, label_trust_boundary)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        struct np_kube *k;
+
+        tb = np_testbed_new("cfl-gvtg-v54");
+        k = np_kube_start();
+        free(np_kube_ctl(k, "node", "{\"name\":\"vm1\"}"));
+        free(np_kube_ctl(k, "node", "{\"name\":\"vm2\"}"));
+        unsetenv("KUBERNETES_SERVICE_HOST");
+
+        /* --node-name wins over NODE_NAME, as --help says. */
+        setenv("NODE_NAME", "vm2", 1);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig, "--node-name", "vm1"),
+                     NA_EXIT_OK, "%s", err);
+        cr_expect(strstr(out, "node vm1"), "%s", out);
+        g_free(out);
+        g_free(err);
+
+        /* Intel's plugin namespace as prefix: a usage error, nothing sent. */
+        int patches = np_kube_count(k, "PATCH", NULL);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig, "--label-prefix",
+                        "gpu.intel.com"),
+                     NA_EXIT_USAGE, "%s", err);
+        cr_expect(strstr(err, "Intel's device plugin"), "%s", err);
+        cr_expect_eq(np_kube_count(k, "PATCH", NULL), patches);
+        g_free(out);
+        g_free(err);
+
+        /* An explicit $KUBECONFIG wins over the in-cluster service account. */
+        setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+        setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+        setenv("KUBECONFIG", k->kubeconfig, 1);
+        cr_expect_eq(NP(&out, &err, "label", "--dry-run"), NA_EXIT_OK, "%s", err);
+        g_free(out);
+        g_free(err);
+        unsetenv("KUBECONFIG");
+        unsetenv("KUBERNETES_SERVICE_HOST");
+        unsetenv("KUBERNETES_SERVICE_PORT");
+
+        /* insecure-skip-tls-verify needs the flag. */
+        g_autofree char *insecure = g_strdup_printf("%s/insecure", k->dir);
+        g_autofree char *cfg = g_strdup_printf(
+            "apiVersion: v1\nkind: Config\ncurrent-context: t\ncontexts:\n- name: t\n"
+            "  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster:\n"
+            "    server: https://127.0.0.1:%d\n    insecure-skip-tls-verify: true\n"
+            "users:\n- name: u\n  user:\n    tokenFile: token\n",
+            k->port);
+        np_write(insecure, cfg);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", insecure), NA_EXIT_KUBE_CONFIG);
+        cr_expect(strstr(err, "--insecure-skip-tls-verify") && count_lines(err) == 1, "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", insecure, "--insecure-skip-tls-verify"),
+                     NA_EXIT_OK, "%s", err);
+        g_free(out);
+        g_free(err);
+
+        /* A kubeconfig that is a FIFO: refused at once, not waited on. */
+        g_autofree char *fifo = g_strdup_printf("%s/fifo", k->dir);
+        cr_assert_eq(mkfifo(fifo, 0600), 0);
+        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", fifo), NA_EXIT_KUBE_CONFIG);
+        cr_expect(strstr(err, "not a regular file"), "%s", err);
+        g_free(out);
+        g_free(err);
+
+        /* An admin labels the Intel key too (same value: shared ownership). Cleanup says it
+         * stays instead of listing it as removed. */
+        g_autofree char *kubectl = g_find_program_in_path("kubectl");
+        if (kubectl) {
+                g_autofree char *ko = NULL, *ke = NULL;
+                gint st = 0;
+                free(np_kube_ctl(k, "node", "{\"name\":\"vm3\"}"));
+                char *argv[] = {kubectl, "--kubeconfig", k->kubeconfig, "label", "node", "vm3",
+                                "intel.feature.node.kubernetes.io/gpu=true", NULL};
+                cr_assert(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, &ko, &ke, &st, NULL));
+                cr_assert(g_spawn_check_wait_status(st, NULL), "kubectl label: %s", ke);
+                cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig, "--node-name",
+                                "vm3"),
+                             NA_EXIT_OK, "%s", err);
+                g_free(out);
+                g_free(err);
+                cr_expect_eq(NP(&out, &err, "label", "--cleanup", "--kubeconfig", k->kubeconfig,
+                                "--node-name", "vm3"),
+                             NA_EXIT_OK, "%s", err);
+                cr_expect(strstr(out, ". intel.feature.node.kubernetes.io/gpu=true stays"), "%s",
+                          out);
+                cr_expect_null(strstr(out, "- intel.feature.node.kubernetes.io/gpu"), "%s", out);
+                cr_expect(strstr(out, "- nodeprobe.io/status"), "%s", out);
+                g_free(out);
+                g_free(err);
+                out = err = NULL;
+        }
         unsetenv("NODE_NAME");
         np_kube_stop(k);
 }
