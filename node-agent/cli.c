@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "na.h"
 
@@ -171,6 +172,12 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
         va_end(ap);
         fputs(" (see nodeprobe --help)\n", stderr);
         return -EINVAL;
+}
+
+static bool is_dir(const char *p)
+{
+        struct stat st;
+        return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int take_command(struct na_config *cfg, bool *mode_set, const char *word)
@@ -338,5 +345,13 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("--sysroot goes with the host command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
                 return usage_error("--require goes with the check command");
+        /* A tree that is not there would read as "no GPU" or "not an Intel GPU host": a
+         * typo must not look like a verdict. */
+        if (cfg->root && !is_dir(cfg->root))
+                return usage_error("--root %s is not a directory%s", cfg->root,
+                                   getenv("NODEPROBE_ROOT") == cfg->root ? " ($NODEPROBE_ROOT)"
+                                                                         : "");
+        if (cfg->sysroot && !is_dir(cfg->sysroot))
+                return usage_error("--sysroot %s is not a directory", cfg->sysroot);
         return 0;
 }

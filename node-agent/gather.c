@@ -1,24 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /* Where the facts come from: this machine, a saved snapshot, or pasted vainfo text. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "na.h"
 
 #define INPUT_CAP (8 * 1024 * 1024)
 
 /* Read a whole file ("-" = stdin) up to INPUT_CAP. Caller frees *ret. 0 or -errno. */
+/* A named input must be a regular file: a FIFO would wait for a writer, a directory reads
+ * as an I/O error. "-" is standard input, pipe or not. */
+static FILE *open_input(const char *path, int *ret_err)
+{
+        struct stat st;
+        FILE *f;
+        int fd;
+
+        if (strcmp(path, "-") == 0)
+                return stdin;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                *ret_err = -errno;
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                *ret_err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+                close(fd);
+                return NULL;
+        }
+        f = fdopen(fd, "r");
+        if (!f) {
+                *ret_err = -errno;
+                close(fd);
+        }
+        return f;
+}
+
+const char *na_input_strerror(int r)
+{
+        return r == -EINVAL  ? "not a regular file"
+               : r == -EFBIG ? "larger than 8 MiB"
+                             : strerror(-r);
+}
+
 int na_read_input(const char *path, char **ret, size_t *ret_len)
 {
-        FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+        int r = 0;
+        FILE *f = open_input(path, &r);
         char *buf = NULL;
         size_t used = 0;
-        int r = 0;
 
         if (!f)
-                return -errno;
+                return r;
         buf = malloc(INPUT_CAP + 1);
         if (!buf) {
                 r = -ENOMEM;
@@ -51,7 +89,7 @@ static int gather_facts_file(const char *path, struct vp_facts **ret)
         int r = na_read_input(path, &text, &len);
 
         if (r < 0) {
-                na_logf("cannot read %s: %s", path, strerror(-r));
+                na_logf("cannot read %s: %s", path, na_input_strerror(r));
                 return NA_EXIT_INPUT;
         }
         r = vp_facts_from_json(text, len, ret, err, sizeof(err));
@@ -117,7 +155,7 @@ int na_gather_vainfo(const struct na_config *cfg, struct vp_facts **ret)
         }
         r = na_read_input(cfg->vainfo_file, &text, &len);
         if (r < 0) {
-                na_logf("cannot read %s: %s", cfg->vainfo_file, strerror(-r));
+                na_logf("cannot read %s: %s", cfg->vainfo_file, na_input_strerror(r));
                 return NA_EXIT_INPUT;
         }
         r = vp_vainfo_parse(text, (uint16_t)id, cfg->driver, ret);

@@ -38,11 +38,15 @@ int na_cmd_host(const struct na_config *cfg, FILE *out)
                 if (cfg->format == NA_FORMAT_JSON)
                         fputc('\n', out);
                 json_decref(doc);
-                if (w < 0)
+                if (w < 0) {
+                        na_logf("cannot write the host report");
                         goto out;
+                }
         }
-        if (fflush(out) != 0)
+        if (fflush(out) != 0) {
+                na_logf("cannot write the host report");
                 goto out;
+        }
         /* Like check: the verdict is the exit code. */
         rc = e->node_status == VP_NODE_NO_GPU     ? NA_EXIT_NO_GPU
              : e->node_status == VP_NODE_DEGRADED ? NA_EXIT_DEGRADED

@@ -55,14 +55,14 @@ struct na_config {
         const char *driver;    /* with --from-vainfo: the KMD if known (i915/xe) */
         const char **require;  /* check: codec requirements, borrowed, NULL-terminated */
         int n_require;
-        bool dry_run;             /* label */
-        bool cleanup;             /* label */
-        bool no_intel_gpu_label;  /* label */
-        const char *kubeconfig;   /* label */
-        const char *node_name;    /* label */
-        const char *label_prefix; /* label */
+        bool dry_run;                  /* label */
+        bool cleanup;                  /* label */
+        bool no_intel_gpu_label;       /* label */
+        const char *kubeconfig;        /* label */
+        const char *node_name;         /* label */
+        const char *label_prefix;      /* label */
         bool insecure_skip_tls_verify; /* label: allow the kubeconfig's insecure flag */
-        bool verbose;             /* report: the raw facts after the verdicts */
+        bool verbose;                  /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
 };
@@ -86,6 +86,8 @@ int na_va_isolated(void *userdata, const char *render_node, struct vp_va *ret);
 
 /* Read a whole file ("-" = stdin), capped at 8 MiB. Caller frees *ret. 0 or -errno. */
 int na_read_input(const char *path, char **ret, size_t *ret_len);
+/* Words for an na_read_input error ("not a regular file" for -EINVAL). */
+const char *na_input_strerror(int r);
 
 /* --from-vainfo: facts from pasted vainfo text. 0 or an exit code. */
 int na_gather_vainfo(const struct na_config *cfg, struct vp_facts **ret_facts);

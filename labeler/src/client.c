@@ -213,7 +213,8 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
         c->o = opts ? *opts : defaults;
         if (!c->o.field_manager)
                 c->o.field_manager = "nodeprobe";
-        snprintf(c->prefix, sizeof(c->prefix), "%s", c->o.prefix ? c->o.prefix : LBL_DEFAULT_PREFIX);
+        snprintf(c->prefix, sizeof(c->prefix), "%s",
+                 c->o.prefix ? c->o.prefix : LBL_DEFAULT_PREFIX);
         c->o.prefix = c->prefix;
         if (c->o.connect_timeout_ms <= 0)
                 c->o.connect_timeout_ms = 5000;
@@ -758,8 +759,8 @@ static bool settle_conflict(struct lbl_client *c, struct lbl_set *want, const ch
 /* The conflicts of a 409 from server-side apply: metav1.Status details.causes with reason
  * FieldManagerConflict, field ".metadata.labels.<key>", message 'conflict with "<manager>"
  * ...' (structured-merge-diff merge/conflict.go). Returns how many were settled. */
-static int settle_409(struct lbl_client *c, const struct resp *r, struct lbl_set *want,
-                      bool *force, struct lbl_apply_result *res)
+static int settle_409(struct lbl_client *c, const struct resp *r, struct lbl_set *want, bool *force,
+                      struct lbl_apply_result *res)
 {
         static const char field_prefix[] = ".metadata.labels.";
         json_t *o = r->buf ? json_loadb(r->buf, r->len, 0, NULL) : NULL;
@@ -798,7 +799,8 @@ static char *apply_body(const char *node, const struct lbl_set *want)
         if (!doc || !labels)
                 goto out;
         for (uint32_t i = 0; i < want->n; i++)
-                json_object_set_new(labels, want->labels[i].key, json_string(want->labels[i].value));
+                json_object_set_new(labels, want->labels[i].key,
+                                    json_string(want->labels[i].value));
         /* An empty intent (cleanup) omits the map: SSA then removes everything we applied. */
         if (want->n)
                 json_object_set(json_object_get(doc, "metadata"), "labels", labels);
@@ -875,7 +877,8 @@ int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desi
                 }
                 used = strlen(path);
                 snprintf(path + used, sizeof(path) - used, "?fieldManager=%.60s%s%s", mgr,
-                         force ? "&force=true" : "", flags & LBL_APPLY_DRY_RUN ? "&dryRun=All" : "");
+                         force ? "&force=true" : "",
+                         flags & LBL_APPLY_DRY_RUN ? "&dryRun=All" : "");
                 curl_free(mgr);
                 c->stats.patches++;
                 rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);

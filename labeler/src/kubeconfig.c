@@ -28,9 +28,11 @@ void lbl_sanitize_line(char *s)
 
         while (p && *p) {
                 unsigned char c = *p;
-                size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                                        : (c & 0xf8) == 0xf0                     ? 4
-                                                                                 : 0;
+                size_t len = c < 0x80             ? 1
+                             : (c & 0xe0) == 0xc0 ? 2
+                             : (c & 0xf0) == 0xe0 ? 3
+                             : (c & 0xf8) == 0xf0 ? 4
+                                                  : 0;
                 bool ok = len > 0 && !(len == 2 && c < 0xc2) && !(len == 4 && c > 0xf4);
 
                 for (size_t i = 1; ok && i < len; i++)
@@ -298,7 +300,8 @@ static int parse_cluster(yaml_document_t *d, yaml_node_t *cl, const char *dir,
 
         v = scalar(map_get(d, cl, "server"));
         if (!v || strncmp(v, "https://", 8) != 0) {
-                lbl_seterr(err, 0, "", "kubeconfig: cluster server must be an https:// URL (got '%s')",
+                lbl_seterr(err, 0, "",
+                           "kubeconfig: cluster server must be an https:// URL (got '%s')",
                            v ? v : "");
                 return -EINVAL;
         }
@@ -323,7 +326,8 @@ static int parse_cluster(yaml_document_t *d, yaml_node_t *cl, const char *dir,
                 }
                 r |= copy_str(k->proxy_url, sizeof(k->proxy_url), v);
         }
-        if ((ins = map_get(d, cl, "insecure-skip-tls-verify")) && yaml_bool(ins, &k->insecure) < 0) {
+        if ((ins = map_get(d, cl, "insecure-skip-tls-verify")) &&
+            yaml_bool(ins, &k->insecure) < 0) {
                 lbl_seterr(err, 0, "",
                            "kubeconfig: insecure-skip-tls-verify must be true or false (a YAML "
                            "boolean, not a string), line %zu",
@@ -659,8 +663,7 @@ int lbl_incluster_load(const char *sa_dir, struct lbl_kubeconfig *k, struct lbl_
         }
         lbl_trim_token(k->token);
         if (!lbl_token_ok(k->token)) {
-                lbl_seterr(err, 0, "", "the service-account token %s has control characters",
-                           path);
+                lbl_seterr(err, 0, "", "the service-account token %s has control characters", path);
                 lbl_kubeconfig_free_secrets(k);
                 return -EINVAL;
         }

@@ -504,8 +504,7 @@ Test(kube, configured_ca_is_the_only_trust)
         kc->ca_file[0] = '\0';
         snprintf(kc->ca_pem, sizeof(kc->ca_pem), "%s", other);
         cr_assert_eq(lbl_client_new(kc, NULL, &c2), 0);
-        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED, "inline CA: %s",
-                     err.message);
+        cr_expect_eq(lbl_node_get(c2, "n1", &v, &err), -EKEYREJECTED, "inline CA: %s", err.message);
         c2 = lbl_client_free(c2);
 }
 
@@ -634,9 +633,8 @@ Test(kube, proxies_as_kubectl_does)
 
 Test(kube, handshake_resets_are_retried_within_the_budget)
 {
-        static const struct lbl_client_options o = {.backoff_base_ms = 50,
-                                                    .backoff_cap_ms = 200,
-                                                    .retry_budget_ms = 5000};
+        static const struct lbl_client_options o = {
+            .backoff_base_ms = 50, .backoff_cap_ms = 200, .retry_budget_ms = 5000};
         static const struct lbl_client_options short_budget = {
             .backoff_base_ms = 100, .backoff_cap_ms = 100, .retry_budget_ms = 350};
         struct lbl_node_view v;
@@ -692,8 +690,7 @@ Test(kube, messages_are_safe_one_liners)
                "\"message\":\"no \\u001b]0;owned\\u0007\\u001b[31mred\\u009b2J\\nsecond line\"}]");
         cr_expect_eq(apply(WANT("nodeprobe.io/x", "1"), LBL_APPLY_ALWAYS, &res, &err), -EACCES);
         for (const unsigned char *p = (const unsigned char *)err.message; *p; p++) {
-                cr_expect(*p >= 0x20 && *p != 0x7f, "control byte 0x%02x in '%s'", *p,
-                          err.message);
+                cr_expect(*p >= 0x20 && *p != 0x7f, "control byte 0x%02x in '%s'", *p, err.message);
                 cr_expect(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0), "C1 control");
         }
         cr_expect(strstr(err.message, "red") && strstr(err.message, "second line"), "%s",
@@ -746,7 +743,6 @@ Test(kube, large_reply_is_read_in_time)
         /* 3.9 MB of labels-sized padding within the 4 MiB cap: one reply, no quadratic copy. */
         script("[{\"status\":200,\"size\":3900000,\"method\":\"GET\"}]");
         clock_gettime(CLOCK_MONOTONIC, &a);
-        cr_expect_eq(lbl_node_get(client, "n1", &v, &err), -EPROTO, "not a Node: %s",
-                     err.message);
+        cr_expect_eq(lbl_node_get(client, "n1", &v, &err), -EPROTO, "not a Node: %s", err.message);
         cr_expect_lt(elapsed_since(&a), 10.0);
 }

@@ -251,10 +251,10 @@ Test(kubeconfig, large_ca_data)
                 memset(bytes, 'A', raw);
                 g_autofree char *b64 = g_base64_encode(bytes, raw);
                 g_free(bytes);
-                g_autofree char *text = g_strdup_printf(
-                    HEAD CLUSTER "    certificate-authority-data: %s\n"
-                                 "users:\n- name: u1\n  user: {token: t}\n",
-                    b64);
+                g_autofree char *text =
+                    g_strdup_printf(HEAD CLUSTER "    certificate-authority-data: %s\n"
+                                                 "users:\n- name: u1\n  user: {token: t}\n",
+                                    b64);
                 int r = load(text, &err);
                 if (kib == 48) {
                         cr_expect_eq(r, 0, "%s", err.message);

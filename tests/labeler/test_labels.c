@@ -261,8 +261,13 @@ Test(labels, sanitize_line)
             {"plain", "plain"},
             {"two\nlines\r", "two lines "},
             {"\x1b[31mred\x07", "?[31mred?"},
-            {"c1 \xc2\x9b" "2J", "c1 ??2J"},
-            {"utf8 \xc3\xa9" " ok", "utf8 \xc3\xa9" " ok"},
+            {"c1 \xc2\x9b"
+             "2J",
+             "c1 ??2J"},
+            {"utf8 \xc3\xa9"
+             " ok",
+             "utf8 \xc3\xa9"
+             " ok"},
             {"cut \xc3", "cut ?"},
             {"bad \xff\xfe", "bad ??"},
             {"overlong \xc0\xaf", "overlong ??"},

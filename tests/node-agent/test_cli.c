@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 #include <glib.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "kubeserver.h"
@@ -213,6 +214,55 @@ Test(cli, bad_inputs)
         g_free(err);
         cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", notvainfo, "--device-id", "zz"),
                      NA_EXIT_USAGE);
+        g_free(out);
+        g_free(err);
+        /* Not a regular file: said so at once, never waited on. */
+        g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+        cr_assert_eq(mkfifo(fifo, 0600), 0);
+        cr_expect_eq(NP(&out, &err, "--report", "--facts", fifo), NA_EXIT_INPUT);
+        cr_expect(strstr(err, "not a regular file") && count_lines(err) == 1, "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", dir), NA_EXIT_INPUT);
+        cr_expect(strstr(err, "Is a directory"), "%s", err);
+        g_free(out);
+        g_free(err);
+        /* A tree that is not there is a usage error, not "no GPU". */
+        cr_expect_eq(NP(&out, &err, "--report", "--root", "/nonexistent/root"), NA_EXIT_USAGE);
+        cr_expect(strstr(err, "not a directory"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "host", "--sysroot", "/nonexistent/root"), NA_EXIT_USAGE);
+        g_free(out);
+        g_free(err);
+        /* Bytes that are not UTF-8 in a pasted vainfo: JSON and YAML still come out whole. */
+        g_autofree char *latin1 = g_build_filename(dir, "latin1.txt", NULL);
+        cr_assert(g_file_set_contents(
+            latin1,
+            "libva info: VA-API version 1.17.0\nlibva info: Trying to open "
+            "/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so\nlibva info: Found init function "
+            "__vaDriverInit_1_17\nlibva info: va_openDriver() returns 0\nvainfo: VA-API version: "
+            "1.17 (libva 2.12.0)\nvainfo: Driver version: Intel iHD driver \xe9t\xe9 \xff - "
+            "23.1.1\n"
+            "vainfo: Supported profile and entrypoints\n      VAProfileH264Main               :	"
+            "VAEntrypointVLD\n",
+            -1, NULL));
+        for (int i = 0; i < 2; i++) {
+                cr_expect_eq(NP(&out, &err, "--report", "--from-vainfo", latin1, "--device-id",
+                                "3e92", "-o", i ? "yaml" : "json"),
+                             NA_EXIT_OK, "%s", err);
+                cr_expect(g_utf8_validate(out, -1, NULL) && strlen(out) > 100, "%s", out);
+                if (!i) {
+                        json_t *o = json_loads(out, 0, NULL);
+                        cr_expect(o, "whole JSON");
+                        json_decref(o);
+                }
+                g_free(out);
+                g_free(err);
+        }
+        out = err = NULL;
+        unlink(latin1);
+        unlink(fifo);
         unlink(junk);
         unlink(notvainfo);
         rmdir(dir);
@@ -384,8 +434,9 @@ Test(cli, label_trust_boundary)
         cr_expect(strstr(err, "--insecure-skip-tls-verify") && count_lines(err) == 1, "%s", err);
         g_free(out);
         g_free(err);
-        cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", insecure, "--insecure-skip-tls-verify"),
-                     NA_EXIT_OK, "%s", err);
+        cr_expect_eq(
+            NP(&out, &err, "label", "--kubeconfig", insecure, "--insecure-skip-tls-verify"),
+            NA_EXIT_OK, "%s", err);
         g_free(out);
         g_free(err);
 
@@ -404,13 +455,19 @@ Test(cli, label_trust_boundary)
                 g_autofree char *ko = NULL, *ke = NULL;
                 gint st = 0;
                 free(np_kube_ctl(k, "node", "{\"name\":\"vm3\"}"));
-                char *argv[] = {kubectl, "--kubeconfig", k->kubeconfig, "label", "node", "vm3",
-                                "intel.feature.node.kubernetes.io/gpu=true", NULL};
+                char *argv[] = {kubectl,
+                                "--kubeconfig",
+                                k->kubeconfig,
+                                "label",
+                                "node",
+                                "vm3",
+                                "intel.feature.node.kubernetes.io/gpu=true",
+                                NULL};
                 cr_assert(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, &ko, &ke, &st, NULL));
                 cr_assert(g_spawn_check_wait_status(st, NULL), "kubectl label: %s", ke);
-                cr_expect_eq(NP(&out, &err, "label", "--kubeconfig", k->kubeconfig, "--node-name",
-                                "vm3"),
-                             NA_EXIT_OK, "%s", err);
+                cr_expect_eq(
+                    NP(&out, &err, "label", "--kubeconfig", k->kubeconfig, "--node-name", "vm3"),
+                    NA_EXIT_OK, "%s", err);
                 g_free(out);
                 g_free(err);
                 cr_expect_eq(NP(&out, &err, "label", "--cleanup", "--kubeconfig", k->kubeconfig,

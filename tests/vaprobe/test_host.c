@@ -6,7 +6,11 @@
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <glib.h>
+#include <jansson.h>
 
+#include "kubeserver.h"
+#include "na.h"
 #include "testbed.h"
 
 struct hcase {
@@ -144,4 +148,88 @@ Test(host, not_an_intel_gpu_host)
         cr_assert_eq(e->n_checks, 1);
         cr_expect_str_eq(e->checks[0].cause_id, "not-intel-gpu-host");
         free(e);
+}
+
+/* A writable copy of a fixture host tree, removed by the caller with rm_tree. */
+static char *copy_host(const char *host)
+{
+        g_autofree char *src = g_strdup_printf("%s/host/%s", NP_FIXTURES_DIR, host);
+        char *dir = g_dir_make_tmp("np-host-XXXXXX", NULL);
+        g_autofree char *dst = g_strdup_printf("%s/root", dir);
+        char *argv[] = {"cp", "-a", src, dst, NULL};
+        gint st = 0;
+        cr_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &st,
+                               NULL) &&
+                  g_spawn_check_wait_status(st, NULL));
+        return dir;
+}
+
+static void rm_tree(char *dir)
+{
+        char *argv[] = {"rm", "-rf", dir, NULL};
+        g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+        g_free(dir);
+}
+
+static struct vp_eval *evaluate_at(const char *dir)
+{
+        g_autofree char *root = g_strdup_printf("%s/root", dir);
+        struct vp_pve *h = NULL;
+        struct vp_eval *e = NULL;
+        cr_assert_eq(vp_pve_probe(root, "/nonexistent", &h), 0);
+        cr_assert_eq(vp_pve_evaluate(h, &e), 0);
+        free(h);
+        return e;
+}
+
+Test(host, unreadable_cmdline_is_unknown_not_a_pending_reboot)
+{
+        char *dir = copy_host("cfl-gvtg-pending");
+        g_autofree char *cmdline = g_strdup_printf("%s/root/proc/cmdline", dir);
+        cr_assert_eq(unlink(cmdline), 0);
+        struct vp_eval *e = evaluate_at(dir);
+        const struct vp_check *c = vp_eval_check(e, "host-cmdline");
+        cr_assert(c);
+        cr_expect_eq(c->status, VP_STATUS_WARN);
+        cr_expect_str_eq(c->cause_id, "cmdline-unreadable");
+        cr_expect_null(strstr(c->summary, "reboot"), "%s", c->summary);
+        free(e);
+        rm_tree(dir);
+}
+
+Test(host, hostile_instance_counts_saturate)
+{
+        char *dir = copy_host("cfl-instances-taken");
+        static const char *const types[] = {"i915-GVTg_V5_4", "i915-GVTg_V5_8"};
+        for (size_t i = 0; i < 2; i++) {
+                g_autofree char *p = g_strdup_printf(
+                    "%s/root/sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/%s/"
+                    "available_instances",
+                    dir, types[i]);
+                np_write(p, "9223372036854775807\n");
+        }
+        struct vp_eval *e = evaluate_at(dir);
+        const struct vp_check *c = vp_eval_check(e, "host-mdev");
+        cr_assert(c);
+        cr_expect_eq(c->status, VP_STATUS_OK, "instances are free: %s (%s)", c->summary,
+                     c->cause_id);
+        free(e);
+        rm_tree(dir);
+}
+
+Test(host, non_utf8_vm_config_still_makes_json)
+{
+        char *dir = copy_host("cfl-instances-taken");
+        g_autofree char *conf = g_strdup_printf("%s/root/etc/pve/qemu-server/101.conf", dir);
+        np_write(conf,
+                 "name: pl\xe9x\xff\nmachine: q35\nhostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\n");
+        struct vp_eval *e = evaluate_at(dir);
+        json_t *checks = na_checks_json(e);
+        cr_assert(checks, "every string is valid UTF-8");
+        char *text = json_dumps(checks, 0);
+        cr_expect(text && strstr(text, "pl?x?"), "%s", text);
+        free(text);
+        json_decref(checks);
+        free(e);
+        rm_tree(dir);
 }

@@ -142,8 +142,11 @@ Test(json, garbage_sysfs_is_unknown_not_a_crash)
         g_autofree char *fifo = g_build_filename(root, "sys/class/dmi/id/product_name", NULL);
         unlink(fifo);
         cr_assert_eq(mkfifo(fifo, 0644), 0);
+        /* Not UTF-8, cut mid-character by the field size: the facts are valid UTF-8 anyway. */
+        write_file(root, "sys/class/dmi/id/sys_vendor", "Caf\xc3\xa9 \xff\xfeQEMU\n", 13);
 
         f = np_testbed_probe(tb, true);
+        cr_expect_str_eq(f->host.dmi_sys_vendor, "Caf\xc3\xa9 ??QEMU");
         cr_expect_eq(f->host.hypervisor, VP_UNKNOWN, "no flags line in the first 256 KiB");
         cr_expect_eq(f->host.secure_boot, VP_UNKNOWN, "a truncated efivar is unknown");
         cr_expect_eq(f->host.mod_i915, VP_UNKNOWN, "a release with a path in it is refused");
@@ -153,6 +156,74 @@ Test(json, garbage_sysfs_is_unknown_not_a_crash)
         cr_expect_eq(f->gpus[0].va.outcome, VP_VA_OK, "the GPU itself still works");
         char *json = NULL;
         cr_expect_eq(vp_facts_to_json(f, 0, &json), 0, "binary strings still serialise");
+        cr_expect(json && strstr(json, "Caf\xc3\xa9 ??QEMU"), "kept, made valid: %s", json);
         free(json);
+        free(f);
+}
+
+Test(json, modules_dep_fifo_does_not_hang)
+{
+        struct vp_facts *f;
+
+        tb = np_testbed_new("cfl-baremetal");
+        const char *root = np_testbed_root(tb);
+        g_autofree char *rel = NULL;
+        g_autofree char *osr = g_build_filename(root, "proc/sys/kernel/osrelease", NULL);
+        cr_assert(g_file_get_contents(osr, &rel, NULL, NULL));
+        g_strstrip(rel);
+        g_autofree char *dep = g_build_filename(root, "lib/modules", rel, "modules.dep", NULL);
+        g_autofree char *dir = g_path_get_dirname(dep);
+        g_mkdir_with_parents(dir, 0755);
+        unlink(dep);
+        cr_assert_eq(mkfifo(dep, 0644), 0);
+        f = np_testbed_probe(tb, true);
+        cr_expect_eq(f->n_gpus, 1, "the probe finished");
+        free(f);
+}
+
+Test(json, hostile_numbers_do_not_overflow)
+{
+        static const char *const apertures[] = {"-9223372036854775808", "9223372036854775807", "-1",
+                                                "0"};
+        for (size_t i = 0; i < sizeof(apertures) / sizeof(apertures[0]); i++) {
+                g_autofree char *text = g_strdup_printf(
+                    "{\"schema\":1,\"host\":{\"dmesg_gvt\":true},\"gpus\":[{\"vendor_id\":"
+                    "\"8086\",\"device_id\":\"3e92\",\"kernel_driver\":\"i915\","
+                    "\"aperture_size\":%s,\"aperture_available\":%s,\"io_bar\":false}]}",
+                    apertures[i], apertures[i]);
+                struct vp_facts *f = NULL;
+                struct vp_eval *e = NULL;
+                cr_assert_eq(vp_facts_from_json(text, strlen(text), &f, NULL, 0), 0);
+                /* UBSan (the sanitizer run) fails this test on any signed overflow. */
+                cr_expect_eq(vp_evaluate(f, &e), 0);
+                cr_expect_eq(e->gpus[0].vgpu_type[0], '\0', "no type from a nonsense size");
+                free(e);
+                free(f);
+        }
+}
+
+Test(json, more_gpus_than_the_cap_are_said)
+{
+        GString *s = g_string_new("{\"schema\":1,\"host\":{},\"gpus\":[");
+        for (int i = 0; i < VP_MAX_GPUS + 3; i++)
+                g_string_append_printf(s, "%s{\"vendor_id\":\"8086\",\"device_id\":\"3e92\"}",
+                                       i ? "," : "");
+        g_string_append(s, "]}");
+        struct vp_facts *f = NULL, *back = NULL;
+        struct vp_eval *e = NULL;
+        char *json = NULL;
+        cr_assert_eq(vp_facts_from_json(s->str, s->len, &f, NULL, 0), 0);
+        g_string_free(s, TRUE);
+        cr_expect(f->gpus_partial);
+        cr_assert_eq(vp_facts_to_json(f, 0, &json), 0);
+        cr_assert_eq(vp_facts_from_json(json, strlen(json), &back, NULL, 0), 0);
+        cr_expect(back->gpus_partial, "kept in the snapshot");
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        const struct vp_check *c = vp_eval_check(e, "render-node");
+        cr_assert(c);
+        cr_expect(strstr(c->evidence, "only the first 8"), "%s", c->evidence);
+        free(json);
+        free(back);
+        free(e);
         free(f);
 }

@@ -241,7 +241,7 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
         d = opendir(dir);
         if (!d)
                 return;
-        while ((e = readdir(d)) && f->n_gpus < VP_MAX_GPUS) {
+        while ((e = readdir(d))) {
                 char p[PATH_MAX];
                 struct vp_opt cls, ven, dev;
                 struct vp_gpu *g;
@@ -259,6 +259,10 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                 dev = vpi_read_num(root, p, 16);
                 if (!ven.known || !dev.known || ven.value > 0xffff || dev.value > 0xffff)
                         continue;
+                if (f->n_gpus >= VP_MAX_GPUS) {
+                        f->gpus_partial = true; /* said in the report, never silent */
+                        break;
+                }
                 g = &f->gpus[f->n_gpus++];
                 vpi_strlcpy(g->pci_slot, e->d_name, sizeof(g->pci_slot));
                 g->vendor_id = (uint16_t)ven.value;
@@ -285,13 +289,17 @@ int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f)
 
         if (n < 0)
                 n = 0; /* no /dev/dri at all: a machine without GPUs */
-        for (int i = 0; i < n && f->n_gpus < VP_MAX_GPUS; i++) {
+        for (int i = 0; i < n; i++) {
                 struct vp_gpu g = {0};
 
                 fill_from_drm(devs[i], &g);
                 if (o->device && strcmp(o->device, g.render_node) != 0 &&
                     strcmp(o->device, g.card_node) != 0)
                         continue;
+                if (f->n_gpus >= VP_MAX_GPUS) {
+                        f->gpus_partial = true;
+                        break;
+                }
                 matched = true;
                 read_pci_sysfs(o->root, &g);
                 read_render_access(&g);

@@ -134,7 +134,8 @@ static void vgpu_type(const struct vp_host *h, const struct vp_gpu *g, struct vp
                 return;
         for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
                 long long size = types[i].mib << 20, avail = g->aperture_available.value;
-                if (avail <= size && avail * 5 >= size * 4) {
+                /* avail comes from a snapshot too: range-check before any arithmetic. */
+                if (avail >= 0 && avail <= size && avail * 5 >= size * 4) {
                         snprintf(ge->vgpu_type, sizeof(ge->vgpu_type), "GVTg_%s_%s", v,
                                  types[i].suffix);
                         return;
@@ -532,12 +533,15 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                "guest and boot with i915.enable_guc=3.");
 }
 
-static void check_render_node(struct vp_eval *e, const struct vp_gpu *g)
+static void check_render_node(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g)
 {
         struct vp_check *c = vpi_add_check(e, "render-node", STEP_KERNEL);
 
         if (!c)
                 return;
+        if (f->gpus_partial)
+                EVID(c, "more than %d GPUs: only the first %d were examined\n", VP_MAX_GPUS,
+                     VP_MAX_GPUS);
         if (g->render_node[0]) {
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "%s", g->render_node);
@@ -956,6 +960,11 @@ static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct
                 else
                         explained++;
         }
+        if (g->va.configs_partial)
+                EVID(c,
+                     "the driver's list was cut at %u profile/entrypoint pairs: what is not in "
+                     "it is unknown\n",
+                     g->va.n_configs);
         SUMMARY(c, "%u of the expected capabilities work", ok);
         if (missing)
                 SUMMARY(c, ", %u missing", missing);
@@ -1078,7 +1087,8 @@ int vp_evaluate(const struct vp_facts *f, struct vp_eval **ret)
                 }
                 vpi_check_set(c, VP_STATUS_FAIL, "no-intel-gpu");
                 SUMMARY(c, "no Intel GPU in this machine");
-                EVID(c, "DRM devices and display-class PCI devices: %u\n", f->n_gpus);
+                EVID(c, "DRM devices and display-class PCI devices: %u%s\n", f->n_gpus,
+                     f->gpus_partial ? " (more were there: only these were examined)" : "");
                 for (uint32_t i = 0; i < f->n_gpus; i++)
                         EVID(c, "%04x:%04x at %s (%s)\n", f->gpus[i].vendor_id,
                              f->gpus[i].device_id, f->gpus[i].pci_slot,
@@ -1099,7 +1109,7 @@ int vp_evaluate(const struct vp_facts *f, struct vp_eval **ret)
         check_viommu(e, f, ge);
         check_secure_boot(e, f, g->va.outcome == VP_VA_OK);
         check_kernel_driver(e, f, g, ge);
-        check_render_node(e, g);
+        check_render_node(e, f, g);
         check_render_access(e, f, g);
         check_va_driver(e, f, g, ge);
         check_va_init(e, g, ge);

@@ -107,13 +107,10 @@ static enum vp_tri list_dir(const char *root, const char *path, const char *pref
 /* Stream a modules.dep/modules.builtin style file looking for ".../<mod>.ko" entries. */
 static void scan_module_list(const char *root, const char *path, enum vp_tri *i915, enum vp_tri *xe)
 {
-        char p[PATH_MAX], line[512];
-        FILE *f;
+        char line[512];
+        FILE *f = vpi_fopen_regular(root, path);
         unsigned lines = 0;
 
-        if (vpi_path(p, sizeof(p), root, path) < 0)
-                return;
-        f = fopen(p, "re");
         if (!f)
                 return;
         /* Cap the work: a real modules.dep has ~6000 lines. */

@@ -15,4 +15,7 @@ int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f);
 /* names.c: inverse of vp_va_outcome_str. 0 or -EINVAL. */
 int vpi_outcome_from_str(const char *s, enum vp_va_outcome *ret);
 
+/* json.c: make every string fact valid UTF-8 (the field tables name them all). */
+void vpi_facts_sanitize(struct vp_facts *f);
+
 #endif

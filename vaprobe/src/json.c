@@ -110,6 +110,22 @@ static const struct field config_fields[] = {
 
 #define NF(t) (sizeof(t) / sizeof(t[0]))
 
+static void sanitize_fields(void *base, const struct field *t, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (t[i].type == F_STR)
+                        vpi_utf8_sanitize((char *)base + t[i].off);
+}
+
+void vpi_facts_sanitize(struct vp_facts *f)
+{
+        sanitize_fields(&f->host, host_fields, NF(host_fields));
+        for (uint32_t i = 0; i < f->n_gpus && i < VP_MAX_GPUS; i++) {
+                sanitize_fields(&f->gpus[i], gpu_fields, NF(gpu_fields));
+                sanitize_fields(&f->gpus[i].va, va_fields, NF(va_fields));
+        }
+}
+
 static json_t *encode_fields(const void *base, const struct field *t, size_t n)
 {
         json_t *o = json_object();
@@ -297,6 +313,8 @@ static json_t *encode_facts(const struct vp_facts *f)
         json_object_set_new(root, "schema", json_integer(f->schema));
         json_object_set_new(root, "probe_version", json_string(f->probe_version));
         json_object_set_new(root, "source", json_string(f->source));
+        if (f->gpus_partial)
+                json_object_set_new(root, "gpus_partial", json_true());
         host = encode_fields(&f->host, host_fields, NF(host_fields));
         if (!host)
                 goto fail;
@@ -417,6 +435,7 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
         if (json_is_string(v))
                 vpi_strlcpy(f->probe_version, json_string_value(v), sizeof(f->probe_version));
         vpi_strlcpy(f->source, "json", sizeof(f->source));
+        f->gpus_partial = json_is_true(json_object_get(o, "gpus_partial"));
         decode_fields(json_object_get(o, "host"), &f->host, host_fields, NF(host_fields));
         groups = json_object_get(json_object_get(o, "host"), "groups");
         json_array_foreach(groups, i, v)
@@ -430,8 +449,10 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
         {
                 struct vp_gpu *gpu;
 
-                if (f->n_gpus >= VP_MAX_GPUS)
+                if (f->n_gpus >= VP_MAX_GPUS) {
+                        f->gpus_partial = true;
                         break;
+                }
                 if (!json_is_object(g))
                         continue;
                 gpu = &f->gpus[f->n_gpus++];
@@ -439,6 +460,7 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
                 decode_fields(g, gpu, gpu_fields, NF(gpu_fields));
                 decode_va(json_object_get(g, "va"), &gpu->va);
         }
+        vpi_facts_sanitize(f);
         *ret_facts = f;
         f = NULL;
         r = 0;

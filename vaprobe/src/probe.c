@@ -60,6 +60,7 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
                 if (r < 0 && g->va.outcome == VP_VA_NOT_RUN)
                         g->va.outcome = VP_VA_CHILD_FAILED;
         }
+        vpi_facts_sanitize(f);
         *ret_facts = f;
         return 0;
 }

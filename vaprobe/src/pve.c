@@ -96,8 +96,12 @@ static void read_modlines(const char *root, const char *file, struct vp_pve *h)
         }
         for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 char *l = vpi_trim(line), *sp;
-                if (!*l || *l == '#' || *l == ';' || h->n_modlines >= VP_PVE_MAX_MODLINES)
+                if (!*l || *l == '#' || *l == ';')
                         continue;
+                if (h->n_modlines >= VP_PVE_MAX_MODLINES) {
+                        h->partial |= VP_PVE_PARTIAL_MODLINES;
+                        continue;
+                }
                 sp = strpbrk(l, " \t"); /* /etc/modules lines may carry parameters */
                 if (sp)
                         *sp = '\0';
@@ -126,6 +130,8 @@ static void group_dev(const char *root, const char *dir, const char *name, void 
         (void)dir;
         if (h->n_group_devs < VP_PVE_MAX_GROUP)
                 read_pcidev(root, name, &h->group_devs[h->n_group_devs++]);
+        else
+                h->partial |= VP_PVE_PARTIAL_GROUP;
 }
 
 static void iommu_unit(const char *root, const char *dir, const char *name, void *ud)
@@ -171,8 +177,10 @@ static void mdev_type(const char *root, const char *dir, const char *name, void 
         struct vp_pve_mdev_type *t;
         char p[PATH_MAX], desc[1024];
 
-        if (h->n_types >= VP_PVE_MAX_TYPES)
+        if (h->n_types >= VP_PVE_MAX_TYPES) {
+                h->partial |= VP_PVE_PARTIAL_TYPES;
                 return;
+        }
         t = &h->types[h->n_types++];
         vpi_strlcpy(t->id, name, sizeof(t->id));
         vpi_pathf(p, sizeof(p), "%s/%s/name", dir, name);
@@ -193,8 +201,10 @@ static void mdev_instance(const char *root, const char *dir, const char *name, v
         unsigned long long vmid;
         char tail;
 
-        if (h->n_mdevs >= VP_PVE_MAX_MDEVS)
+        if (h->n_mdevs >= VP_PVE_MAX_MDEVS) {
+                h->partial |= VP_PVE_PARTIAL_MDEVS;
                 return;
+        }
         m = &h->mdevs[h->n_mdevs++];
         vpi_strlcpy(m->uuid, name, sizeof(m->uuid));
         vpi_pathf(p, sizeof(p), "%s/%s/mdev_type", dir, name);
@@ -216,8 +226,12 @@ static void vf_link(const char *root, const char *dir, const char *name, void *u
         struct vp_pve *h = ud;
         char p[PATH_MAX], slot[32];
 
-        if (strncmp(name, "virtfn", 6) != 0 || h->n_vfs >= VP_PVE_MAX_VFS)
+        if (strncmp(name, "virtfn", 6) != 0)
                 return;
+        if (h->n_vfs >= VP_PVE_MAX_VFS) {
+                h->partial |= VP_PVE_PARTIAL_VFS;
+                return;
+        }
         vpi_pathf(p, sizeof(p), "%s/%s", dir, name);
         if (vpi_readlink_base(root, p, slot, sizeof(slot)) < 0)
                 return;
@@ -233,8 +247,12 @@ static void vm_config(const char *root, const char *dir, const char *name, void 
         char *end = NULL;
         long id;
 
-        if (l < 6 || strcmp(name + l - 5, ".conf") != 0 || h->n_vms >= VP_PVE_MAX_VMS)
+        if (l < 6 || strcmp(name + l - 5, ".conf") != 0)
                 return;
+        if (h->n_vms >= VP_PVE_MAX_VMS) {
+                h->partial |= VP_PVE_PARTIAL_VMS;
+                return;
+        }
         id = strtol(name, &end, 10);
         if (end != name + l - 5 || id <= 0)
                 return;
@@ -301,7 +319,8 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         vpi_strlcpy(h->probe_version, NODEPROBE_VERSION, sizeof(h->probe_version));
         vpi_read_line(root, "/proc/sys/kernel/osrelease", h->kernel_release,
                       sizeof(h->kernel_release));
-        vpi_read_line(root, "/proc/cmdline", h->cmdline, sizeof(h->cmdline));
+        h->cmdline_unreadable =
+            vpi_read_line(root, "/proc/cmdline", h->cmdline, sizeof(h->cmdline)) < 0;
         if (vpi_read(root, "/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0) {
                 char *m = strstr(cpuinfo, "model name");
                 char *colon = m ? strchr(m, ':') : NULL;

@@ -5,6 +5,7 @@
  * sysfs and Proxmox's naming), intel-capabilities.md section 3 (GVT-g platforms, SR-IOV).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,18 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum vpi_sp
 
         if (!c)
                 return;
+        if (h->cmdline_unreadable) {
+                /* Unknown is not no: without the running command line nothing can be said
+                 * about missing parameters or a pending reboot. */
+                vpi_check_set(c, VP_STATUS_WARN, "cmdline-unreadable");
+                SUMMARY(c, "the running kernel command line could not be read");
+                if (h->boot_source[0])
+                        EVID(c, "next boot (%s): %s\n", h->boot_source, h->boot_cmdline);
+                CAUSE(c, "/proc/cmdline is not readable here, so what the running kernel was "
+                         "booted with is unknown.");
+                FIX(c, "Run on the Proxmox host itself, or copy /proc/cmdline into the sysroot.");
+                return;
+        }
         EVID(c, "running: %s\n", h->cmdline[0] ? h->cmdline : "?");
         if (h->boot_source[0])
                 EVID(c, "next boot (%s): %s\n", h->boot_source, h->boot_cmdline);
@@ -325,6 +338,11 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum vpi_split
                     h->gpu.slot);
                 return;
         }
+        if (h->partial & (VP_PVE_PARTIAL_TYPES | VP_PVE_PARTIAL_MDEVS))
+                EVID(c,
+                     "more mdev types or instances than this check reads (%d, %d): the rest "
+                     "is unknown\n",
+                     VP_PVE_MAX_TYPES, VP_PVE_MAX_MDEVS);
         for (uint32_t i = 0; i < h->n_types; i++) {
                 const struct vp_pve_mdev_type *t = &h->types[i];
                 EVID(c,
@@ -333,8 +351,11 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum vpi_split
                      t->id, (long long)t->available.value, (long long)t->low_gm_mb.value,
                      (long long)t->high_gm_mb.value, (long long)t->fences.value,
                      t->resolution[0] ? t->resolution : "?", (long long)t->weight.value);
-                if (t->available.known)
-                        total += t->available.value;
+                /* Saturating: hostile sysfs values must not wrap the sum negative (which would
+                 * read as "every instance taken"). */
+                if (t->available.known && t->available.value > 0)
+                        total = t->available.value > INT64_MAX - total ? INT64_MAX
+                                                                       : total + t->available.value;
         }
         for (uint32_t i = 0; i < h->n_mdevs; i++) {
                 const struct vp_pve_mdev *m = &h->mdevs[i];
@@ -474,6 +495,11 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                 SUMMARY(c, "/etc/pve/qemu-server not readable here");
                 return;
         }
+        if (h->partial & VP_PVE_PARTIAL_VMS)
+                EVID(c,
+                     "more than %d VM configs: only the first %d were read (the rest is "
+                     "unknown)\n",
+                     VP_PVE_MAX_VMS, VP_PVE_MAX_VMS);
         for (uint32_t i = 0; i < h->n_vms; i++) {
                 const struct vp_pve_vm *vm = &h->vms[i];
                 bool uses_gpu = false;

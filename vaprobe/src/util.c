@@ -8,9 +8,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
+
+/* Length of the valid UTF-8 sequence at p (at most avail bytes), 0 when invalid or cut. */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+        unsigned char c = p[0];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3
+                     : (c & 0xf8) == 0xf0 ? 4
+                                          : 0;
+
+        if (len == 0 || len > avail || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
+                return 0;
+        for (size_t i = 1; i < len; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+        /* Overlong 3/4-byte forms, UTF-16 surrogates, above U+10FFFF. */
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
+            (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+                return 0;
+        return len;
+}
+
+char *vpi_utf8_sanitize(char *s)
+{
+        unsigned char *p = (unsigned char *)s;
+        size_t left = s ? strlen(s) : 0;
+
+        while (left) {
+                size_t l = utf8_seq(p, left);
+                if (l == 0) {
+                        *p = '?';
+                        l = 1;
+                }
+                p += l;
+                left -= l;
+        }
+        return s;
+}
 
 char *vpi_strlcpy(char *dst, const char *src, size_t n)
 {
@@ -21,7 +61,9 @@ char *vpi_strlcpy(char *dst, const char *src, size_t n)
         size_t l = strnlen(src, n - 1);
         memcpy(dst, src, l);
         dst[l] = '\0';
-        return dst;
+        /* Facts end up in JSON, YAML and terminals: valid UTF-8 from the start, whatever a
+         * sysfs file, a VM config or a pasted log held, and whatever the cut above split. */
+        return vpi_utf8_sanitize(dst);
 }
 
 void vpi_append_line(char *buf, size_t n, const char *line)
@@ -35,6 +77,7 @@ void vpi_append_line(char *buf, size_t n, const char *line)
         memcpy(buf + used, line, l);
         buf[used + l] = '\n';
         buf[used + l + 1] = '\0';
+        vpi_utf8_sanitize(buf + used);
 }
 
 void vpi_appendf(char *buf, size_t n, const char *fmt, ...)
@@ -47,6 +90,7 @@ void vpi_appendf(char *buf, size_t n, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf + used, n - used, fmt, ap);
         va_end(ap);
+        vpi_utf8_sanitize(buf + used);
 }
 
 int vpi_pathf(char *buf, size_t n, const char *fmt, ...)
@@ -106,6 +150,33 @@ long vpi_read(const char *root, const char *path, char *buf, size_t cap)
         close(fd);
         buf[total] = '\0';
         return (long)total;
+}
+
+FILE *vpi_fopen_regular(const char *root, const char *path)
+{
+        char p[PATH_MAX];
+        struct stat st;
+        FILE *f;
+        int fd;
+
+        if (vpi_path(p, sizeof(p), root, path) < 0) {
+                errno = ENAMETOOLONG;
+                return NULL;
+        }
+        /* Never block on a FIFO or device planted where a file belongs. */
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return NULL;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+                close(fd);
+                errno = e;
+                return NULL;
+        }
+        f = fdopen(fd, "r");
+        if (!f)
+                close(fd);
+        return f;
 }
 
 char *vpi_trim(char *s)

@@ -6,13 +6,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vaprobe/vaprobe.h"
 
 /* Cap for any single sysfs/procfs read: a garbage or huge file never costs more. */
 #define VPI_READ_CAP (64 * 1024)
 
-/* Copy src into dst (size n), always NUL-terminated, truncating. Returns dst. */
+/* Replace every byte that is not part of valid UTF-8 (including a sequence cut at the end)
+ * with '?', in place. Returns s. */
+char *vpi_utf8_sanitize(char *s);
+
+/* Copy src into dst (size n), always NUL-terminated, truncating, valid UTF-8. Returns dst. */
 char *vpi_strlcpy(char *dst, const char *src, size_t n);
 
 /* Append "line" plus '\n' to a NUL-terminated buffer of size n, dropping what does not fit. */
@@ -31,6 +36,10 @@ int vpi_path(char *buf, size_t n, const char *root, const char *path);
 /* Read at most cap-1 bytes of root+path into buf, NUL-terminate. Returns bytes read or -errno.
  * Binary-safe: *buf holds the raw bytes, the return value their count. */
 long vpi_read(const char *root, const char *path, char *buf, size_t cap);
+
+/* fopen() of root+path for reading, only when it is a regular file (errno EISDIR or EINVAL
+ * otherwise); never blocks on a FIFO. */
+FILE *vpi_fopen_regular(const char *root, const char *path);
 
 /* Read the first line of a small text file, trimmed of whitespace. 0 or -errno. */
 int vpi_read_line(const char *root, const char *path, char *buf, size_t cap);

@@ -105,6 +105,8 @@ static void list_configs(VADisplay dpy, struct vp_va *va)
                         continue;
                 if (ne > max_e)
                         ne = max_e;
+                if (va->n_configs + (uint32_t)ne > VP_MAX_VA_CONFIGS)
+                        va->configs_partial = true; /* the rest is unknown, never "absent" */
                 for (int j = 0; j < ne && va->n_configs < VP_MAX_VA_CONFIGS; j++) {
                         struct vp_va_config *c = &va->configs[va->n_configs++];
                         *c = (struct vp_va_config){.profile = profiles[i], .entrypoint = eps[j]};

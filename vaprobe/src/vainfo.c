@@ -29,6 +29,8 @@ static void parse_profile_line(char *line, struct vp_va *va)
                         return;
         if (va->n_configs < VP_MAX_VA_CONFIGS)
                 va->configs[va->n_configs++] = (struct vp_va_config){.profile = p, .entrypoint = e};
+        else
+                va->configs_partial = true; /* cut at the cap: the rest is unknown */
 }
 
 static void add_tried(struct vp_va *va, const char *path)
@@ -161,7 +163,7 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
                 va->outcome = VP_VA_INIT_FAILED;
         } else if (listed || va->vendor[0]) {
                 va->outcome = VP_VA_OK;
-                va->configs_partial = partial;
+                va->configs_partial = va->configs_partial || partial;
                 if (!va->driver[0]) {
                         if (strstr(va->vendor, "Intel iHD driver"))
                                 vpi_strlcpy(va->driver, "iHD", sizeof(va->driver));
@@ -178,6 +180,7 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
         else if (strcmp(va->drivers_tried, "xe") == 0 || strncmp(va->drivers_tried, "xe,", 3) == 0)
                 vpi_strlcpy(g->kernel_driver, "xe", sizeof(g->kernel_driver));
         vpi_strlcpy(g->drm_name, g->kernel_driver, sizeof(g->drm_name));
+        vpi_facts_sanitize(f);
         *ret = f;
         return 0;
 }

@@ -81,15 +81,15 @@ struct lbl_error {
 
 /* Where and how to reach the API server. Plain value; owns no handles. */
 struct lbl_kubeconfig {
-        char server[512];      /* https://host:port */
-        char ca_file[1024];    /* certificate-authority path, or "" */
-        char ca_pem[65536];    /* certificate-authority-data decoded, or "" (LBL_PEM_MAX) */
-        char cert_file[1024];  /* client-certificate path */
-        char cert_pem[16384];  /* client-certificate-data decoded */
-        char key_file[1024];   /* client-key path */
-        char key_pem[16384];   /* client-key-data decoded */
-        char token[8192];      /* bearer token (token:, or read from token_file) */
-        char token_file[1024]; /* re-read at most every 60 s and after a 401 */
+        char server[512];          /* https://host:port */
+        char ca_file[1024];        /* certificate-authority path, or "" */
+        char ca_pem[65536];        /* certificate-authority-data decoded, or "" (LBL_PEM_MAX) */
+        char cert_file[1024];      /* client-certificate path */
+        char cert_pem[16384];      /* client-certificate-data decoded */
+        char key_file[1024];       /* client-key path */
+        char key_pem[16384];       /* client-key-data decoded */
+        char token[8192];          /* bearer token (token:, or read from token_file) */
+        char token_file[1024];     /* re-read at most every 60 s and after a 401 */
         char tls_server_name[256]; /* verify the server's certificate for this name */
         char proxy_url[512];       /* proxy-url: http(s):// or socks5://, or "" */
         bool insecure;             /* insecure-skip-tls-verify: true (refused by lbl_client_new

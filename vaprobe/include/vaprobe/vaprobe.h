@@ -168,6 +168,7 @@ struct vp_facts {
         struct vp_host host;
         uint32_t n_gpus;
         struct vp_gpu gpus[VP_MAX_GPUS];
+        bool gpus_partial; /* more than VP_MAX_GPUS were there: the rest was not examined */
 };
 
 /*
@@ -384,6 +385,7 @@ struct vp_pve {
         char kernel_release[64];
         char cpu_model[96];
         char cmdline[1024];
+        bool cmdline_unreadable; /* /proc/cmdline could not be read: cmdline is unknown */
         char boot_cmdline[1024]; /* what the next boot will use */
         char boot_source[40];    /* "/etc/kernel/cmdline", "/etc/default/grub" or "" */
         enum vp_tri proxmox;     /* /etc/pve exists */
@@ -421,6 +423,18 @@ struct vp_pve {
         enum vp_tri vm_configs_readable; /* /etc/pve/qemu-server readable */
         uint32_t n_vms;
         struct vp_pve_vm vms[VP_PVE_MAX_VMS];
+
+        /* Lists cut at their cap (enum vp_pve_partial bits): what was not read is unknown. */
+        unsigned partial;
+};
+
+enum vp_pve_partial {
+        VP_PVE_PARTIAL_GROUP = 1 << 0,
+        VP_PVE_PARTIAL_MODLINES = 1 << 1,
+        VP_PVE_PARTIAL_TYPES = 1 << 2,
+        VP_PVE_PARTIAL_MDEVS = 1 << 3,
+        VP_PVE_PARTIAL_VFS = 1 << 4,
+        VP_PVE_PARTIAL_VMS = 1 << 5,
 };
 
 /* Read the host facts under sysroot (NULL = "/"): /proc, /sys, /etc. dmesg_file NULL = the
