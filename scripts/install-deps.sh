@@ -5,10 +5,13 @@
 set -eu
 
 BUILD="build-essential cmake pkg-config libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev"
-TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format"
+TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git"
+# libFuzzer: clang and its runtime (libclang-rt-14-dev has libclang_rt.fuzzer).
+FUZZ="clang libclang-rt-14-dev python3"
 
 want="$BUILD"
-[ "${1:-}" = "--test" ] && want="$BUILD $TEST"
+[ "${1:-}" = "--test" ] && want="$BUILD $TEST $FUZZ"
+[ "${1:-}" = "--fuzz" ] && want="$BUILD $FUZZ"
 
 missing=""
 for p in $want; do
