@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The whole test suite: install what is missing, then build and run every test twice, plainly
-# and under AddressSanitizer + UndefinedBehaviorSanitizer. Tests needing a real Intel GPU
-# (label hw) skip themselves when there is none.
+# and under AddressSanitizer + UndefinedBehaviorSanitizer, run each libFuzzer target for 30 s
+# (NODEPROBE_FUZZ_SECONDS), and check the formatting. Warnings are errors here. Tests needing a
+# real Intel GPU (label hw) skip themselves when there is none.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -12,7 +13,7 @@ run_suite() {
     dir=$1
     shift
     echo "== $dir: configure and build" >&2
-    cmake -S "$top" -B "$top/$dir" "$@" >/dev/null
+    cmake -S "$top" -B "$top/$dir" -DNODEPROBE_WERROR=ON "$@" >/dev/null
     cmake --build "$top/$dir" -j"$jobs" >/dev/null
     echo "== $dir: tests" >&2
     (cd "$top/$dir" && ctest --output-on-failure -j"$jobs")
@@ -20,9 +21,11 @@ run_suite() {
 
 # What scripts/nodeprobe builds (Release: other optimisations, other warnings).
 echo "== build-release: configure and build" >&2
-cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DNODEPROBE_TESTS=OFF >/dev/null
+cmake -S "$top" -B "$top/build-release" -DCMAKE_BUILD_TYPE=Release -DNODEPROBE_TESTS=OFF \
+    -DNODEPROBE_WERROR=ON >/dev/null
 cmake --build "$top/build-release" -j"$jobs" >/dev/null
 run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNODEPROBE_SANITIZE=ON
+"$top/scripts/fuzz.sh"
 echo "== format check" >&2
 "$top/scripts/check-format.sh"

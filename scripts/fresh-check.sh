@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The judge: run both README commands in a new Debian 12 minbase root, as a fresh machine
+# would. Bootstraps bookworm once (cached as a tarball in $NODEPROBE_FRESH_CACHE, default
+# /var/tmp/nodeprobe-fresh), unpacks a new copy for every run, clones this repository (its
+# committed HEAD, like CI) with ../shared beside it, and runs, as root inside the chroot:
+#     ./scripts/nodeprobe --report
+#     ./scripts/test.sh
+# Usage: scripts/fresh-check.sh [--keep]   (--keep leaves the root for a look afterwards)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${NODEPROBE_FRESH_CACHE:-/var/tmp/nodeprobe-fresh}
+mirror=${NODEPROBE_FRESH_MIRROR:-http://deb.debian.org/debian}
+keep=${1:-}
+[ "$(id -u)" = 0 ] || { echo "fresh-check: run as root" >&2; exit 2; }
+mkdir -p "$cache"
+if [ ! -s "$cache/bookworm-minbase.tar" ]; then
+    command -v debootstrap >/dev/null 2>&1 || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    }
+    echo "fresh-check: debootstrap --variant=minbase bookworm (once)" >&2
+    rm -rf "$cache/boot"
+    debootstrap --variant=minbase bookworm "$cache/boot" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+        { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+    tar -C "$cache/boot" -cf "$cache/bookworm-minbase.tar.part" .
+    mv "$cache/bookworm-minbase.tar.part" "$cache/bookworm-minbase.tar"
+    rm -rf "$cache/boot"
+fi
+root=$(mktemp -d /var/tmp/nodeprobe-fresh-root.XXXXXX)
+cleanup() {
+    for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+    [ "$keep" = --keep ] || rm -rf "$root"
+}
+trap cleanup EXIT INT TERM
+tar -C "$root" -xf "$cache/bookworm-minbase.tar"
+cat >"$root/etc/apt/sources.list" <<SRC
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SRC
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+mount -t proc proc "$root/proc"
+mount --rbind /sys "$root/sys"
+mount --rbind /dev "$root/dev"
+mkdir -p "$root/work"
+git clone -q "$top" "$root/work/main"
+if [ -d "$top/../shared" ]; then
+    cp -a "$top/../shared" "$root/work/shared"
+fi
+# The README's two commands, verbatim, in the order a new user runs them.
+cmds=$(sed -n '/^```sh$/,/^```$/p' "$top/README.md" | sed -n '2,3p')
+echo "fresh-check: running in $root:" >&2
+echo "$cmds" | sed 's/^/    /' >&2
+start=$(date +%s)
+status=0
+chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    CI=true sh -c "cd /work/main && set -e && $(echo "$cmds" | tr '\n' ';')" </dev/null ||
+    status=$?
+end=$(date +%s)
+echo "fresh-check: exit $status after $((end - start)) s" >&2
+exit $status
