@@ -20,7 +20,7 @@ static const char *or_unknown(const char *s)
 
 void na_print_facts_text(FILE *o, const struct vp_facts *f)
 {
-        const struct vp_host *h = &f->host;
+        const struct vp_machine *h = &f->machine;
 
         fprintf(o, "Machine\n");
         fprintf(o, "    %-22s %s\n", "kernel", or_unknown(h->kernel_release));

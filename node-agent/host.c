@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "na.h"
+#include "nodeprobe_version.h"
 
 #define HOST_SCHEMA "nodeprobe.io/host-report/v1"
 

@@ -4,10 +4,8 @@
 #include <string.h>
 
 #include "na.h"
+#include "nodeprobe_version.h"
 
-#ifndef NODEPROBE_VERSION
-#define NODEPROBE_VERSION "0.0.0"
-#endif
 
 int main(int argc, char **argv)
 {

@@ -14,6 +14,7 @@
 
 #include "labeler/labeler.h"
 #include "na.h"
+#include "nodeprobe_version.h"
 
 #define REPORT_SCHEMA "nodeprobe.io/report/v1"
 

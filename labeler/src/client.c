@@ -17,6 +17,7 @@
 
 #include "labeler/labeler.h"
 #include "lbl_internal.h"
+#include "nodeprobe_version.h"
 
 #define NFD_ANNOTATION "nfd.node.kubernetes.io/feature-labels"
 

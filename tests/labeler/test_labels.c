@@ -77,7 +77,7 @@ static void working(struct vp_facts **f, struct vp_eval **e, bool va_ok)
         snprintf(g->drm_name, sizeof(g->drm_name), "i915");
         snprintf(g->render_node, sizeof(g->render_node), "/dev/dri/renderD128");
         g->num_fences = (struct vp_opt){true, 4};
-        (*f)->host.hypervisor = VP_YES;
+        (*f)->machine.hypervisor = VP_YES;
         if (va_ok) {
                 g->va.outcome = VP_VA_OK;
                 snprintf(g->va.driver, sizeof(g->va.driver), "iHD");

@@ -40,7 +40,7 @@ Test(json, round_trip_is_lossless)
                 cr_assert_eq(vp_facts_from_json(a, strlen(a), &g, err, sizeof(err)), 0, "%s", err);
                 cr_assert_eq(vp_facts_to_json(g, 1, &b), 0);
                 /* Only "source" differs: the reloaded facts say they came from JSON. */
-                cr_expect_str_eq(strstr(a, "\"host\""), strstr(b, "\"host\""), "%s", fixtures[i]);
+                cr_expect_str_eq(strstr(a, "\"machine\""), strstr(b, "\"machine\""), "%s", fixtures[i]);
                 cr_expect_str_eq(g->source, "json");
                 free(a);
                 free(b);
@@ -97,10 +97,10 @@ Test(json, wrong_types_and_sizes_are_ignored)
         struct vp_eval *e = NULL;
         cr_assert_eq(vp_facts_from_json(s->str, s->len, &f, NULL, 0), 0);
         cr_expect_eq(f->n_gpus, VP_MAX_GPUS);
-        cr_expect_eq(f->host.uid, 0, "negative uid ignored");
-        cr_expect_eq(f->host.hypervisor, VP_UNKNOWN, "a string is not a boolean");
-        cr_expect_eq(strlen(f->host.cmdline), sizeof(f->host.cmdline) - 1);
-        cr_expect_eq(f->host.n_groups, 1);
+        cr_expect_eq(f->machine.uid, 0, "negative uid ignored");
+        cr_expect_eq(f->machine.hypervisor, VP_UNKNOWN, "a string is not a boolean");
+        cr_expect_eq(strlen(f->machine.cmdline), sizeof(f->machine.cmdline) - 1);
+        cr_expect_eq(f->machine.n_groups, 1);
         cr_expect_eq(f->gpus[0].device_id, 0);
         cr_expect_not(f->gpus[0].revision.known);
         cr_expect_eq(f->gpus[0].va.n_configs, 1, "the unknown profile is skipped");
@@ -146,10 +146,10 @@ Test(json, garbage_sysfs_is_unknown_not_a_crash)
         write_file(root, "sys/class/dmi/id/sys_vendor", "Caf\xc3\xa9 \xff\xfeQEMU\n", 13);
 
         f = np_testbed_probe(tb, true);
-        cr_expect_str_eq(f->host.dmi_sys_vendor, "Caf\xc3\xa9 ??QEMU");
-        cr_expect_eq(f->host.hypervisor, VP_UNKNOWN, "no flags line in the first 256 KiB");
-        cr_expect_eq(f->host.secure_boot, VP_UNKNOWN, "a truncated efivar is unknown");
-        cr_expect_eq(f->host.mod_i915, VP_UNKNOWN, "a release with a path in it is refused");
+        cr_expect_str_eq(f->machine.dmi_sys_vendor, "Caf\xc3\xa9 ??QEMU");
+        cr_expect_eq(f->machine.hypervisor, VP_UNKNOWN, "no flags line in the first 256 KiB");
+        cr_expect_eq(f->machine.secure_boot, VP_UNKNOWN, "a truncated efivar is unknown");
+        cr_expect_eq(f->machine.mod_i915, VP_UNKNOWN, "a release with a path in it is refused");
         cr_assert_eq(f->n_gpus, 1);
         cr_expect_eq(f->gpus[0].io_bar, VP_UNKNOWN);
         cr_expect_not(f->gpus[0].pci_class.known);

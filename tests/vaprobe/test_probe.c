@@ -79,7 +79,7 @@ Test(probe, coffeelake_bare_metal)
         cr_expect_eq(c->rate_control, 0x16, "rc 0x%x", c->rate_control);
         cr_expect_eq(c->max_width, 4096);
 
-        const struct vp_host *h = &facts->host;
+        const struct vp_machine *h = &facts->machine;
         cr_expect_str_eq(h->kernel_release, "6.1.0-18-amd64");
         cr_expect_eq(h->hypervisor, VP_NO);
         cr_expect_str_eq(h->cpu_model, "Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz");
@@ -114,8 +114,8 @@ Test(probe, gvtg_guest_coffeelake_v54)
         cr_expect_eq(g->io_bar, VP_NO, "a GVT-g vGPU has no I/O BAR");
         cr_expect_eq(g->gvt_edid, VP_YES);
         cr_expect_str_eq(g->gvt_edid_connector, "card0-DP-1");
-        cr_expect_eq(facts->host.hypervisor, VP_YES);
-        cr_expect_str_eq(facts->host.dmi_sys_vendor, "QEMU");
+        cr_expect_eq(facts->machine.hypervisor, VP_YES);
+        cr_expect_str_eq(facts->machine.dmi_sys_vendor, "QEMU");
         cr_assert_eq(g->va.outcome, VP_VA_OK, "%s", g->va.log);
         const struct vp_va_config *c = find_config(g, VAProfileH264Main, VAEntrypointEncSliceLP);
         cr_assert(c);
@@ -133,7 +133,7 @@ Test(probe, kabylake_passthrough_real_monitor_is_not_gvt)
         cr_expect_eq(g->io_bar, VP_YES);
         cr_expect_eq(g->gvt_edid, VP_NO, "a real HP ZR2440w has another serial");
         cr_expect(g->num_fences.value == 32);
-        cr_expect_eq(facts->host.hypervisor, VP_YES);
+        cr_expect_eq(facts->machine.hypervisor, VP_YES);
         cr_expect_null(find_config(g, VAProfileH264Main, VAEntrypointEncSlice),
                        "free build: no shader encoder");
 }
@@ -154,14 +154,14 @@ Test(probe, sriov_vf_behind_virtio_gpu)
         cr_expect_str_eq(g->render_node, "/dev/dri/renderD129");
         cr_expect_eq(g->io_bar, VP_NO);
         cr_expect_eq(g->va.outcome, VP_VA_OK, "%s", g->va.log);
-        cr_expect_eq(facts->host.i915_pmu, VP_NO);
-        cr_expect_eq(facts->host.dmesg_readable, VP_YES);
-        cr_expect_eq(facts->host.dmesg_sriov_vf, VP_YES);
-        cr_expect_eq(facts->host.dmesg_gvt, VP_NO);
-        cr_expect_eq(facts->host.dmesg_huc, VP_YES);
-        cr_expect(strstr(facts->host.dmesg_notes, "PMU not supported"), "%s",
-                  facts->host.dmesg_notes);
-        cr_expect(strstr(facts->host.dmesg_notes, "module verification failed"));
+        cr_expect_eq(facts->machine.i915_pmu, VP_NO);
+        cr_expect_eq(facts->machine.dmesg_readable, VP_YES);
+        cr_expect_eq(facts->machine.dmesg_sriov_vf, VP_YES);
+        cr_expect_eq(facts->machine.dmesg_gvt, VP_NO);
+        cr_expect_eq(facts->machine.dmesg_huc, VP_YES);
+        cr_expect(strstr(facts->machine.dmesg_notes, "PMU not supported"), "%s",
+                  facts->machine.dmesg_notes);
+        cr_expect(strstr(facts->machine.dmesg_notes, "module verification failed"));
 }
 
 Test(probe, device_override)
@@ -190,19 +190,19 @@ Test(probe, gpu_without_driver_on_cloud_kernel)
         cr_expect_str_eq(g->kernel_driver, "");
         cr_expect_str_eq(g->render_node, "");
         cr_expect_eq(g->va.outcome, VP_VA_NOT_RUN);
-        cr_expect_eq(facts->host.mod_i915, VP_NO);
-        cr_expect_eq(facts->host.loaded_i915, VP_NO);
-        cr_expect_str_eq(facts->host.kernel_release, "6.8.0-1015-kvm");
+        cr_expect_eq(facts->machine.mod_i915, VP_NO);
+        cr_expect_eq(facts->machine.loaded_i915, VP_NO);
+        cr_expect_str_eq(facts->machine.kernel_release, "6.8.0-1015-kvm");
 }
 
 Test(probe, secure_boot_enabled)
 {
         tb = np_testbed_new("secure-boot-on");
         facts = np_testbed_probe(tb, true);
-        cr_expect_eq(facts->host.efi, VP_YES);
-        cr_expect_eq(facts->host.secure_boot, VP_YES);
-        cr_expect_eq(facts->host.setup_mode, VP_NO);
-        cr_expect_eq(facts->host.mod_i915, VP_YES);
+        cr_expect_eq(facts->machine.efi, VP_YES);
+        cr_expect_eq(facts->machine.secure_boot, VP_YES);
+        cr_expect_eq(facts->machine.setup_mode, VP_NO);
+        cr_expect_eq(facts->machine.mod_i915, VP_YES);
 }
 
 Test(probe, no_gpu)
@@ -210,7 +210,7 @@ Test(probe, no_gpu)
         tb = np_testbed_new(NULL);
         facts = np_testbed_probe(tb, true);
         cr_expect_eq(facts->n_gpus, 0);
-        cr_expect_eq(facts->host.hypervisor, VP_YES);
+        cr_expect_eq(facts->machine.hypervisor, VP_YES);
         char *json = NULL;
         cr_assert_eq(vp_facts_to_json(facts, 0, &json), 0);
         cr_expect(strstr(json, "\"gpus\":[]"), "%s", json);
@@ -221,8 +221,8 @@ Test(probe, gvtg_kernel_log_names_the_type)
 {
         tb = np_testbed_new("kbl-gvtg-v58-dmesg");
         facts = np_testbed_probe(tb, true);
-        cr_expect_eq(facts->host.dmesg_gvt, VP_YES);
-        cr_expect_str_eq(facts->host.dmesg_vgpu_type, "GVTg_V5_8");
+        cr_expect_eq(facts->machine.dmesg_gvt, VP_YES);
+        cr_expect_str_eq(facts->machine.dmesg_vgpu_type, "GVTg_V5_8");
         const struct vp_gpu *g = first_intel(facts);
         cr_assert(g);
         cr_expect_eq(g->gvt_edid, VP_YES, "the 1024x768 V5_8 EDID is GVT's too");
@@ -238,7 +238,7 @@ Test(probe, render_node_denied_without_group)
         facts = np_testbed_probe_as_nobody(tb);
         const struct vp_gpu *g = first_intel(facts);
         cr_assert(g);
-        cr_expect_eq(facts->host.uid, 65534);
+        cr_expect_eq(facts->machine.uid, 65534);
         cr_expect(g->render_stat_ok);
         cr_expect_eq(g->render_mode, 0660, "mode %o", g->render_mode);
         cr_expect_eq(g->render_gid, 4242);

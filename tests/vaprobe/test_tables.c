@@ -9,7 +9,7 @@
 
 #include <criterion/criterion.h>
 
-#include "../../vaprobe/src/tables.h"
+#include "../../vaprobe/verdict/src/tables.h"
 #include "testbed.h"
 
 #define MAX_FIELDS 16
@@ -51,7 +51,7 @@ static int split_csv(char *line, char **fields)
 static FILE *open_data(const char *name)
 {
         char path[4096];
-        snprintf(path, sizeof(path), "%s/vaprobe/data/%s", NP_SOURCE_DIR, name);
+        snprintf(path, sizeof(path), "%s/vaprobe/verdict/data/%s", NP_SOURCE_DIR, name);
         FILE *f = fopen(path, "r");
         cr_assert(f, "cannot open %s", path);
         return f;
@@ -133,7 +133,7 @@ Test(tables, data_matches_shared_reference)
         static const char *const files[] = {"intel-pci-ids.csv", "intel-codec-matrix.csv"};
         for (size_t i = 0; i < 2; i++) {
                 char a[4096], b[4096];
-                snprintf(a, sizeof(a), "%s/vaprobe/data/%s", NP_SOURCE_DIR, files[i]);
+                snprintf(a, sizeof(a), "%s/vaprobe/verdict/data/%s", NP_SOURCE_DIR, files[i]);
                 snprintf(b, sizeof(b), "%s/reference/%s", NP_SHARED_DIR, files[i]);
                 char *ta = np_slurp(a), *tb = np_slurp(b);
                 if (!tb) {
@@ -142,7 +142,7 @@ Test(tables, data_matches_shared_reference)
                 }
                 cr_expect(ta && strcmp(ta, tb) == 0,
                           "%s differs from the shared reference: "
-                          "copy it and rerun vaprobe/gen/gen_tables.py",
+                          "copy it and rebuild (CMake regenerates the tables)",
                           files[i]);
                 free(ta);
                 free(tb);

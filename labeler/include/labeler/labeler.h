@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vaprobe/vaprobe.h"
+#include "vaprobe/facts.h"
+#include "vaprobe/verdict.h"
 
 #ifdef __cplusplus
 extern "C" {

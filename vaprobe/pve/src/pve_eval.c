@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eval.h"
-#include "internal.h"
+#include "vaprobe/pve.h"
 #include "util.h"
 
 #define STEP_HCPU "1. CPU and GPU"

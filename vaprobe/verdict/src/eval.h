@@ -3,7 +3,7 @@
 #ifndef VAPROBE_EVAL_H
 #define VAPROBE_EVAL_H
 
-#include "vaprobe/vaprobe.h"
+#include "vaprobe/verdict.h"
 
 /* Index of a platform name in the generated table, -1 when absent. */
 int vpi_platform_index(const char *name);

@@ -13,7 +13,6 @@
 #include <va/va.h>
 
 #include "eval.h"
-#include "internal.h"
 #include "util.h"
 
 #define STEP_CPU "1. CPU and GPU generation"
@@ -84,7 +83,7 @@ void vpi_check_set(struct vp_check *c, enum vp_status s, const char *cause_id)
 
 /* ---- per-GPU facts that several checks use ---- */
 
-static enum vp_virt classify(const struct vp_host *h, const struct vp_gpu *g,
+static enum vp_virt classify(const struct vp_machine *h, const struct vp_gpu *g,
                              const struct vp_gpu_eval *ge)
 {
         bool i915 = strcmp(g->drm_name, "i915") == 0;
@@ -116,7 +115,7 @@ static enum vp_virt classify(const struct vp_host *h, const struct vp_gpu *g,
 
 /* GVT-g type from the ballooned aperture: a vGPU sees about low_gm + high_gm of its type
  * available (guest-detection.md 1.2), less what is pinned. */
-static void vgpu_type(const struct vp_host *h, const struct vp_gpu *g, struct vp_gpu_eval *ge)
+static void vgpu_type(const struct vp_machine *h, const struct vp_gpu *g, struct vp_gpu_eval *ge)
 {
         static const struct {
                 long long mib;
@@ -243,8 +242,8 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
                 vp_platform_lookup(g->device_id, &ge->platform);
         else
                 platform_from_i965_vendor(g->va.vendor, &ge->platform);
-        ge->virt = classify(&f->host, g, ge);
-        vgpu_type(&f->host, g, ge);
+        ge->virt = classify(&f->machine, g, ge);
+        vgpu_type(&f->machine, g, ge);
         if (strcmp(g->va.driver, "i965") == 0 || strcmp(g->va.driver, "iHD") == 0)
                 vpi_strlcpy(ge->va_driver, g->va.driver, sizeof(ge->va_driver));
         else
@@ -269,8 +268,8 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
 
         if (!c)
                 return;
-        if (f->host.cpu_model[0])
-                EVID(c, "cpu: %s\n", f->host.cpu_model);
+        if (f->machine.cpu_model[0])
+                EVID(c, "cpu: %s\n", f->machine.cpu_model);
         if (!g->device_id && !p->guessed) {
                 vpi_check_set(c, VP_STATUS_SKIP, "");
                 SUMMARY(c, "unknown: no PCI device id (give --device-id with --from-vainfo)");
@@ -338,7 +337,7 @@ static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct
                        const struct vp_gpu_eval *ge)
 {
         struct vp_check *c = vpi_add_check(e, "virtualization", STEP_VM);
-        const struct vp_host *h = &f->host;
+        const struct vp_machine *h = &f->machine;
 
         if (!c)
                 return;
@@ -390,13 +389,13 @@ static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const stru
         if (!c)
                 return;
         EVID(c, "iommu devices in this OS: %s\n",
-             f->host.iommu == VP_YES ? f->host.iommu_names : vp_tri_str(f->host.iommu));
-        if (f->host.hypervisor != VP_YES || f->host.iommu == VP_UNKNOWN) {
+             f->machine.iommu == VP_YES ? f->machine.iommu_names : vp_tri_str(f->machine.iommu));
+        if (f->machine.hypervisor != VP_YES || f->machine.iommu == VP_UNKNOWN) {
                 vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, f->host.hypervisor == VP_NO ? "not a VM" : "unknown");
+                SUMMARY(c, f->machine.hypervisor == VP_NO ? "not a VM" : "unknown");
                 return;
         }
-        if (f->host.iommu == VP_NO) {
+        if (f->machine.iommu == VP_NO) {
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "no vIOMMU in the VM");
                 return;
@@ -419,7 +418,7 @@ static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const stru
 static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool gpu_works)
 {
         struct vp_check *c = vpi_add_check(e, "secure-boot", STEP_VM);
-        const struct vp_host *h = &f->host;
+        const struct vp_machine *h = &f->machine;
 
         if (!c)
                 return;
@@ -454,7 +453,7 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
                                 const struct vp_gpu_eval *ge)
 {
         struct vp_check *c = vpi_add_check(e, "kernel-driver", STEP_KERNEL);
-        const struct vp_host *h = &f->host;
+        const struct vp_machine *h = &f->machine;
 
         if (!c)
                 return;
@@ -574,7 +573,7 @@ static void check_render_node(struct vp_eval *e, const struct vp_facts *f, const
                "gpu.intel.com/i915 from the Intel GPU device plugin.");
 }
 
-static bool in_groups(const struct vp_host *h, uint32_t gid)
+static bool in_groups(const struct vp_machine *h, uint32_t gid)
 {
         if (h->gid == gid)
                 return true;
@@ -598,8 +597,8 @@ static void check_render_access(struct vp_eval *e, const struct vp_facts *f, con
         }
         EVID(c, "%s: mode %04o owner %u group %u (%s)\n", g->render_node, g->render_mode,
              g->render_uid, g->render_gid, g->render_group[0] ? g->render_group : "?");
-        EVID(c, "this process: uid %u gid %u, %u supplementary groups\n", f->host.uid, f->host.gid,
-             f->host.n_groups);
+        EVID(c, "this process: uid %u gid %u, %u supplementary groups\n", f->machine.uid, f->machine.gid,
+             f->machine.n_groups);
         if (g->render_open_errno == 0) {
                 vpi_check_set(c, VP_STATUS_OK, "");
                 SUMMARY(c, "this process can open %s", g->render_node);
@@ -615,9 +614,9 @@ static void check_render_access(struct vp_eval *e, const struct vp_facts *f, con
         SUMMARY(c, "this process cannot open %s", g->render_node);
         if (g->render_open_errno == EACCES || g->render_open_errno == EPERM) {
                 CAUSE(c, "%s is %04o %u:%u and this process (uid %u) is not in group %u%s.",
-                      g->render_node, g->render_mode, g->render_uid, g->render_gid, f->host.uid,
+                      g->render_node, g->render_mode, g->render_uid, g->render_gid, f->machine.uid,
                       g->render_gid,
-                      in_groups(&f->host, g->render_gid) ? " (yet the group matches)" : "");
+                      in_groups(&f->machine, g->render_gid) ? " (yet the group matches)" : "");
                 FIX(c,
                     "In a pod: securityContext.supplementalGroups: [%u] (the node's '%s' "
                     "group id).\nOn a host: usermod -aG %s <user> and log in again.",
@@ -999,7 +998,7 @@ static void check_gpu_top(struct vp_eval *e, const struct vp_facts *f, const str
 {
         struct vp_check *c = vpi_add_check(e, "gpu-top", STEP_MON);
         bool xe = strcmp(g->kernel_driver, "xe") == 0;
-        enum vp_tri pmu = xe ? f->host.xe_pmu : f->host.i915_pmu;
+        enum vp_tri pmu = xe ? f->machine.xe_pmu : f->machine.i915_pmu;
 
         if (!c)
                 return;

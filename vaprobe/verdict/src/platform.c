@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "eval.h"
 #include "tables.h"
 #include "util.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -340,4 +341,95 @@ enum vp_tri vpi_exists(const char *root, const char *path)
                 return VP_YES;
         }
         return errno == ENOENT || errno == ENOTDIR ? VP_NO : VP_UNKNOWN;
+}
+
+/* ---- the machine-reading layer shared by the guest and Proxmox probes ---- */
+
+void vpi_read_cpuinfo(const char *root, struct vpi_cpuinfo *ci)
+{
+        char *buf = malloc(VPI_READ_CAP * 4);
+        char *line, *save = NULL;
+        bool saw_flags = false;
+
+        *ci = (struct vpi_cpuinfo){0};
+        if (!buf)
+                return;
+        /* 256 KiB: the first CPU's lines are all that matter, and a huge file costs no more. */
+        if (vpi_read(root, "/proc/cpuinfo", buf, VPI_READ_CAP * 4) <= 0)
+                goto out;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *colon = strchr(line, ':');
+                char *key, *val;
+
+                if (!colon)
+                        continue;
+                *colon = '\0';
+                key = vpi_trim(line);
+                val = vpi_trim(colon + 1);
+                if (!ci->model[0] && strcmp(key, "model name") == 0)
+                        vpi_strlcpy(ci->model, val, sizeof(ci->model));
+                if (!saw_flags && strcmp(key, "flags") == 0) {
+                        char *tok, *s2 = NULL;
+                        saw_flags = true;
+                        ci->hypervisor = VP_NO;
+                        for (tok = strtok_r(val, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2))
+                                if (strcmp(tok, "hypervisor") == 0)
+                                        ci->hypervisor = VP_YES;
+                }
+        }
+out:
+        free(buf);
+}
+
+int vpi_read_kernel_release(const char *root, char *buf, size_t n)
+{
+        int r = vpi_read_line(root, "/proc/sys/kernel/osrelease", buf, n);
+
+        if (r < 0 && (!root || !*root || strcmp(root, "/") == 0)) {
+                struct utsname u;
+                if (uname(&u) == 0) {
+                        vpi_strlcpy(buf, u.release, n);
+                        return 0;
+                }
+        }
+        return r;
+}
+
+int vpi_read_cmdline(const char *root, char *buf, size_t n)
+{
+        return vpi_read_line(root, "/proc/cmdline", buf, n);
+}
+
+void vpi_read_pcidev(const char *root, const char *slot, struct vpi_pcidev *d)
+{
+        char p[PATH_MAX];
+
+        *d = (struct vpi_pcidev){0};
+#define PCI_ATTR(attr) vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/" attr, slot)
+        PCI_ATTR("vendor");
+        d->vendor = vpi_read_num(root, p, 16);
+        PCI_ATTR("device");
+        d->device = vpi_read_num(root, p, 16);
+        PCI_ATTR("class");
+        d->pci_class = vpi_read_num(root, p, 16);
+        PCI_ATTR("subsystem_vendor");
+        d->subsys_vendor = vpi_read_num(root, p, 16);
+        PCI_ATTR("subsystem_device");
+        d->subsys_device = vpi_read_num(root, p, 16);
+        PCI_ATTR("revision");
+        d->revision = vpi_read_num(root, p, 16);
+        PCI_ATTR("driver");
+        vpi_readlink_base(root, p, d->driver, sizeof(d->driver));
+        PCI_ATTR("physfn");
+        d->physfn = vpi_exists(root, p);
+        PCI_ATTR("sriov_totalvfs");
+        d->sriov_totalvfs = vpi_read_num(root, p, 10);
+        PCI_ATTR("sriov_numvfs");
+        d->sriov_numvfs = vpi_read_num(root, p, 10);
+#undef PCI_ATTR
+        /* 16-bit ids: anything else is garbage, and unknown. */
+        if (d->vendor.known && (d->vendor.value < 0 || d->vendor.value > 0xffff))
+                d->vendor.known = false;
+        if (d->device.known && (d->device.value < 0 || d->device.value > 0xffff))
+                d->device.known = false;
 }

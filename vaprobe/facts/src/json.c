@@ -28,32 +28,32 @@ struct field {
 #m, t, offsetof(struct s, m), sizeof(((struct s *)0)->m)                           \
         }
 
-static const struct field host_fields[] = {
-    FIELD(vp_host, kernel_release, F_STR),
-    FIELD(vp_host, cmdline, F_STR),
-    FIELD(vp_host, cpu_model, F_STR),
-    FIELD(vp_host, hypervisor, F_TRI),
-    FIELD(vp_host, dmi_sys_vendor, F_STR),
-    FIELD(vp_host, dmi_product, F_STR),
-    FIELD(vp_host, efi, F_TRI),
-    FIELD(vp_host, secure_boot, F_TRI),
-    FIELD(vp_host, setup_mode, F_TRI),
-    FIELD(vp_host, iommu, F_TRI),
-    FIELD(vp_host, iommu_names, F_STR),
-    FIELD(vp_host, i915_pmu, F_TRI),
-    FIELD(vp_host, xe_pmu, F_TRI),
-    FIELD(vp_host, mod_i915, F_TRI),
-    FIELD(vp_host, mod_xe, F_TRI),
-    FIELD(vp_host, loaded_i915, F_TRI),
-    FIELD(vp_host, loaded_xe, F_TRI),
-    FIELD(vp_host, uid, F_U32),
-    FIELD(vp_host, gid, F_U32),
-    FIELD(vp_host, dmesg_readable, F_TRI),
-    FIELD(vp_host, dmesg_gvt, F_TRI),
-    FIELD(vp_host, dmesg_sriov_vf, F_TRI),
-    FIELD(vp_host, dmesg_huc, F_TRI),
-    FIELD(vp_host, dmesg_vgpu_type, F_STR),
-    FIELD(vp_host, dmesg_notes, F_STR),
+static const struct field machine_fields[] = {
+    FIELD(vp_machine, kernel_release, F_STR),
+    FIELD(vp_machine, cmdline, F_STR),
+    FIELD(vp_machine, cpu_model, F_STR),
+    FIELD(vp_machine, hypervisor, F_TRI),
+    FIELD(vp_machine, dmi_sys_vendor, F_STR),
+    FIELD(vp_machine, dmi_product, F_STR),
+    FIELD(vp_machine, efi, F_TRI),
+    FIELD(vp_machine, secure_boot, F_TRI),
+    FIELD(vp_machine, setup_mode, F_TRI),
+    FIELD(vp_machine, iommu, F_TRI),
+    FIELD(vp_machine, iommu_names, F_STR),
+    FIELD(vp_machine, i915_pmu, F_TRI),
+    FIELD(vp_machine, xe_pmu, F_TRI),
+    FIELD(vp_machine, mod_i915, F_TRI),
+    FIELD(vp_machine, mod_xe, F_TRI),
+    FIELD(vp_machine, loaded_i915, F_TRI),
+    FIELD(vp_machine, loaded_xe, F_TRI),
+    FIELD(vp_machine, uid, F_U32),
+    FIELD(vp_machine, gid, F_U32),
+    FIELD(vp_machine, dmesg_readable, F_TRI),
+    FIELD(vp_machine, dmesg_gvt, F_TRI),
+    FIELD(vp_machine, dmesg_sriov_vf, F_TRI),
+    FIELD(vp_machine, dmesg_huc, F_TRI),
+    FIELD(vp_machine, dmesg_vgpu_type, F_STR),
+    FIELD(vp_machine, dmesg_notes, F_STR),
 };
 
 static const struct field gpu_fields[] = {
@@ -119,7 +119,7 @@ static void sanitize_fields(void *base, const struct field *t, size_t n)
 
 void vpi_facts_sanitize(struct vp_facts *f)
 {
-        sanitize_fields(&f->host, host_fields, NF(host_fields));
+        sanitize_fields(&f->machine, machine_fields, NF(machine_fields));
         for (uint32_t i = 0; i < f->n_gpus && i < VP_MAX_GPUS; i++) {
                 sanitize_fields(&f->gpus[i], gpu_fields, NF(gpu_fields));
                 sanitize_fields(&f->gpus[i].va, va_fields, NF(va_fields));
@@ -306,7 +306,7 @@ static void decode_va(const json_t *o, struct vp_va *va)
 
 static json_t *encode_facts(const struct vp_facts *f)
 {
-        json_t *root = json_object(), *host = NULL, *gpus = json_array(), *groups = json_array();
+        json_t *root = json_object(), *machine = NULL, *gpus = json_array(), *groups = json_array();
 
         if (!root || !gpus || !groups)
                 goto fail;
@@ -315,14 +315,14 @@ static json_t *encode_facts(const struct vp_facts *f)
         json_object_set_new(root, "source", json_string(f->source));
         if (f->gpus_partial)
                 json_object_set_new(root, "gpus_partial", json_true());
-        host = encode_fields(&f->host, host_fields, NF(host_fields));
-        if (!host)
+        machine = encode_fields(&f->machine, machine_fields, NF(machine_fields));
+        if (!machine)
                 goto fail;
-        for (uint32_t i = 0; i < f->host.n_groups && i < VP_MAX_GROUPS; i++)
-                json_array_append_new(groups, json_integer(f->host.groups[i]));
-        json_object_set_new(host, "groups", groups);
+        for (uint32_t i = 0; i < f->machine.n_groups && i < VP_MAX_GROUPS; i++)
+                json_array_append_new(groups, json_integer(f->machine.groups[i]));
+        json_object_set_new(machine, "groups", groups);
         groups = NULL;
-        json_object_set_new(root, "host", host);
+        json_object_set_new(root, "machine", machine);
         for (uint32_t i = 0; i < f->n_gpus && i < VP_MAX_GPUS; i++) {
                 json_t *g = encode_fields(&f->gpus[i], gpu_fields, NF(gpu_fields));
                 json_t *va = encode_va(&f->gpus[i].va);
@@ -394,7 +394,7 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
                        size_t errlen)
 {
         json_error_t e;
-        json_t *o = NULL, *gpus, *g, *groups, *v;
+        json_t *o = NULL, *gpus, *g, *groups, *v, *m;
         struct vp_facts *f = NULL;
         size_t i;
         int r = -EINVAL;
@@ -409,11 +409,15 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
                         snprintf(err, errlen, "not JSON: %s at line %d", e.text, e.line);
                 goto out;
         }
-        if (!json_is_object(o) || !json_is_object(json_object_get(o, "host")) ||
+        /* Schema 1 called the machine "host" (which now means the Proxmox host only). */
+        m = json_object_get(o, "machine");
+        if (!m)
+                m = json_object_get(o, "host");
+        if (!json_is_object(o) || !json_is_object(m) ||
             !json_is_array(json_object_get(o, "gpus"))) {
                 if (err)
                         snprintf(err, errlen,
-                                 "not a nodeprobe snapshot (needs \"host\" and \"gpus\")");
+                                 "not a nodeprobe snapshot (needs \"machine\" and \"gpus\")");
                 goto out;
         }
         v = json_object_get(o, "schema");
@@ -436,13 +440,13 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
                 vpi_strlcpy(f->probe_version, json_string_value(v), sizeof(f->probe_version));
         vpi_strlcpy(f->source, "json", sizeof(f->source));
         f->gpus_partial = json_is_true(json_object_get(o, "gpus_partial"));
-        decode_fields(json_object_get(o, "host"), &f->host, host_fields, NF(host_fields));
-        groups = json_object_get(json_object_get(o, "host"), "groups");
+        decode_fields(m, &f->machine, machine_fields, NF(machine_fields));
+        groups = json_object_get(m, "groups");
         json_array_foreach(groups, i, v)
         {
-                if (f->host.n_groups < VP_MAX_GROUPS && json_is_integer(v) &&
+                if (f->machine.n_groups < VP_MAX_GROUPS && json_is_integer(v) &&
                     json_integer_value(v) >= 0 && json_integer_value(v) <= UINT32_MAX)
-                        f->host.groups[f->host.n_groups++] = (uint32_t)json_integer_value(v);
+                        f->machine.groups[f->machine.n_groups++] = (uint32_t)json_integer_value(v);
         }
         gpus = json_object_get(o, "gpus");
         json_array_foreach(gpus, i, g)

@@ -162,16 +162,15 @@ static void read_pci_sysfs(const char *root, struct vp_gpu *g)
         char p[PATH_MAX], buf[4096];
         long n;
 
+        struct vpi_pcidev d;
+
         if (!g->pci_slot[0])
                 return;
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", g->pci_slot);
-        vpi_readlink_base(root, p, g->kernel_driver, sizeof(g->kernel_driver));
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", g->pci_slot);
-        g->pci_class = vpi_read_num(root, p, 16);
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", g->pci_slot);
-        g->physfn = vpi_exists(root, p);
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/sriov_totalvfs", g->pci_slot);
-        g->sriov_totalvfs = vpi_read_num(root, p, 10);
+        vpi_read_pcidev(root, g->pci_slot, &d);
+        vpi_strlcpy(g->kernel_driver, d.driver, sizeof(g->kernel_driver));
+        g->pci_class = d.pci_class;
+        g->physfn = d.physfn;
+        g->sriov_totalvfs = d.sriov_totalvfs;
 
         /* "resource": one "start end flags" line per BAR; an I/O BAR has IORESOURCE_IO. GVT-g
          * zeroes BAR4 (gvt/cfg_space.c) and VFs have none. */
@@ -242,22 +241,15 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
         if (!d)
                 return;
         while ((e = readdir(d))) {
-                char p[PATH_MAX];
-                struct vp_opt cls, ven, dev;
+                struct vpi_pcidev pd;
                 struct vp_gpu *g;
 
                 if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->pci_slot) ||
                     slot_known(f, e->d_name))
                         continue;
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", e->d_name);
-                cls = vpi_read_num(root, p, 16);
-                if (!cls.known || (cls.value >> 16) != 0x03)
-                        continue;
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-                ven = vpi_read_num(root, p, 16);
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
-                dev = vpi_read_num(root, p, 16);
-                if (!ven.known || !dev.known || ven.value > 0xffff || dev.value > 0xffff)
+                vpi_read_pcidev(root, e->d_name, &pd);
+                if (!pd.pci_class.known || (pd.pci_class.value >> 16) != 0x03 ||
+                    !pd.vendor.known || !pd.device.known)
                         continue;
                 if (f->n_gpus >= VP_MAX_GPUS) {
                         f->gpus_partial = true; /* said in the report, never silent */
@@ -265,16 +257,15 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                 }
                 g = &f->gpus[f->n_gpus++];
                 vpi_strlcpy(g->pci_slot, e->d_name, sizeof(g->pci_slot));
-                g->vendor_id = (uint16_t)ven.value;
-                g->device_id = (uint16_t)dev.value;
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_vendor", e->d_name);
-                ven = vpi_read_num(root, p, 16);
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/subsystem_device", e->d_name);
-                dev = vpi_read_num(root, p, 16);
-                g->subsys_vendor_id = ven.known ? (uint16_t)ven.value : 0;
-                g->subsys_device_id = dev.known ? (uint16_t)dev.value : 0;
-                vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/revision", e->d_name);
-                g->revision = vpi_read_num(root, p, 16);
+                g->vendor_id = (uint16_t)pd.vendor.value;
+                g->device_id = (uint16_t)pd.device.value;
+                g->subsys_vendor_id = pd.subsys_vendor.known && pd.subsys_vendor.value <= 0xffff
+                                          ? (uint16_t)pd.subsys_vendor.value
+                                          : 0;
+                g->subsys_device_id = pd.subsys_device.known && pd.subsys_device.value <= 0xffff
+                                          ? (uint16_t)pd.subsys_device.value
+                                          : 0;
+                g->revision = pd.revision;
                 g->render_open_errno = -1;
                 read_pci_sysfs(root, g);
         }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal helpers shared by vaprobe's files (prefix vpi_). Not installed, not public. */
+/*
+ * Internal helpers shared by vaprobe's three libraries (prefix vpi_): bounded strings that are
+ * always valid UTF-8, and the machine-reading layer the guest probe (facts) and the Proxmox
+ * host probe (pve) both use, so that no file is parsed two ways. Not installed, not public.
+ */
 #ifndef VAPROBE_UTIL_H
 #define VAPROBE_UTIL_H
 
@@ -8,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "vaprobe/vaprobe.h"
+#include "vaprobe/facts.h"
 
 /* Cap for any single sysfs/procfs read: a garbage or huge file never costs more. */
 #define VPI_READ_CAP (64 * 1024)
@@ -69,5 +73,29 @@ enum vp_tri vpi_exists(const char *root, const char *path);
 
 /* Trim leading/trailing whitespace in place; returns s. */
 char *vpi_trim(char *s);
+
+/* ---- structured readers (one parser per file) ---- */
+
+/* /proc/cpuinfo: the first "model name" and whether the first "flags" has "hypervisor". */
+struct vpi_cpuinfo {
+        char model[96];
+        enum vp_tri hypervisor; /* unknown when there is no flags line */
+};
+void vpi_read_cpuinfo(const char *root, struct vpi_cpuinfo *ret);
+
+/* /proc/sys/kernel/osrelease (uname() when root is "/" and the file is unreadable). */
+int vpi_read_kernel_release(const char *root, char *buf, size_t n);
+
+/* /proc/cmdline, first line, trimmed. -errno when unreadable (unknown, not empty). */
+int vpi_read_cmdline(const char *root, char *buf, size_t n);
+
+/* One PCI device's sysfs attributes (/sys/bus/pci/devices/SLOT). Unknown when unreadable. */
+struct vpi_pcidev {
+        struct vp_opt vendor, device, pci_class, subsys_vendor, subsys_device, revision;
+        struct vp_opt sriov_totalvfs, sriov_numvfs;
+        char driver[32]; /* bound driver, "" when none */
+        enum vp_tri physfn;
+};
+void vpi_read_pcidev(const char *root, const char *slot, struct vpi_pcidev *ret);
 
 #endif

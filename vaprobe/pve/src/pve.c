@@ -11,36 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "nodeprobe_version.h"
+#include "vaprobe/pve.h"
 #include "util.h"
 
-#ifndef NODEPROBE_VERSION
-#define NODEPROBE_VERSION "0.0.0"
-#endif
 
 static void read_pcidev(const char *root, const char *slot, struct vp_pve_pcidev *d)
 {
-        char p[PATH_MAX];
-        struct vp_opt v;
+        struct vpi_pcidev pd;
 
+        vpi_read_pcidev(root, slot, &pd);
         vpi_strlcpy(d->slot, slot, sizeof(d->slot));
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", slot);
-        v = vpi_read_num(root, p, 16);
-        d->vendor = v.known && v.value <= 0xffff ? (uint16_t)v.value : 0;
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", slot);
-        v = vpi_read_num(root, p, 16);
-        d->device = v.known && v.value <= 0xffff ? (uint16_t)v.value : 0;
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", slot);
-        d->pci_class = vpi_read_num(root, p, 16);
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", slot);
-        vpi_readlink_base(root, p, d->driver, sizeof(d->driver));
+        d->vendor = pd.vendor.known ? (uint16_t)pd.vendor.value : 0;
+        d->device = pd.device.known ? (uint16_t)pd.device.value : 0;
+        d->pci_class = pd.pci_class;
+        vpi_strlcpy(d->driver, pd.driver, sizeof(d->driver));
+        d->physfn = pd.physfn;
 }
 
 static void find_gpu(const char *root, const char *dir, const char *name, void *ud)
 {
         struct vp_pve *h = ud;
         struct vp_pve_pcidev d = {0};
-        char p[PATH_MAX];
 
         (void)dir;
         read_pcidev(root, name, &d);
@@ -48,8 +40,7 @@ static void find_gpu(const char *root, const char *dir, const char *name, void *
                 return;
         /* A VF (physfn link) is not the GPU; the integrated GPU is 00:02.0 (nvtop's heuristic,
          * named as one) and wins over any other Intel display device. */
-        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/physfn", name);
-        if (vpi_exists(root, p) == VP_YES)
+        if (d.physfn == VP_YES)
                 return;
         if (!h->gpu_found || strcmp(name, "0000:00:02.0") == 0) {
                 h->gpu = d;
@@ -309,7 +300,8 @@ static void read_log(const char *root, const char *dmesg_file, struct vp_pve *h)
 int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
 {
         struct vp_pve *h;
-        char p[PATH_MAX], cpuinfo[8192];
+        struct vpi_cpuinfo ci;
+        char p[PATH_MAX];
 
         if (!ret)
                 return -EINVAL;
@@ -317,20 +309,10 @@ int vp_pve_probe(const char *root, const char *dmesg_file, struct vp_pve **ret)
         if (!h)
                 return -ENOMEM;
         vpi_strlcpy(h->probe_version, NODEPROBE_VERSION, sizeof(h->probe_version));
-        vpi_read_line(root, "/proc/sys/kernel/osrelease", h->kernel_release,
-                      sizeof(h->kernel_release));
-        h->cmdline_unreadable =
-            vpi_read_line(root, "/proc/cmdline", h->cmdline, sizeof(h->cmdline)) < 0;
-        if (vpi_read(root, "/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0) {
-                char *m = strstr(cpuinfo, "model name");
-                char *colon = m ? strchr(m, ':') : NULL;
-                if (colon) {
-                        char *nl = strchr(colon, '\n');
-                        if (nl)
-                                *nl = '\0';
-                        vpi_strlcpy(h->cpu_model, vpi_trim(colon + 1), sizeof(h->cpu_model));
-                }
-        }
+        vpi_read_kernel_release(root, h->kernel_release, sizeof(h->kernel_release));
+        h->cmdline_unreadable = vpi_read_cmdline(root, h->cmdline, sizeof(h->cmdline)) < 0;
+        vpi_read_cpuinfo(root, &ci);
+        vpi_strlcpy(h->cpu_model, ci.model, sizeof(h->cpu_model));
         /* systemd-boot hosts (ZFS root, UEFI) take /etc/kernel/cmdline via proxmox-boot-tool;
          * GRUB hosts /etc/default/grub. */
         if (vpi_read_line(root, "/etc/kernel/cmdline", h->boot_cmdline, sizeof(h->boot_cmdline)) ==

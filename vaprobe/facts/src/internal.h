@@ -3,10 +3,10 @@
 #ifndef VAPROBE_INTERNAL_H
 #define VAPROBE_INTERNAL_H
 
-#include "vaprobe/vaprobe.h"
+#include "vaprobe/facts.h"
 
 /* host.c: fill the machine-wide signals. */
-void vpi_probe_host(const struct vp_options *o, struct vp_host *h);
+void vpi_probe_machine(const struct vp_options *o, struct vp_machine *h);
 
 /* drm.c: enumerate DRM devices (libdrm) and display-class PCI devices without a driver.
  * Fills f->gpus and f->n_gpus. 0 or -errno. */

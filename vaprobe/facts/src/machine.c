@@ -34,40 +34,6 @@ static enum vp_tri read_efi_bool(const char *root, const char *name)
         return buf[4] == 1 ? VP_YES : VP_NO;
 }
 
-static void read_cpuinfo(const char *root, struct vp_host *h)
-{
-        char *buf = malloc(VPI_READ_CAP * 4);
-        char *line, *save = NULL;
-        bool saw_flags = false;
-
-        if (!buf)
-                return;
-        if (vpi_read(root, "/proc/cpuinfo", buf, VPI_READ_CAP * 4) <= 0)
-                goto out;
-        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *colon = strchr(line, ':');
-                char *key, *val;
-
-                if (!colon)
-                        continue;
-                *colon = '\0';
-                key = vpi_trim(line);
-                val = vpi_trim(colon + 1);
-                if (!h->cpu_model[0] && strcmp(key, "model name") == 0)
-                        vpi_strlcpy(h->cpu_model, val, sizeof(h->cpu_model));
-                if (!saw_flags && strcmp(key, "flags") == 0) {
-                        char *tok, *s2 = NULL;
-                        saw_flags = true;
-                        h->hypervisor = VP_NO;
-                        for (tok = strtok_r(val, " ", &s2); tok; tok = strtok_r(NULL, " ", &s2))
-                                if (strcmp(tok, "hypervisor") == 0)
-                                        h->hypervisor = VP_YES;
-                }
-        }
-out:
-        free(buf);
-}
-
 /* Directory entries joined with ',' (skipping dot files). VP_NO when empty, VP_UNKNOWN when the
  * directory cannot be read. */
 struct listing {
@@ -127,7 +93,7 @@ static void scan_module_list(const char *root, const char *path, enum vp_tri *i9
         fclose(f);
 }
 
-static void read_modules(const char *root, struct vp_host *h)
+static void read_modules(const char *root, struct vp_machine *h)
 {
         char dir[sizeof(h->kernel_release) + 16], p[PATH_MAX];
 
@@ -155,7 +121,7 @@ static void read_modules(const char *root, struct vp_host *h)
         }
 }
 
-static void read_dmesg(const struct vp_options *o, struct vp_host *h)
+static void read_dmesg(const struct vp_options *o, struct vp_machine *h)
 {
         char *buf = NULL;
 
@@ -168,22 +134,20 @@ static void read_dmesg(const struct vp_options *o, struct vp_host *h)
         free(buf);
 }
 
-void vpi_probe_host(const struct vp_options *o, struct vp_host *h)
+void vpi_probe_machine(const struct vp_options *o, struct vp_machine *h)
 {
         const char *root = o->root;
         char buf[64];
         gid_t groups[VP_MAX_GROUPS];
         int ng;
 
-        if (vpi_read_line(root, "/proc/sys/kernel/osrelease", h->kernel_release,
-                          sizeof(h->kernel_release)) < 0 &&
-            (!root || strcmp(root, "/") == 0)) {
-                struct utsname u;
-                if (uname(&u) == 0)
-                        vpi_strlcpy(h->kernel_release, u.release, sizeof(h->kernel_release));
-        }
-        vpi_read_line(root, "/proc/cmdline", h->cmdline, sizeof(h->cmdline));
-        read_cpuinfo(root, h);
+        struct vpi_cpuinfo ci;
+
+        vpi_read_kernel_release(root, h->kernel_release, sizeof(h->kernel_release));
+        vpi_read_cmdline(root, h->cmdline, sizeof(h->cmdline));
+        vpi_read_cpuinfo(root, &ci);
+        vpi_strlcpy(h->cpu_model, ci.model, sizeof(h->cpu_model));
+        h->hypervisor = ci.hypervisor;
         vpi_read_line(root, "/sys/class/dmi/id/sys_vendor", h->dmi_sys_vendor,
                       sizeof(h->dmi_sys_vendor));
         vpi_read_line(root, "/sys/class/dmi/id/product_name", h->dmi_product,
@@ -262,7 +226,7 @@ static long kib_after(const char *line, const char *key)
         return strtol(p + 5, NULL, 10);
 }
 
-void vp_dmesg_scan(const char *text, struct vp_host *h)
+void vp_dmesg_scan(const char *text, struct vp_machine *h)
 {
         long map_kib = -1, unmap_kib = -1;
         const char *p = text;

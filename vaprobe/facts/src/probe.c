@@ -4,11 +4,9 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nodeprobe_version.h"
 #include "util.h"
 
-#ifndef NODEPROBE_VERSION
-#define NODEPROBE_VERSION "0.0.0"
-#endif
 
 static int run_in_process(void *userdata, const char *node, struct vp_va *ret)
 {
@@ -44,7 +42,7 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
         vpi_strlcpy(f->probe_version, NODEPROBE_VERSION, sizeof(f->probe_version));
         vpi_strlcpy(f->source, "probe", sizeof(f->source));
 
-        vpi_probe_host(o, &f->host);
+        vpi_probe_machine(o, &f->machine);
         r = vpi_probe_gpus(o, f);
         if (r < 0) {
                 free(f);

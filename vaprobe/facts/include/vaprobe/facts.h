@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vaprobe facts: what a Linux machine (usually a VM) can see of its GPUs, read through libdrm
+ * and libva, plus the machine signals that tell bare metal, passthrough, GVT-g and SR-IOV VF
+ * apart; snapshot JSON and the pasted-vainfo import. Nothing here judges: that is
+ * vaprobe/verdict.h.
+ *
+ * Error currency: every function that can fail returns 0 or a negative errno. Nothing here
+ * prints, logs or exits. All result structs are plain values (fixed-size arrays, no
+ * pointers), so they can be copied with memcpy, sent through a pipe and freed with free().
+ * "Unknown" is always distinct from "no": see enum vp_tri and struct vp_opt. Every string
+ * fact is valid UTF-8.
+ */
+#ifndef VAPROBE_FACTS_H
+#define VAPROBE_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the JSON facts schema (vp_facts_to_json). Bump on incompatible change. */
+#define VP_FACTS_SCHEMA 2 /* 2: "host" became "machine" (1 is still read) */
+
+#define VP_MAX_GPUS 8
+#define VP_MAX_VA_CONFIGS 192
+#define VP_MAX_GROUPS 32
+
+/* A fact that may be unknown. Zero-initialised means unknown. */
+enum vp_tri {
+        VP_UNKNOWN = 0,
+        VP_NO = 1,
+        VP_YES = 2,
+};
+
+/* An integer fact that may be unknown. */
+struct vp_opt {
+        bool known;
+        int64_t value;
+};
+
+/* How the VA-API part of a probe ended. Append-only: the values appear in JSON. */
+enum vp_va_outcome {
+        VP_VA_NOT_RUN = 0,      /* not attempted (not an Intel GPU, no render node, ...) */
+        VP_VA_OK = 1,           /* vaInitialize succeeded, capabilities listed */
+        VP_VA_OPEN_FAILED = 2,  /* open() of the render node failed: see open_errno */
+        VP_VA_NO_DISPLAY = 3,   /* vaGetDisplayDRM returned NULL */
+        VP_VA_INIT_FAILED = 4,  /* vaInitialize failed: see init_status */
+        VP_VA_CRASHED = 5,      /* the isolated child died on a signal: see child_signal */
+        VP_VA_TIMED_OUT = 6,    /* the isolated child did not answer in time and was killed */
+        VP_VA_CHILD_FAILED = 7, /* the isolated child could not be run or answered garbage */
+        _VP_VA_OUTCOME_MAX,
+};
+
+/* One VA profile x entrypoint pair the driver advertises. */
+struct vp_va_config {
+        int32_t profile;       /* VAProfile */
+        int32_t entrypoint;    /* VAEntrypoint */
+        uint32_t rt_format;    /* VA_RT_FORMAT_* bitmask; 0 = not reported */
+        uint32_t rate_control; /* VA_RC_* bitmask for encode entrypoints; 0 = not reported */
+        uint32_t max_width;    /* pixels; 0 = not reported */
+        uint32_t max_height;   /* pixels; 0 = not reported */
+};
+
+/* What libva said about one render node. */
+struct vp_va {
+        enum vp_va_outcome outcome;
+        int32_t open_errno;   /* errno of open() when outcome == VP_VA_OPEN_FAILED */
+        int32_t init_status;  /* VAStatus of vaInitialize (0 = success) */
+        char init_error[96];  /* vaErrorStr(init_status) */
+        int32_t child_signal; /* signal that ended the isolated child, VP_VA_CRASHED */
+        int32_t api_major;    /* VA-API version of the libva in use */
+        int32_t api_minor;
+        char vendor[192];        /* vaQueryVendorString */
+        char driver[32];         /* driver libva opened ("iHD", "i965", ...); "" if none */
+        char drivers_tried[128]; /* comma-separated, in libva's order */
+        char driver_env[32];     /* LIBVA_DRIVER_NAME at probe time, "" if unset */
+        char log[1536];          /* libva's own info/error lines, newline separated, capped */
+        bool configs_partial;    /* the list may be cut short (truncated text): absent = unknown */
+        uint32_t n_configs;
+        struct vp_va_config configs[VP_MAX_VA_CONFIGS];
+};
+
+/* One DRM device as libdrm enumerates it (Intel or not). */
+struct vp_gpu {
+        char pci_slot[16]; /* "0000:00:02.0"; "" when not a PCI device */
+        uint16_t vendor_id;
+        uint16_t device_id;
+        uint16_t subsys_vendor_id;
+        uint16_t subsys_device_id;
+        struct vp_opt revision;  /* unknown when libdrm could not read it */
+        struct vp_opt pci_class; /* 24-bit PCI class, e.g. 0x030000 */
+        char kernel_driver[32];  /* bound driver (sysfs "driver" link); "" = none bound */
+        char card_node[32];      /* "/dev/dri/card0" or "" */
+        char render_node[32];    /* "/dev/dri/renderD128" or "" */
+
+        /* Render node access, as this process sees it. */
+        bool render_stat_ok;
+        uint32_t render_mode; /* st_mode & 07777 */
+        uint32_t render_uid;
+        uint32_t render_gid;
+        char render_group[32];     /* group name of render_gid when resolvable */
+        int32_t render_open_errno; /* 0 = open(O_RDWR) worked; -1 = not tried */
+
+        /* drmGetVersion (never the date: it is "0" since the driver date removal). */
+        char drm_name[32];
+        char drm_desc[64];
+        struct vp_opt drm_major, drm_minor, drm_patch;
+
+        /* i915 GETPARAMs and aperture: unknown on xe or when the ioctl fails. */
+        struct vp_opt chipset_id;
+        struct vp_opt num_fences; /* 4 on every GVT-g vGPU type, 32 on real gen8+ */
+        struct vp_opt huc_status; /* >0 loaded/authenticated, 0 not loaded, <0 error */
+        struct vp_opt i915_revision;
+        struct vp_opt aperture_size;      /* bytes */
+        struct vp_opt aperture_available; /* bytes */
+
+        /* PCI and display signals from sysfs (guest-detection.md section 1.2). */
+        enum vp_tri io_bar;   /* an I/O port BAR exists (missing on GVT-g vGPUs and VFs) */
+        enum vp_tri gvt_edid; /* a DP connector carries GVT-g's virtual monitor EDID */
+        char gvt_edid_connector[48];
+        enum vp_tri physfn; /* a "physfn" link exists: this is a VF seen from its host */
+        struct vp_opt sriov_totalvfs;
+
+        struct vp_va va;
+};
+
+/* Signals about the machine the probe runs on (the guest VM, or bare metal). "Host" means
+ * the Proxmox host only (vaprobe/pve.h). */
+struct vp_machine {
+        char kernel_release[64];
+        char cmdline[1024];
+        char cpu_model[96];
+        enum vp_tri hypervisor; /* "hypervisor" flag in /proc/cpuinfo */
+        char dmi_sys_vendor[64];
+        char dmi_product[96];
+        enum vp_tri efi;         /* booted through UEFI (/sys/firmware/efi exists) */
+        enum vp_tri secure_boot; /* efivarfs SecureBoot byte */
+        enum vp_tri setup_mode;  /* efivarfs SetupMode byte */
+        enum vp_tri iommu;       /* /sys/class/iommu has entries: a vIOMMU inside a guest */
+        char iommu_names[64];
+        enum vp_tri i915_pmu; /* /sys/bus/event_source/devices/i915 */
+        enum vp_tri xe_pmu;   /* /sys/bus/event_source/devices/xe_* */
+        enum vp_tri mod_i915; /* i915 in /lib/modules/$(uname -r) (file or builtin) */
+        enum vp_tri mod_xe;
+        enum vp_tri loaded_i915; /* /sys/module/i915 exists */
+        enum vp_tri loaded_xe;
+
+        /* This process, for render-node access advice. */
+        uint32_t uid;
+        uint32_t gid;
+        uint32_t n_groups;
+        uint32_t groups[VP_MAX_GROUPS];
+
+        /* Kernel log, only when readable (CAP_SYSLOG, or a file given to the probe). */
+        enum vp_tri dmesg_readable;
+        enum vp_tri dmesg_gvt;      /* "Virtual GPU for Intel GVT-g detected." */
+        enum vp_tri dmesg_sriov_vf; /* "Running in SR-IOV VF mode" */
+        enum vp_tri dmesg_huc;      /* HuC loaded/authenticated line seen */
+        char dmesg_vgpu_type[16];   /* "GVTg_V5_8" from ballooning sizes, "" unknown */
+        char dmesg_notes[1024];     /* other notable lines, newline separated */
+};
+
+struct vp_facts {
+        int32_t schema;         /* VP_FACTS_SCHEMA */
+        char probe_version[32]; /* nodeprobe version that produced the facts */
+        char source[16];        /* "probe", "vainfo" (parsed text), "json" */
+        struct vp_machine machine;
+        uint32_t n_gpus;
+        struct vp_gpu gpus[VP_MAX_GPUS];
+        bool gpus_partial; /* more than VP_MAX_GPUS were there: the rest was not examined */
+};
+
+/*
+ * How the VA-API part is run for one render node. The default runs it in-process; the
+ * agent plugs in a runner that forks a child with a timeout, because drivers crash and
+ * hang. The callback fills *ret (already zeroed) and returns 0 or -errno.
+ */
+struct vp_va_runner {
+        int (*run)(void *userdata, const char *render_node, struct vp_va *ret);
+        void *userdata;
+};
+
+struct vp_options {
+        const char *root;       /* prefix for /proc, /sys, /lib/modules; NULL = "/" */
+        const char *device;     /* only probe this render node (e.g. "/dev/dri/renderD129") */
+        const char *dmesg_file; /* read the kernel log from here instead of klogctl() */
+        bool skip_va;           /* do not touch libva at all */
+        bool va_all;            /* also run libva on non-Intel render nodes */
+        const struct vp_va_runner *va_runner; /* NULL = vp_va_probe_node in-process */
+};
+
+/*
+ * Probe the machine. On success *ret_facts is a new struct owned by the caller (free()).
+ * A machine without a GPU is a success with n_gpus == 0. Fails only on -ENOMEM, or
+ * -ENOENT when opts->device names a node libdrm does not list.
+ */
+int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts);
+
+/* Run libva on one render node in this process and fill *ret (zeroed first). Returns 0
+ * whenever *ret describes what happened (including init failures). */
+int vp_va_probe_node(const char *render_node, struct vp_va *ret);
+
+/* Scan kernel log text for the virtualization lines (pure). Fills the dmesg_* fields. */
+void vp_dmesg_scan(const char *text, struct vp_machine *machine);
+
+/* Decode a 128-byte+ EDID blob: true when it is GVT-g's virtual DP monitor (pure). */
+bool vp_edid_is_gvt(const uint8_t *edid, size_t len);
+
+/*
+ * Parse pasted `vainfo` output (the form people post in forums and bug reports) into facts
+ * with one Intel GPU: libva and driver versions, the driver files libva tried, the failure
+ * lines, and the profile/entrypoint list. device_id 0 = unknown (a "device id: 0x...."
+ * annotation in a leading '#' comment line is used then); kernel_driver NULL = infer from the
+ * driver names libva tried. What the text cannot tell stays unknown. Pure. On success
+ * *ret_facts is owned by the caller (free()). -EINVAL when the text is not vainfo output.
+ */
+int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kernel_driver,
+                    struct vp_facts **ret_facts);
+
+/* ---- JSON (jansson) ---- */
+
+/* Serialise facts. On success *ret_json is a NUL-terminated string the caller frees with
+ * free(). flags: 0 = compact, 1 = indented. */
+int vp_facts_to_json(const struct vp_facts *facts, int indent, char **ret_json);
+
+/* Parse facts written by vp_facts_to_json (any older schema it understands). Unknown keys
+ * are ignored; missing keys stay unknown. On failure returns -EINVAL and, when err is
+ * non-NULL, a one-line reason in err. */
+int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts, char *err,
+                       size_t errlen);
+
+/* Same as vp_facts_to_json/from_json for a single struct vp_va (the isolated child's
+ * answer). */
+int vp_va_to_json(const struct vp_va *va, char **ret_json);
+int vp_va_from_json(const char *text, size_t len, struct vp_va *ret);
+
+/* ---- names ---- */
+const char *vp_tri_str(enum vp_tri t);               /* "unknown", "no", "yes" */
+const char *vp_va_outcome_str(enum vp_va_outcome o); /* "not-run", "ok", ... */
+/* VAProfile / VAEntrypoint names without the libva prefix, e.g. "HEVCMain10", "EncSliceLP";
+ * NULL for values this build does not know. Pure (does not need libva loaded). */
+const char *vp_profile_name(int32_t profile);
+const char *vp_entrypoint_name(int32_t entrypoint);
+int vp_profile_from_name(const char *name, int32_t *ret); /* accepts with or without "VAProfile" */
+int vp_entrypoint_from_name(const char *name,
+                            int32_t *ret); /* accepts with or without "VAEntrypoint" */
+
+/* True for the Intel vendor id. */
+static inline bool vp_is_intel(const struct vp_gpu *g)
+{
+        return g->vendor_id == 0x8086;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
