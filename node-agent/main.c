@@ -6,7 +6,6 @@
 #include "na.h"
 #include "nodeprobe_version.h"
 
-
 int main(int argc, char **argv)
 {
         struct na_config cfg;

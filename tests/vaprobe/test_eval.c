@@ -240,8 +240,45 @@ Test(eval, no_gpu)
         cr_assert_eq(vp_evaluate(f, &e), 0);
         cr_expect_eq(e->node_status, VP_NODE_NO_GPU);
         cr_expect_eq(e->primary, -1);
-        cr_assert_eq(e->n_checks, 1);
+        /* Every check is there, in order: a stable schema, and what can be judged before a
+         * GPU is assigned is judged. */
+        unsigned n = 0;
+        while (vp_check_id(n))
+                n++;
+        cr_assert_eq(e->n_checks, n);
+        for (unsigned i = 0; i < n; i++)
+                cr_expect_str_eq(e->checks[i].id, vp_check_id(i));
         cr_expect_str_eq(e->checks[0].cause_id, "no-intel-gpu");
+        cr_expect_eq(vp_eval_check(e, "render-node")->status, VP_STATUS_SKIP);
+        cr_expect_str_eq(vp_eval_check(e, "render-node")->summary, "no Intel GPU");
+        free(e);
+        free(f);
+}
+
+Test(eval, no_gpu_vm_still_checked)
+{
+        struct vp_facts *f = calloc(1, sizeof(*f));
+        struct vp_eval *e = NULL;
+        cr_assert(f);
+        /* A VM prepared for a GPU: cloud kernel, a vIOMMU, Secure Boot on. */
+        f->machine.hypervisor = VP_YES;
+        f->machine.iommu = VP_YES;
+        snprintf(f->machine.iommu_names, sizeof(f->machine.iommu_names), "virtio-iommu");
+        f->machine.efi = VP_YES;
+        f->machine.secure_boot = VP_YES;
+        f->machine.setup_mode = VP_NO;
+        f->machine.mod_i915 = VP_NO;
+        f->machine.mod_xe = VP_NO;
+        snprintf(f->machine.kernel_release, sizeof(f->machine.kernel_release), "6.8.0-1015-kvm");
+        snprintf(f->machine.os_id, sizeof(f->machine.os_id), "ubuntu");
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        cr_expect_eq(vp_eval_check(e, "viommu")->status, VP_STATUS_WARN);
+        cr_expect_eq(vp_eval_check(e, "secure-boot")->status, VP_STATUS_WARN);
+        const struct vp_check *k = vp_eval_check(e, "kernel-driver");
+        cr_expect_str_eq(k->cause_id, "no-kernel-module");
+        cr_expect(strstr(k->cause, "nothing will bind it"), "%s", k->cause);
+        cr_expect(strstr(k->fix, "apt install linux-generic"), "Ubuntu's command: %s", k->fix);
+        cr_expect_eq(vp_eval_check(e, "virtualization")->status, VP_STATUS_OK);
         free(e);
         free(f);
 }

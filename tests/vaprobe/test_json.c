@@ -40,7 +40,8 @@ Test(json, round_trip_is_lossless)
                 cr_assert_eq(vp_facts_from_json(a, strlen(a), &g, err, sizeof(err)), 0, "%s", err);
                 cr_assert_eq(vp_facts_to_json(g, 1, &b), 0);
                 /* Only "source" differs: the reloaded facts say they came from JSON. */
-                cr_expect_str_eq(strstr(a, "\"machine\""), strstr(b, "\"machine\""), "%s", fixtures[i]);
+                cr_expect_str_eq(strstr(a, "\"machine\""), strstr(b, "\"machine\""), "%s",
+                                 fixtures[i]);
                 cr_expect_str_eq(g->source, "json");
                 free(a);
                 free(b);

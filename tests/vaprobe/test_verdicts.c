@@ -160,7 +160,8 @@ Test(verdicts, no_gpu_machine)
 {
         run(NULL);
         cr_expect_eq(ev->node_status, VP_NODE_NO_GPU);
-        cr_expect_eq(ev->n_checks, 1);
+        expect_check("gpu", VP_STATUS_FAIL, "no-intel-gpu");
+        cr_expect_str_eq(ev->checks[ev->n_checks - 1].id, "gpu-top", "every check is there");
 }
 
 Test(verdicts, crashing_driver)

@@ -248,8 +248,8 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                     slot_known(f, e->d_name))
                         continue;
                 vpi_read_pcidev(root, e->d_name, &pd);
-                if (!pd.pci_class.known || (pd.pci_class.value >> 16) != 0x03 ||
-                    !pd.vendor.known || !pd.device.known)
+                if (!pd.pci_class.known || (pd.pci_class.value >> 16) != 0x03 || !pd.vendor.known ||
+                    !pd.device.known)
                         continue;
                 if (f->n_gpus >= VP_MAX_GPUS) {
                         f->gpus_partial = true; /* said in the report, never silent */

@@ -33,6 +33,11 @@ static const struct field machine_fields[] = {
     FIELD(vp_machine, cmdline, F_STR),
     FIELD(vp_machine, cpu_model, F_STR),
     FIELD(vp_machine, hypervisor, F_TRI),
+    FIELD(vp_machine, os_id, F_STR),
+    FIELD(vp_machine, os_id_like, F_STR),
+    FIELD(vp_machine, os_version_id, F_STR),
+    FIELD(vp_machine, os_name, F_STR),
+    FIELD(vp_machine, in_container, F_TRI),
     FIELD(vp_machine, dmi_sys_vendor, F_STR),
     FIELD(vp_machine, dmi_product, F_STR),
     FIELD(vp_machine, efi, F_TRI),
@@ -315,6 +320,8 @@ static json_t *encode_facts(const struct vp_facts *f)
         json_object_set_new(root, "source", json_string(f->source));
         if (f->gpus_partial)
                 json_object_set_new(root, "gpus_partial", json_true());
+        if (f->device[0])
+                json_object_set_new(root, "device", json_string(f->device));
         machine = encode_fields(&f->machine, machine_fields, NF(machine_fields));
         if (!machine)
                 goto fail;
@@ -440,6 +447,9 @@ int vp_facts_from_json(const char *text, size_t len, struct vp_facts **ret_facts
                 vpi_strlcpy(f->probe_version, json_string_value(v), sizeof(f->probe_version));
         vpi_strlcpy(f->source, "json", sizeof(f->source));
         f->gpus_partial = json_is_true(json_object_get(o, "gpus_partial"));
+        v = json_object_get(o, "device");
+        if (json_is_string(v))
+                vpi_strlcpy(f->device, json_string_value(v), sizeof(f->device));
         decode_fields(m, &f->machine, machine_fields, NF(machine_fields));
         groups = json_object_get(m, "groups");
         json_array_foreach(groups, i, v)

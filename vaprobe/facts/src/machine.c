@@ -134,6 +134,46 @@ static void read_dmesg(const struct vp_options *o, struct vp_machine *h)
         free(buf);
 }
 
+/* One KEY=value of os-release (freedesktop os-release(5)): unquoted, first match. */
+static void os_release_value(const char *text, const char *key, char *out, size_t n)
+{
+        size_t kl = strlen(key);
+
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+                if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+                        const char *v = p + kl + 1;
+                        size_t len = strcspn(v, "\n");
+                        char buf[128];
+                        if (len && (v[0] == '"' || v[0] == '\'')) {
+                                v++;
+                                len = len >= 2 && (v[len - 2] == '"' || v[len - 2] == '\'')
+                                          ? len - 2
+                                          : len - 1;
+                        }
+                        if (len >= sizeof(buf))
+                                len = sizeof(buf) - 1;
+                        memcpy(buf, v, len);
+                        buf[len] = '\0';
+                        vpi_strlcpy(out, buf, n);
+                        return;
+                }
+        }
+}
+
+static void read_os_release(const char *root, struct vp_machine *h)
+{
+        char buf[4096];
+
+        /* /etc/os-release, else /usr/lib/os-release (os-release(5)). */
+        if (vpi_read(root, "/etc/os-release", buf, sizeof(buf)) <= 0 &&
+            vpi_read(root, "/usr/lib/os-release", buf, sizeof(buf)) <= 0)
+                return;
+        os_release_value(buf, "ID", h->os_id, sizeof(h->os_id));
+        os_release_value(buf, "ID_LIKE", h->os_id_like, sizeof(h->os_id_like));
+        os_release_value(buf, "VERSION_ID", h->os_version_id, sizeof(h->os_version_id));
+        os_release_value(buf, "PRETTY_NAME", h->os_name, sizeof(h->os_name));
+}
+
 void vpi_probe_machine(const struct vp_options *o, struct vp_machine *h)
 {
         const char *root = o->root;
@@ -148,6 +188,13 @@ void vpi_probe_machine(const struct vp_options *o, struct vp_machine *h)
         vpi_read_cpuinfo(root, &ci);
         vpi_strlcpy(h->cpu_model, ci.model, sizeof(h->cpu_model));
         h->hypervisor = ci.hypervisor;
+        read_os_release(root, h);
+        /* In a container the fix is the image's package, not the node's. */
+        h->in_container = vpi_exists(root, "/.dockerenv") == VP_YES ||
+                                  vpi_exists(root, "/run/.containerenv") == VP_YES ||
+                                  vpi_exists(root, "/var/run/secrets/kubernetes.io") == VP_YES
+                              ? VP_YES
+                              : VP_NO;
         vpi_read_line(root, "/sys/class/dmi/id/sys_vendor", h->dmi_sys_vendor,
                       sizeof(h->dmi_sys_vendor));
         vpi_read_line(root, "/sys/class/dmi/id/product_name", h->dmi_product,

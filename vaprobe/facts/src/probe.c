@@ -7,7 +7,6 @@
 #include "nodeprobe_version.h"
 #include "util.h"
 
-
 static int run_in_process(void *userdata, const char *node, struct vp_va *ret)
 {
         (void)userdata;
@@ -41,6 +40,7 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
         f->schema = VP_FACTS_SCHEMA;
         vpi_strlcpy(f->probe_version, NODEPROBE_VERSION, sizeof(f->probe_version));
         vpi_strlcpy(f->source, "probe", sizeof(f->source));
+        vpi_strlcpy(f->device, o->device, sizeof(f->device));
 
         vpi_probe_machine(o, &f->machine);
         r = vpi_probe_gpus(o, f);

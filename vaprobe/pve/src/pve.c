@@ -12,9 +12,8 @@
 #include <string.h>
 
 #include "nodeprobe_version.h"
-#include "vaprobe/pve.h"
 #include "util.h"
-
+#include "vaprobe/pve.h"
 
 static void read_pcidev(const char *root, const char *slot, struct vp_pve_pcidev *d)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "eval.h"
-#include "vaprobe/pve.h"
 #include "util.h"
+#include "vaprobe/pve.h"
 
 #define STEP_HCPU "1. CPU and GPU"
 #define STEP_HBOOT "2. Kernel command line and modules"
@@ -47,75 +47,81 @@ static bool param_value(const char *cmdline, const char *name, char *buf, size_t
         return false;
 }
 
-static void check_cpu(struct vp_eval *e, const struct vp_pve *h, const struct vp_platform *p,
-                      enum vpi_split s)
+/* What every host check sees. */
+struct hctx {
+        const struct vp_pve *h;
+        struct vp_platform p;
+        enum vpi_split s;
+        struct vpi_vars base;
+};
+
+static void check_cpu(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-cpu", STEP_HCPU);
-        if (!c)
-                return;
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        const struct vp_platform *p = &x->p;
+        struct vpi_vars v = x->base;
+
         if (h->cpu_model[0])
                 EVID(c, "cpu: %s\n", h->cpu_model);
+        if (!h->gpu_found) {
+                SUMMARY(c, "not an Intel GPU host: no Intel display device on the PCI bus");
+                vpi_cause(c, VPC_NOT_INTEL_GPU_HOST, &v);
+                return;
+        }
         EVID(c, "gpu: %s 8086:%04x %s (driver %s)\n", h->gpu.slot, h->gpu.device,
              p->name[0] ? p->name : "", h->gpu.driver[0] ? h->gpu.driver : "none");
         EVID(c, "platform: %s, gen %s\n", p->platform[0] ? p->platform : "unknown",
              p->gen[0] ? p->gen : "?");
-        switch (s) {
+        vpi_var(&v, "device_id", "%04x", h->gpu.device);
+        switch (x->s) {
         case VPI_SPLIT_GVTG:
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%s: GVT-g (mediated vGPUs, i915-GVTg_%s_*) can split this GPU",
                         p->platform, strtod(p->gen, NULL) < 9 ? "V4" : "V5");
                 break;
         case VPI_SPLIT_SRIOV:
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
                         p->gen);
-                CAUSE(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
-                         "every guest, or xe with SR-IOV support.");
+                EVID(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
+                        "every guest, or xe with SR-IOV support\n");
                 break;
         case VPI_SPLIT_NONE:
-                vpi_check_set(c, VP_STATUS_FAIL, "cannot-split");
                 SUMMARY(c, "%s (gen %s) cannot be split: neither GVT-g nor SR-IOV", p->platform,
                         p->gen);
-                CAUSE(c, "GVT-g ends with Comet Lake (10th gen) and SR-IOV starts with Alder Lake "
-                         "(12th gen); 11th gen (Ice/Tiger/Rocket Lake) and Gemini Lake have "
-                         "neither. Only one VM can have this GPU, by full passthrough.");
-                FIX(c, "Pass the whole GPU to one VM: qm set <vmid> --hostpci0 0000:00:02.0 "
-                       "(the host then loses it), or use a 12th gen or later host for sharing.");
+                vpi_cause(c, VPC_CANNOT_SPLIT, &v);
                 break;
         default:
-                vpi_check_set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", h->gpu.device);
-                CAUSE(c, "The id is not in this build's tables; whether it can be split is "
-                         "unknown.");
-                FIX(c, "Update nodeprobe.");
+                vpi_cause(c, VPC_HOST_UNKNOWN_DEVICE, &v);
         }
 }
 
-static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s,
-                          bool *pending)
+static void check_cmdline(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-cmdline", STEP_HBOOT);
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        enum vpi_split s = x->s;
+        struct vpi_vars v = x->base;
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
         const char **need = s == VPI_SPLIT_GVTG    ? need_gvt
                             : s == VPI_SPLIT_SRIOV ? need_sriov
                                                    : need_pt;
-        char missing[256] = "", in_boot[256] = "", v[32];
-        bool max_vfs = param_value(h->cmdline, "i915.max_vfs", v, sizeof(v));
+        char missing[256] = "", in_boot[256] = "", val[32];
+        bool max_vfs = param_value(h->cmdline, "i915.max_vfs", val, sizeof(val));
+        bool kernel_cmdline = strcmp(h->boot_source, "/etc/kernel/cmdline") == 0;
 
-        if (!c)
-                return;
+        vpi_var(&v, "boot_source", "%s", h->boot_source);
         if (h->cmdline_unreadable) {
                 /* Unknown is not no: without the running command line nothing can be said
                  * about missing parameters or a pending reboot. */
-                vpi_check_set(c, VP_STATUS_WARN, "cmdline-unreadable");
                 SUMMARY(c, "the running kernel command line could not be read");
                 if (h->boot_source[0])
                         EVID(c, "next boot (%s): %s\n", h->boot_source, h->boot_cmdline);
-                CAUSE(c, "/proc/cmdline is not readable here, so what the running kernel was "
-                         "booted with is unknown.");
-                FIX(c, "Run on the Proxmox host itself, or copy /proc/cmdline into the sysroot.");
+                vpi_cause(c, VPC_CMDLINE_UNREADABLE, &v);
                 return;
         }
         EVID(c, "running: %s\n", h->cmdline[0] ? h->cmdline : "?");
@@ -130,56 +136,48 @@ static void check_cmdline(struct vp_eval *e, const struct vp_pve *h, enum vpi_sp
         }
         if (s == VPI_SPLIT_SRIOV && !max_vfs)
                 vpi_appendf(missing, sizeof(missing), "%si915.max_vfs=7", missing[0] ? " " : "");
-        if (s == VPI_SPLIT_GVTG && param_value(h->cmdline, "i915.enable_guc", v, sizeof(v)) &&
-            (atoi(v) & 1))
-                EVID(c, "i915.enable_guc=%s turns GuC submission on: GVT-g refuses to start\n", v);
+        if (s == VPI_SPLIT_GVTG && param_value(h->cmdline, "i915.enable_guc", val, sizeof(val)) &&
+            (atoi(val) & 1))
+                EVID(c, "i915.enable_guc=%s turns GuC submission on: GVT-g refuses to start\n",
+                     val);
         if (has_param(h->cmdline, "pcie_acs_override"))
                 EVID(c, "pcie_acs_override is set: devices the hardware groups together are "
                         "split anyway; a VM can then reach memory of devices it shares a real "
                         "group with (isolation traded for convenience)\n");
-        *pending = in_boot[0] && strcmp(in_boot, missing) == 0;
         if (!missing[0]) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "has what %s needs",
                         s == VPI_SPLIT_GVTG    ? "GVT-g"
                         : s == VPI_SPLIT_SRIOV ? "SR-IOV"
                                                : "passthrough");
                 if (h->boot_source[0] && strcmp(h->boot_cmdline, h->cmdline) != 0 &&
-                    !strstr(h->cmdline, h->boot_cmdline)) {
-                        vpi_check_set(c, VP_STATUS_WARN, "boot-config-differs");
-                        CAUSE(c, "The boot configuration differs from the running command line: "
-                                 "the next reboot changes it.");
-                        FIX(c, "Compare %s with /proc/cmdline before rebooting.", h->boot_source);
-                }
+                    !strstr(h->cmdline, h->boot_cmdline))
+                        vpi_cause(c, VPC_BOOT_CONFIG_DIFFERS, &v);
                 return;
         }
         SUMMARY(c, "missing: %s", missing);
-        if (*pending) {
-                vpi_check_set(c, VP_STATUS_FAIL, "reboot-pending");
-                CAUSE(c,
-                      "%s has %s, but the running kernel was booted without: the boot "
-                      "configuration was changed and not applied.",
-                      h->boot_source, in_boot);
-                FIX(c, "%s\nreboot",
-                    strcmp(h->boot_source, "/etc/kernel/cmdline") == 0 ? "proxmox-boot-tool refresh"
-                                                                       : "update-grub");
+        vpi_var(&v, "missing", "%s", missing);
+        vpi_var(&v, "in_boot", "%s", in_boot);
+        vpi_var(&v, "refresh", "%s", kernel_cmdline ? "proxmox-boot-tool refresh" : "update-grub");
+        if (in_boot[0] && strcmp(in_boot, missing) == 0) {
+                vpi_cause(c, VPC_REBOOT_PENDING, &v);
                 return;
         }
-        vpi_check_set(c, VP_STATUS_FAIL, "missing-parameters");
-        CAUSE(c, "Without %s the IOMMU%s is off.", missing,
-              s == VPI_SPLIT_GVTG    ? " or GVT-g"
-              : s == VPI_SPLIT_SRIOV ? " or SR-IOV"
-                                     : "");
-        if (strcmp(h->boot_source, "/etc/kernel/cmdline") == 0)
-                FIX(c,
-                    "Append '%s' to the single line in /etc/kernel/cmdline, then:\n"
-                    "proxmox-boot-tool refresh\nreboot",
-                    missing);
+        vpi_var(&v, "split_word", "%s",
+                s == VPI_SPLIT_GVTG    ? " or GVT-g"
+                : s == VPI_SPLIT_SRIOV ? " or SR-IOV"
+                                       : "");
+        if (kernel_cmdline)
+                vpi_var(&v, "add_params",
+                        "Append '%s' to the single line in /etc/kernel/cmdline, then:\n"
+                        "proxmox-boot-tool refresh\nreboot",
+                        missing);
         else
-                FIX(c,
-                    "Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then:\n"
-                    "update-grub\nreboot",
-                    missing);
+                vpi_var(&v, "add_params",
+                        "Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then:\n"
+                        "update-grub\nreboot",
+                        missing);
+        vpi_cause(c, VPC_MISSING_PARAMETERS, &v);
 }
 
 static bool configured(const struct vp_pve *h, const char *m)
@@ -190,16 +188,18 @@ static bool configured(const struct vp_pve *h, const char *m)
         return false;
 }
 
-static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
+static void check_modules(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-modules", STEP_HBOOT);
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
         static const char *const gvt[] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvmgt"};
         const enum vp_tri loaded[] = {h->loaded_vfio, h->loaded_vfio_iommu_type1,
                                       h->loaded_vfio_pci, h->loaded_kvmgt};
         char missing[128] = "", stale[160] = "", not_loaded[128] = "";
 
-        if (!c)
-                return;
+        if (h->partial & VP_PVE_PARTIAL_MODLINES)
+                EVID(c, "more module lines than this check reads (%d)\n", VP_PVE_MAX_MODLINES);
         for (uint32_t i = 0; i < h->n_modlines; i++) {
                 const char *m = h->modlines[i].module;
                 EVID(c, "%s: %s\n", h->modlines[i].file, m);
@@ -209,7 +209,7 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum vpi_sp
                         vpi_appendf(stale, sizeof(stale), "%s%s (%s)", stale[0] ? ", " : "", m,
                                     h->modlines[i].file);
         }
-        if (s == VPI_SPLIT_GVTG) {
+        if (x->s == VPI_SPLIT_GVTG) {
                 for (size_t i = 0; i < 4; i++) {
                         if (!configured(h, gvt[i]))
                                 vpi_appendf(missing, sizeof(missing), "%s%s", missing[0] ? " " : "",
@@ -221,68 +221,60 @@ static void check_modules(struct vp_eval *e, const struct vp_pve *h, enum vpi_sp
         }
         if (not_loaded[0])
                 EVID(c, "not loaded now: %s\n", not_loaded);
+        vpi_check_set(c, VP_STATUS_OK);
         if (!missing[0] && !stale[0] && !not_loaded[0]) {
-                vpi_check_set(c, VP_STATUS_OK, "");
-                SUMMARY(c, s == VPI_SPLIT_GVTG
+                SUMMARY(c, x->s == VPI_SPLIT_GVTG
                                ? "vfio, vfio_iommu_type1, vfio_pci and kvmgt configured "
                                  "and loaded"
                                : "nothing extra needed");
                 return;
         }
+        vpi_var(&v, "missing", "%s", missing);
+        vpi_var(&v, "not_loaded", "%s", not_loaded);
+        vpi_var(&v, "kvmgt_note", "%s",
+                strstr(not_loaded, "kvmgt") ? "; kvmgt loads only with i915.enable_gvt=1 on a "
+                                              "supported GPU ('could not insert kvmgt: No such "
+                                              "device')"
+                                            : "");
         if (missing[0]) {
-                vpi_check_set(c, VP_STATUS_FAIL, "modules-missing");
                 SUMMARY(c, "GVT-g modules not configured: %s", missing);
-                CAUSE(c, "GVT-g needs %s loaded at boot.", missing);
-                FIX(c, "printf '%%s\\n' %s >> /etc/modules\nupdate-initramfs -u -k all\nreboot\n",
-                    missing);
+                vpi_cause(c, VPC_MODULES_MISSING, &v);
         } else if (not_loaded[0]) {
-                vpi_check_set(c, VP_STATUS_FAIL, "modules-not-loaded");
                 SUMMARY(c, "configured but not loaded: %s", not_loaded);
-                CAUSE(c, "The modules are listed but not loaded%s.",
-                      strstr(not_loaded, "kvmgt") ? "; kvmgt loads only with i915.enable_gvt=1 on "
-                                                    "a supported GPU ('could not insert kvmgt: "
-                                                    "No such device')"
-                                                  : "");
-                FIX(c, "modprobe %s; check host-cmdline first\n", not_loaded);
+                vpi_cause(c, VPC_MODULES_NOT_LOADED, &v);
         }
         if (stale[0]) {
-                if (c->status != VP_STATUS_FAIL)
-                        vpi_check_set(c, VP_STATUS_WARN, "stale-module-lines");
+                enum vp_status keep = c->status;
                 SUMMARY(c, "%sobsolete module lines: %s", c->summary[0] ? "; " : "", stale);
-                CAUSE(c,
-                      "%sOn current kernels vfio_virqfd is part of vfio and vfio_mdev part of "
-                      "mdev: 'modprobe: FATAL: Module vfio_virqfd not found' makes "
-                      "systemd-modules-load fail at every boot.",
-                      c->cause[0] ? " " : "");
-                FIX(c, "sed -i -e '/^vfio_virqfd/d' -e '/^vfio_mdev/d' /etc/modules "
-                       "/etc/modules-load.d/*.conf\nsystemctl restart systemd-modules-load");
+                vpi_cause(c, VPC_STALE_MODULE_LINES, &v);
+                if (keep == VP_STATUS_FAIL) { /* the worse cause stays the check's cause */
+                        c->status = keep;
+                        vpi_strlcpy(c->cause_id,
+                                    missing[0] ? "modules-missing" : "modules-not-loaded",
+                                    sizeof(c->cause_id));
+                }
         }
 }
 
-static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
+static void check_iommu(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-iommu", STEP_HIOMMU);
-        if (!c)
-                return;
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
+
         EVID(c, "iommu units: %s\n",
              h->iommu == VP_YES ? h->iommu_names[0] ? h->iommu_names : "yes"
                                 : vp_tri_str(h->iommu));
         if (h->n_groups.known)
                 EVID(c, "iommu groups: %lld\n", (long long)h->n_groups.value);
         if (h->iommu != VP_YES || !h->n_groups.known || h->n_groups.value == 0) {
-                vpi_check_set(c, VP_STATUS_FAIL, "iommu-off");
                 SUMMARY(c, "the IOMMU is off: no VM can get a PCI device or vGPU");
-                CAUSE(c, "No IOMMU units or groups: VT-d is disabled in the firmware, or "
-                         "intel_iommu=on is missing (see host-cmdline).");
-                FIX(c, "Enable VT-d in the BIOS/UEFI setup, add intel_iommu=on iommu=pt to the "
-                       "kernel command line (host-cmdline) and reboot.");
+                vpi_cause(c, VPC_IOMMU_OFF, &v);
                 return;
         }
         if (!h->gpu_group.known) {
-                vpi_check_set(c, VP_STATUS_WARN, "gpu-no-group");
                 SUMMARY(c, "IOMMU on, but %s has no IOMMU group", h->gpu.slot);
-                CAUSE(c, "The GPU is not in any IOMMU group.");
-                FIX(c, "Check dmesg | grep -i -e DMAR -e IOMMU.");
+                vpi_cause(c, VPC_GPU_NO_GROUP, &v);
                 return;
         }
         EVID(c, "%s is in group %lld with:\n", h->gpu.slot, (long long)h->gpu_group.value);
@@ -291,16 +283,13 @@ static void check_iommu(struct vp_eval *e, const struct vp_pve *h)
                 EVID(c, "  %s %04x:%04x class %06llx driver %s\n", d->slot, d->vendor, d->device,
                      (unsigned long long)d->pci_class.value, d->driver[0] ? d->driver : "none");
         }
-        vpi_check_set(c, VP_STATUS_OK, "");
+        if (h->partial & VP_PVE_PARTIAL_GROUP)
+                EVID(c, "  (more: the group has over %d devices)\n", VP_PVE_MAX_GROUP);
+        vpi_check_set(c, VP_STATUS_OK);
         SUMMARY(c, "IOMMU on; %s in group %lld%s", h->gpu.slot, (long long)h->gpu_group.value,
                 h->n_group_devs > 1 ? " (shared)" : " alone");
-        if (h->n_group_devs > 1) {
-                vpi_check_set(c, VP_STATUS_WARN, "shared-group");
-                CAUSE(c, "Full passthrough moves the whole group: every device listed goes to the "
-                         "VM with the GPU (mediated vGPUs and VFs are not affected).");
-                FIX(c, "For full passthrough pass the whole group, or move the other devices; "
-                       "pcie_acs_override splits groups at the cost of isolation.");
-        }
+        if (h->n_group_devs > 1)
+                vpi_cause(c, VPC_SHARED_GROUP, &v);
 }
 
 static const struct vp_pve_mdev_type *find_type(const struct vp_pve *h, const char *id)
@@ -311,31 +300,29 @@ static const struct vp_pve_mdev_type *find_type(const struct vp_pve *h, const ch
         return NULL;
 }
 
-static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
+static void check_mdev(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-mdev", STEP_HSPLIT);
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
+        char holders[160] = "";
         int64_t total = 0;
 
-        if (!c)
-                return;
-        if (s != VPI_SPLIT_GVTG) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+        if (x->s != VPI_SPLIT_GVTG) {
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "not a GVT-g platform");
                 return;
         }
+        vpi_var(&v, "slot", "%s", h->gpu.slot);
         if (h->n_types == 0) {
-                vpi_check_set(c, VP_STATUS_FAIL, "no-mdev-types");
                 SUMMARY(c, "no mdev types: GVT-g is not running on %s", h->gpu.slot);
-                CAUSE(c, "%s",
-                      h->dmesg_gvt_guc == VP_YES
-                          ? "The kernel refused GVT-g because GuC submission is on."
-                          : "i915 did not start GVT-g: i915.enable_gvt=1 or kvmgt is missing, "
-                            "or GuC submission is on (see host-cmdline, host-modules, "
-                            "host-guc).");
-                FIX(c,
-                    "Fix host-cmdline and host-modules, reboot, then: ls "
-                    "/sys/bus/pci/devices/%s/mdev_supported_types",
-                    h->gpu.slot);
+                vpi_var(&v, "mdev_why", "%s",
+                        h->dmesg_gvt_guc == VP_YES
+                            ? "The kernel refused GVT-g because GuC submission is on."
+                            : "i915 did not start GVT-g: i915.enable_gvt=1 or kvmgt is missing, "
+                              "or GuC submission is on (see host-cmdline, host-modules, "
+                              "host-guc).");
+                vpi_cause(c, VPC_NO_MDEV_TYPES, &v);
                 return;
         }
         if (h->partial & (VP_PVE_PARTIAL_TYPES | VP_PVE_PARTIAL_MDEVS))
@@ -357,39 +344,35 @@ static void check_mdev(struct vp_eval *e, const struct vp_pve *h, enum vpi_split
                         total = t->available.value > INT64_MAX - total ? INT64_MAX
                                                                        : total + t->available.value;
         }
-        for (uint32_t i = 0; i < h->n_mdevs; i++) {
+        for (uint32_t i = 0, n = 0; i < h->n_mdevs; i++) {
                 const struct vp_pve_mdev *m = &h->mdevs[i];
-                if (m->vmid >= 0)
+                if (m->vmid >= 0) {
                         EVID(c, "instance %s (%s): VM %d, hostpci%d\n", m->uuid, m->type, m->vmid,
                              m->index);
-                else
+                        vpi_appendf(holders, sizeof(holders), "%s %d", n++ ? "," : ":", m->vmid);
+                } else {
                         EVID(c, "instance %s (%s): not created by Proxmox\n", m->uuid, m->type);
+                }
         }
-        if (total > 0) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+        if (total > 0 || (h->partial & VP_PVE_PARTIAL_TYPES)) {
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%u types, %lld instances available, %u in use", h->n_types,
                         (long long)total, h->n_mdevs);
                 return;
         }
-        vpi_check_set(c, VP_STATUS_WARN, "no-instances-left");
         SUMMARY(c, "every vGPU instance is taken (%u in use)", h->n_mdevs);
-        CAUSE(c, "The aperture is shared out: a new VM gets 'write error: No space left on "
-                 "device' when Proxmox creates its instance.");
-        FIX(c, "Stop a VM that holds one");
-        for (uint32_t i = 0, n = 0; i < h->n_mdevs; i++)
-                if (h->mdevs[i].vmid >= 0)
-                        FIX(c, "%s %d", n++ ? "," : ":", h->mdevs[i].vmid);
-        FIX(c, ", use a smaller type (V5_8 fits twice where V5_4 fits once), or raise the "
-               "DVMT/aperture size in the firmware setup.");
+        vpi_var(&v, "holders", "%s", holders);
+        vpi_cause(c, VPC_NO_INSTANCES_LEFT, &v);
 }
 
-static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
+static void check_sriov(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-sriov", STEP_HSPLIT);
-        if (!c)
-                return;
-        if (s != VPI_SPLIT_SRIOV) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
+
+        if (x->s != VPI_SPLIT_SRIOV) {
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "not an SR-IOV platform");
                 return;
         }
@@ -399,48 +382,38 @@ static void check_sriov(struct vp_eval *e, const struct vp_pve *h, enum vpi_spli
         for (uint32_t i = 0; i < h->n_vfs; i++)
                 EVID(c, "VF %s driver %s\n", h->vfs[i].slot,
                      h->vfs[i].driver[0] ? h->vfs[i].driver : "none");
+        if (h->partial & VP_PVE_PARTIAL_VFS)
+                EVID(c, "(more VFs than this check lists: %d)\n", VP_PVE_MAX_VFS);
+        vpi_var(&v, "slot", "%s", h->gpu.slot);
+        vpi_var(&v, "total", "%lld", (long long)h->sriov_totalvfs.value);
         if (!h->sriov_totalvfs.known || h->sriov_totalvfs.value == 0) {
-                vpi_check_set(c, VP_STATUS_FAIL, "no-sriov-driver");
                 SUMMARY(c, "%s offers no virtual functions", h->gpu.slot);
-                CAUSE(c, "The i915 in use has no SR-IOV support (upstream i915 has none); the "
-                         "out-of-tree i915-sriov-dkms (or xe with SR-IOV) is needed.");
-                FIX(c,
-                    "Install i915-sriov-dkms (strongtz/i915-sriov-dkms), boot with "
-                    "intel_iommu=on iommu=pt i915.enable_guc=3 i915.max_vfs=7, then check "
-                    "cat /sys/bus/pci/devices/%s/sriov_totalvfs",
-                    h->gpu.slot);
+                vpi_cause(c, VPC_NO_SRIOV_DRIVER, &v);
                 return;
         }
         if (!h->sriov_numvfs.known || h->sriov_numvfs.value == 0) {
-                vpi_check_set(c, VP_STATUS_FAIL, "no-vfs");
                 SUMMARY(c, "SR-IOV available (%lld VFs) but none created",
                         (long long)h->sriov_totalvfs.value);
-                CAUSE(c, "sriov_numvfs is 0: the virtual functions are not enabled.");
-                FIX(c,
-                    "echo %lld > /sys/bus/pci/devices/%s/sriov_numvfs\nand to keep it: apt "
-                    "install sysfsutils; echo 'bus/pci/devices/%s/sriov_numvfs = %lld' >> "
-                    "/etc/sysfs.conf",
-                    (long long)h->sriov_totalvfs.value, h->gpu.slot, h->gpu.slot,
-                    (long long)h->sriov_totalvfs.value);
+                vpi_cause(c, VPC_NO_VFS, &v);
                 return;
         }
-        vpi_check_set(c, VP_STATUS_OK, "");
+        vpi_check_set(c, VP_STATUS_OK);
         SUMMARY(c, "%lld of %lld VFs enabled", (long long)h->sriov_numvfs.value,
                 (long long)h->sriov_totalvfs.value);
 }
 
-static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum vpi_split s)
+static void check_guc(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-guc", STEP_HSPLIT);
-        char v[16];
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
+        char val[16];
         int64_t guc = -1;
 
-        if (!c)
-                return;
         if (h->enable_guc.known)
                 guc = h->enable_guc.value;
-        else if (param_value(h->cmdline, "i915.enable_guc", v, sizeof(v)))
-                guc = atoi(v);
+        else if (param_value(h->cmdline, "i915.enable_guc", val, sizeof(val)))
+                guc = atoi(val);
         EVID(c, "i915 enable_guc: %s\n",
              h->enable_guc.known ? "read from /sys/module/i915/parameters"
              : guc >= 0          ? "from the command line (parameters are root-only)"
@@ -450,48 +423,45 @@ static void check_guc(struct vp_eval *e, const struct vp_pve *h, enum vpi_split 
         if (h->dmesg_gvt_guc == VP_YES)
                 EVID(c, "kernel log: Graphics virtualization is not yet supported with GuC "
                         "submission\n");
-        if (s == VPI_SPLIT_SRIOV) {
-                vpi_check_set(c,
-                              guc == 3 || guc < 0 ? (guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK)
-                                                  : VP_STATUS_FAIL,
-                              guc == 3 || guc < 0 ? "" : "sriov-needs-guc");
-                SUMMARY(c, guc == 3  ? "GuC submission and HuC on (enable_guc=3), as SR-IOV needs"
-                           : guc < 0 ? "unknown"
-                                     : "SR-IOV needs i915.enable_guc=3");
-                if (c->status == VP_STATUS_FAIL)
-                        FIX(c, "Set i915.enable_guc=3 on the kernel command line (host-cmdline) "
-                               "and reboot.");
+        if (x->s == VPI_SPLIT_SRIOV) {
+                if (guc < 0) {
+                        vpi_check_set(c, VP_STATUS_SKIP);
+                        SUMMARY(c, "unknown");
+                } else if (guc == 3) {
+                        vpi_check_set(c, VP_STATUS_OK);
+                        SUMMARY(c, "GuC submission and HuC on (enable_guc=3), as SR-IOV needs");
+                } else {
+                        SUMMARY(c, "SR-IOV needs i915.enable_guc=3");
+                        vpi_var(&v, "guc", "%lld", (long long)guc);
+                        vpi_cause(c, VPC_SRIOV_NEEDS_GUC, &v);
+                }
                 return;
         }
-        if (s != VPI_SPLIT_GVTG) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+        if (x->s != VPI_SPLIT_GVTG) {
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "not needed for this platform");
                 return;
         }
         if (h->dmesg_gvt_guc == VP_YES || (guc >= 0 && (guc & 1))) {
-                vpi_check_set(c, VP_STATUS_FAIL, "guc-submission-on");
                 SUMMARY(c, "GuC submission is on: GVT-g refuses to start");
-                CAUSE(c, "i915 disables GVT-g with GuC submission (\"Graphics virtualization is "
-                         "not yet supported with GuC submission\").");
-                FIX(c, "Use i915.enable_guc=0 (or 2: HuC only) on the host command line, then "
-                       "refresh the boot config and reboot.");
+                vpi_cause(c, VPC_GUC_SUBMISSION_ON, &v);
                 return;
         }
-        vpi_check_set(c, guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK, "");
+        vpi_check_set(c, guc < 0 ? VP_STATUS_SKIP : VP_STATUS_OK);
         SUMMARY(c, guc < 0 ? "unknown (run as root to read it)"
-                           : "GuC submission off, as GVT-g "
-                             "needs");
+                           : "GuC submission off, as GVT-g needs");
 }
 
-static void check_vms(struct vp_eval *e, const struct vp_pve *h)
+static void check_vms(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "host-vm-config", STEP_HVM);
+        const struct hctx *x = arg;
+        const struct vp_pve *h = x->h;
+        struct vpi_vars v = x->base;
         unsigned problems = 0, gpu_vms = 0;
+        char fixes[1024] = "";
 
-        if (!c)
-                return;
         if (h->vm_configs_readable != VP_YES) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "/etc/pve/qemu-server not readable here");
                 return;
         }
@@ -517,13 +487,16 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                                          md + 5);
                                 if (!find_type(h, type)) {
                                         problems++;
-                                        FIX(c,
-                                            "VM %d: %s is not an mdev type of this GPU; use "
-                                            "one of:",
-                                            vm->vmid, type);
+                                        vpi_appendf(fixes, sizeof(fixes),
+                                                    "VM %d: %s is not an mdev type of this GPU; "
+                                                    "use one of:",
+                                                    vm->vmid, type);
                                         for (uint32_t t = 0; t < h->n_types; t++)
-                                                FIX(c, " %s", h->types[t].id);
-                                        FIX(c, " (qm set %d --hostpci%d 0000:00:02.0,mdev=...)\n",
+                                                vpi_appendf(fixes, sizeof(fixes), " %s",
+                                                            h->types[t].id);
+                                        vpi_appendf(
+                                            fixes, sizeof(fixes),
+                                            " (qm set %d --hostpci%d 0000:00:02.0,mdev=...)\n",
                                             vm->vmid, k);
                                 }
                         }
@@ -533,77 +506,73 @@ static void check_vms(struct vp_eval *e, const struct vp_pve *h)
                 gpu_vms++;
                 if (strstr(vm->machine, "viommu=")) {
                         problems++;
-                        FIX(c, "VM %d has a vIOMMU (machine: %s): qm set %d --machine q35\n",
-                            vm->vmid, vm->machine, vm->vmid);
+                        vpi_appendf(fixes, sizeof(fixes),
+                                    "VM %d has a vIOMMU (machine: %s): qm set %d --machine q35\n",
+                                    vm->vmid, vm->machine, vm->vmid);
                 }
                 if (vm->efidisk[0] && !strstr(vm->efidisk, "pre-enrolled-keys=0")) {
                         problems++;
-                        FIX(c,
-                            "VM %d's EFI disk has Microsoft keys enrolled (Secure Boot on): "
-                            "recreate it with pre-enrolled-keys=0 (qm set %d --efidisk0 "
-                            "<storage>:1,efitype=4m,pre-enrolled-keys=0)\n",
-                            vm->vmid, vm->vmid);
+                        vpi_appendf(fixes, sizeof(fixes),
+                                    "VM %d's EFI disk has Microsoft keys enrolled (Secure Boot "
+                                    "on): recreate it with pre-enrolled-keys=0 (qm set %d "
+                                    "--efidisk0 <storage>:1,efitype=4m,pre-enrolled-keys=0)\n",
+                                    vm->vmid, vm->vmid);
                 }
         }
         if (!gpu_vms) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "no VM uses the GPU yet (%u VM configs)", h->n_vms);
                 return;
         }
         if (problems) {
-                vpi_check_set(c, VP_STATUS_FAIL, "vm-config");
                 SUMMARY(c, "%u problem(s) in %u VM(s) using the GPU", problems, gpu_vms);
-                CAUSE(c, "The guide's VM-side settings: an existing mdev type, vIOMMU None, "
-                         "and Secure Boot off (an EFI disk without pre-enrolled keys).");
+                vpi_cause(c, VPC_VM_CONFIG, &v);
+                FIX(c, "%s", fixes); /* one line per problem, after the catalogue's text */
                 return;
         }
-        vpi_check_set(c, VP_STATUS_OK, "");
+        vpi_check_set(c, VP_STATUS_OK);
         SUMMARY(c, "%u VM(s) use the GPU, configured as the guide says", gpu_vms);
 }
+
+/* The host checks in the guide's order. Without an Intel GPU only host-cpu runs (it says
+ * why); the rest would only repeat it. */
+static const struct vpi_check_def host_checks[] = {
+    {"host-cpu", STEP_HCPU, check_cpu},          {"host-cmdline", STEP_HBOOT, check_cmdline},
+    {"host-modules", STEP_HBOOT, check_modules}, {"host-iommu", STEP_HIOMMU, check_iommu},
+    {"host-mdev", STEP_HSPLIT, check_mdev},      {"host-sriov", STEP_HSPLIT, check_sriov},
+    {"host-guc", STEP_HSPLIT, check_guc},        {"host-vm-config", STEP_HVM, check_vms},
+};
 
 int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
 {
         struct vp_eval *e;
-        struct vp_platform p;
-        enum vpi_split s;
-        bool pending = false;
+        struct hctx *x;
+        int r;
 
         if (!h || !ret)
                 return -EINVAL;
         e = calloc(1, sizeof(*e));
-        if (!e)
+        x = calloc(1, sizeof(*x));
+        if (!e || !x) {
+                free(e);
+                free(x);
                 return -ENOMEM;
-        e->primary = -1;
-        if (!h->gpu_found) {
-                struct vp_check *c = vpi_add_check(e, "host-cpu", STEP_HCPU);
-                if (!c) {
-                        free(e);
-                        return -ENOBUFS;
-                }
-                vpi_check_set(c, VP_STATUS_FAIL, "not-intel-gpu-host");
-                SUMMARY(c, "not an Intel GPU host: no Intel display device on the PCI bus");
-                if (h->cpu_model[0])
-                        EVID(c, "cpu: %s\n", h->cpu_model);
-                CAUSE(c, "nodeprobe host checks a Proxmox host whose Intel iGPU is shared with "
-                         "VMs; this machine has none (or the iGPU is disabled in the firmware).");
-                FIX(c, "Run nodeprobe host on the Proxmox host itself; inside a VM use nodeprobe "
-                       "--report.");
-                e->node_status = VP_NODE_NO_GPU;
-                *ret = e;
-                return 0;
         }
-        vp_platform_lookup(h->gpu.device, &p);
-        s = vpi_split_method(p.platform, p.gen);
-        check_cpu(e, h, &p, s);
-        check_cmdline(e, h, s, &pending);
-        check_modules(e, h, s);
-        check_iommu(e, h);
-        check_mdev(e, h, s);
-        check_sriov(e, h, s);
-        check_guc(e, h, s);
-        check_vms(e, h);
-        e->node_status = VP_NODE_OK;
-        for (uint32_t i = 0; i < e->n_checks; i++)
+        e->primary = -1;
+        x->h = h;
+        if (h->gpu_found) {
+                vp_platform_lookup(h->gpu.device, &x->p);
+                x->s = vpi_split_method(x->p.platform, x->p.gen);
+        }
+        r = vpi_run_checks(e, host_checks,
+                           h->gpu_found ? sizeof(host_checks) / sizeof(host_checks[0]) : 1, x);
+        free(x);
+        if (r < 0) {
+                free(e);
+                return r;
+        }
+        e->node_status = h->gpu_found ? VP_NODE_OK : VP_NODE_NO_GPU;
+        for (uint32_t i = 0; h->gpu_found && i < e->n_checks; i++)
                 if (e->checks[i].status == VP_STATUS_FAIL)
                         e->node_status = VP_NODE_DEGRADED;
         *ret = e;

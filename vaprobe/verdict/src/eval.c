@@ -62,25 +62,6 @@ static bool gvt_platform(const char *p)
         return vpi_split_method(p, NULL) == VPI_SPLIT_GVTG;
 }
 
-struct vp_check *vpi_add_check(struct vp_eval *e, const char *id, const char *step)
-{
-        struct vp_check *c;
-
-        if (e->n_checks >= VP_MAX_CHECKS)
-                return NULL;
-        c = &e->checks[e->n_checks++];
-        memset(c, 0, sizeof(*c));
-        c->id = id;
-        c->step = step;
-        return c;
-}
-
-void vpi_check_set(struct vp_check *c, enum vp_status s, const char *cause_id)
-{
-        c->status = s;
-        vpi_strlcpy(c->cause_id, cause_id ? cause_id : "", sizeof(c->cause_id));
-}
-
 /* ---- per-GPU facts that several checks use ---- */
 
 static enum vp_virt classify(const struct vp_machine *h, const struct vp_gpu *g,
@@ -257,22 +238,97 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
         vpi_eval_caps(g, ge);
 }
 
-/* ---- checks ---- */
+/* ---- checks (the registry at the end lists them in report order) ---- */
 
-static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
-                      const struct vp_gpu_eval *ge)
+/* What every guest check sees. g and ge are NULL when there is no Intel GPU: the checks that
+ * can still say something about the VM (virtualization, vIOMMU, Secure Boot, kernel modules)
+ * do; the others skip with the reason. */
+struct gctx {
+        const struct vp_facts *f;
+        const struct vp_eval *e;
+        const struct vp_gpu *g;
+        const struct vp_gpu_eval *ge;
+        const struct vpi_vars *base;
+};
+
+static bool skip_without_gpu(struct vp_check *c, const struct gctx *x)
 {
-        struct vp_check *c = vpi_add_check(e, "cpu-generation", STEP_CPU);
-        const struct vp_platform *p = &ge->platform;
-        double gen = gen_of(ge);
+        if (x->g)
+                return false;
+        vpi_check_set(c, VP_STATUS_SKIP);
+        SUMMARY(c, "no Intel GPU");
+        return true;
+}
 
-        if (!c)
+static void check_gpu(struct vp_check *c, const void *arg)
+{
+        const struct gctx *x = arg;
+        const struct vp_facts *f = x->f;
+        struct vpi_vars v = *x->base;
+
+        EVID(c, "DRM devices and display-class PCI devices: %u%s\n", f->n_gpus,
+             f->gpus_partial ? " (more were there: only these were examined)" : "");
+        for (uint32_t i = 0; i < f->n_gpus; i++)
+                EVID(c, "%04x:%04x at %s (%s)\n", f->gpus[i].vendor_id, f->gpus[i].device_id,
+                     f->gpus[i].pci_slot[0] ? f->gpus[i].pci_slot : "?",
+                     f->gpus[i].drm_name[0]    ? f->gpus[i].drm_name
+                     : f->gpus[i].va.driver[0] ? f->gpus[i].va.driver
+                                               : "no driver");
+        if (x->g) {
+                vpi_check_set(c, VP_STATUS_OK);
+                SUMMARY(c, "Intel GPU 8086:%04x%s%s", x->g->device_id,
+                        x->g->pci_slot[0] ? " at " : "", x->g->pci_slot);
+                if (x->e->n_gpus > 1)
+                        SUMMARY(c, " (%u Intel GPUs; the checks are about this one)", x->e->n_gpus);
                 return;
-        if (f->machine.cpu_model[0])
-                EVID(c, "cpu: %s\n", f->machine.cpu_model);
+        }
+        SUMMARY(c, "no Intel GPU in this machine");
+        if (f->n_gpus && strcmp(f->source, "vainfo") == 0) {
+                const struct vp_gpu *g = &f->gpus[0];
+                vpi_var(&v, "vendor_name", "%s", g->vendor_id == 0x10de ? "NVIDIA" : "AMD");
+                vpi_var(&v, "driver", "%s", g->va.driver[0] ? g->va.driver : g->va.drivers_tried);
+                SUMMARY(c, " (a %s GPU's vainfo)", g->vendor_id == 0x10de ? "NVIDIA" : "AMD");
+                vpi_cause(c, VPC_NOT_INTEL_VAINFO, &v);
+                return;
+        }
+        if (f->device[0] && f->n_gpus) {
+                const struct vp_gpu *g = &f->gpus[0];
+                vpi_var(&v, "node", "%s", f->device);
+                vpi_var(&v, "vendor_name", "%s",
+                        g->vendor_id == 0x1af4   ? "virtual (virtio)"
+                        : g->vendor_id == 0x1b36 ? "virtual (QXL)"
+                        : g->vendor_id == 0x10de ? "NVIDIA"
+                        : g->vendor_id == 0x1002 ? "AMD"
+                                                 : "non-Intel");
+                vpi_var(&v, "drm_name", "%s", g->drm_name[0] ? g->drm_name : "?");
+                SUMMARY(c, " at %s (only that node was probed)", f->device);
+                vpi_cause(c, VPC_DEVICE_NOT_INTEL, &v);
+                return;
+        }
+        vpi_cause(c, VPC_NO_INTEL_GPU, &v);
+}
+
+static void check_cpu(struct vp_check *c, const void *arg)
+{
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        const struct vp_platform *p;
+        struct vpi_vars v = *x->base;
+        enum vpi_split split;
+        double gen;
+
+        if (x->f->machine.cpu_model[0])
+                EVID(c, "cpu: %s\n", x->f->machine.cpu_model);
+        if (skip_without_gpu(c, x))
+                return;
+        p = &ge->platform;
+        gen = gen_of(ge);
+        vpi_var(&v, "device_id", "%04x", g->device_id);
+        vpi_var(&v, "platform", "%s", p->platform);
         if (!g->device_id && !p->guessed) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown: no PCI device id (give --device-id with --from-vainfo)");
+                SUMMARY(c, "platform unknown: no PCI device id in this input");
+                vpi_cause(c, VPC_PLATFORM_UNKNOWN, &v);
                 return;
         }
         if (g->device_id)
@@ -281,14 +337,8 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
         else
                 EVID(c, "gpu: device id unknown; platform from the i965 vendor string\n");
         if (!p->known && !p->guessed) {
-                vpi_check_set(c, VP_STATUS_WARN, "unknown-device");
                 SUMMARY(c, "unknown Intel GPU 0x%04x", g->device_id);
-                CAUSE(c,
-                      "0x%04x is in none of the id tables this build knows (kernel, iHD, "
-                      "i965), so no expectations can be set.",
-                      g->device_id);
-                FIX(c, "Update nodeprobe; if the GPU is new, a newer kernel and intel-media-driver "
-                       "are likely needed too.");
+                vpi_cause(c, VPC_UNKNOWN_DEVICE, &v);
                 return;
         }
         EVID(c, "platform: %s, graphics gen %s%s\n", p->platform, p->gen,
@@ -300,7 +350,10 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
                         p->platform, p->gen);
         else
                 SUMMARY(c, "%s, gen %s: ", p->platform, p->gen);
-        switch (vpi_split_method(p->platform, p->gen)) {
+        /* How the GPU can be shared: intel-capabilities.md section 3 (GVT-g Broadwell to Comet
+         * Lake per i915 intel_gvt.c; SR-IOV from 12th gen Core with i915-sriov-dkms or xe). */
+        split = vpi_split_method(p->platform, p->gen);
+        switch (split) {
         case VPI_SPLIT_GVTG:
                 SUMMARY(c, "GVT-g split possible (i915-GVTg_%s types), no SR-IOV",
                         gen < 9 ? "V4" : "V5");
@@ -310,40 +363,41 @@ static void check_cpu(struct vp_eval *e, const struct vp_facts *f, const struct 
                 break;
         case VPI_SPLIT_NONE:
                 SUMMARY(c, "no way to split this GPU: full passthrough only");
+                EVID(c, "this generation (11th gen Core: Ice, Tiger, Rocket Lake; Jasper/Elkhart "
+                        "Lake; Gemini Lake) has neither GVT-g nor SR-IOV\n");
                 break;
         default:
                 break;
         }
-        vpi_check_set(c, p->guessed && g->device_id ? VP_STATUS_WARN : VP_STATUS_OK,
-                      p->guessed && g->device_id ? "guessed-platform" : "");
-        if (ge->virt == VP_VIRT_GVTG && !gvt_platform(p->platform) && !p->guessed) {
-                vpi_check_set(c, VP_STATUS_FAIL, "gvt-unsupported");
-                CAUSE(c, "GVT-g only supports Broadwell to Comet Lake (i915 intel_gvt.c); this "
-                         "looks like a vGPU on a platform that cannot have one.");
-                FIX(c, "Use SR-IOV (12th gen and later) or full passthrough of 00:02.0 instead.");
-        } else if (ge->virt == VP_VIRT_SRIOV_VF && !p->guessed &&
-                   vpi_split_method(p->platform, p->gen) != VPI_SPLIT_SRIOV) {
-                vpi_check_set(c, VP_STATUS_FAIL, "sriov-unsupported");
-                CAUSE(c, "SR-IOV for Intel iGPUs starts with 12th gen Core (Alder Lake); this GPU "
-                         "cannot be a VF.");
-        } else if (vpi_split_method(p->platform, p->gen) == VPI_SPLIT_NONE) {
-                CAUSE(c, "This generation (11th gen Core: Ice, Tiger, Rocket Lake; Jasper/Elkhart "
-                         "Lake; Gemini Lake) has neither GVT-g nor SR-IOV: only full passthrough "
-                         "of the whole GPU to one VM works.");
-        }
+        vpi_check_set(c, VP_STATUS_OK);
+        if (ge->virt == VP_VIRT_GVTG && !gvt_platform(p->platform) && !p->guessed)
+                vpi_cause(c, VPC_GVT_UNSUPPORTED, &v);
+        else if (ge->virt == VP_VIRT_SRIOV_VF && !p->guessed && split != VPI_SPLIT_SRIOV)
+                vpi_cause(c, VPC_SRIOV_UNSUPPORTED, &v);
+        else if (p->guessed && g->device_id)
+                vpi_cause(c, VPC_GUESSED_PLATFORM, &v);
 }
 
-static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
-                       const struct vp_gpu_eval *ge)
+static void check_virt(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "virtualization", STEP_VM);
-        const struct vp_machine *h = &f->machine;
+        const struct gctx *x = arg;
+        const struct vp_machine *h = &x->f->machine;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
-                return;
         EVID(c, "hypervisor cpu flag: %s\n", vp_tri_str(h->hypervisor));
         if (h->dmi_sys_vendor[0])
                 EVID(c, "dmi: %s %s\n", h->dmi_sys_vendor, h->dmi_product);
+        if (!g) {
+                /* Before a GPU is assigned only "is this a VM" can be said. */
+                vpi_check_set(c, h->hypervisor == VP_UNKNOWN ? VP_STATUS_SKIP : VP_STATUS_OK);
+                SUMMARY(c, "%s; no GPU to classify yet",
+                        h->hypervisor == VP_YES  ? "a virtual machine"
+                        : h->hypervisor == VP_NO ? "bare metal"
+                                                 : "unknown");
+                return;
+        }
         if (g->num_fences.known)
                 EVID(c, "fence registers: %lld (4 on every GVT-g vGPU, 32 on a real GPU)\n",
                      (long long)g->num_fences.value);
@@ -368,100 +422,114 @@ static void check_virt(struct vp_eval *e, const struct vp_facts *f, const struct
         if (h->i915_pmu != VP_UNKNOWN)
                 EVID(c, "i915 PMU: %s\n", h->i915_pmu == VP_YES ? "present" : "absent");
         if (ge->virt == VP_VIRT_UNKNOWN && h->hypervisor == VP_UNKNOWN) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown (no machine facts in this input)");
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "unknown (not in this input)");
                 return;
         }
         SUMMARY(c, "%s", vp_virt_str(ge->virt));
         if (ge->vgpu_type[0])
                 SUMMARY(c, " (%s)", ge->vgpu_type);
-        vpi_check_set(c, ge->virt == VP_VIRT_UNKNOWN ? VP_STATUS_WARN : VP_STATUS_OK,
-                      ge->virt == VP_VIRT_UNKNOWN ? "undetermined" : "");
+        vpi_check_set(c, VP_STATUS_OK);
         if (ge->virt == VP_VIRT_UNKNOWN)
-                CAUSE(c, "The signals readable here do not decide between passthrough, GVT-g and "
-                         "SR-IOV (a snapshot taken as root, with the kernel log, says more).");
+                vpi_cause(c, VPC_UNDETERMINED, &v);
 }
 
-static void check_viommu(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu_eval *ge)
+static void check_viommu(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "viommu", STEP_VM);
+        const struct gctx *x = arg;
+        const struct vp_machine *m = &x->f->machine;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
-                return;
-        EVID(c, "iommu devices in this OS: %s\n",
-             f->machine.iommu == VP_YES ? f->machine.iommu_names : vp_tri_str(f->machine.iommu));
-        if (f->machine.hypervisor != VP_YES || f->machine.iommu == VP_UNKNOWN) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, f->machine.hypervisor == VP_NO ? "not a VM" : "unknown");
+        if (strcmp(x->f->source, "vainfo") == 0) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not in a vainfo output");
                 return;
         }
-        if (f->machine.iommu == VP_NO) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+        EVID(c, "iommu devices in this OS: %s\n",
+             m->iommu == VP_YES ? m->iommu_names : vp_tri_str(m->iommu));
+        if (m->hypervisor != VP_YES || m->iommu == VP_UNKNOWN) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, m->hypervisor == VP_NO ? "not a VM" : "unknown");
+                return;
+        }
+        if (m->iommu == VP_NO) {
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "no vIOMMU in the VM");
                 return;
         }
-        if (ge->virt == VP_VIRT_GVTG) {
-                vpi_check_set(c, VP_STATUS_FAIL, "viommu-with-mdev");
-                SUMMARY(c, "a vIOMMU is exposed to this VM");
-                CAUSE(c,
-                      "A virtual IOMMU in the guest breaks mediated (GVT-g) device passthrough.");
-        } else {
-                vpi_check_set(c, VP_STATUS_WARN, "viommu");
-                SUMMARY(c, "a vIOMMU is exposed to this VM");
-                CAUSE(c, "The guide sets vIOMMU to None for GPU passthrough; with it the guest "
-                         "i915 may fail to map memory.");
-        }
-        FIX(c, "On the Proxmox host: qm set <vmid> --machine q35 (no ',viommu=...'), i.e. VM > "
-               "Hardware > Machine > vIOMMU: None; then stop and start the VM.");
+        SUMMARY(c, "a vIOMMU is exposed to this VM");
+        vpi_cause(c, x->ge && x->ge->virt == VP_VIRT_GVTG ? VPC_VIOMMU_WITH_MDEV : VPC_VIOMMU, &v);
 }
 
-static void check_secure_boot(struct vp_eval *e, const struct vp_facts *f, bool gpu_works)
+static void check_secure_boot(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "secure-boot", STEP_VM);
-        const struct vp_machine *h = &f->machine;
+        const struct gctx *x = arg;
+        const struct vp_machine *h = &x->f->machine;
+        struct vpi_vars v = *x->base;
+        bool gpu_works = x->g && x->g->va.outcome == VP_VA_OK;
 
-        if (!c)
+        if (strcmp(x->f->source, "vainfo") == 0) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not in a vainfo output");
                 return;
+        }
         EVID(c, "uefi: %s, SecureBoot: %s, SetupMode: %s\n", vp_tri_str(h->efi),
              vp_tri_str(h->secure_boot), vp_tri_str(h->setup_mode));
         if (h->secure_boot == VP_UNKNOWN) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown (efivarfs not readable here)");
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "unknown (efivarfs is not readable here)");
                 return;
         }
         if (h->secure_boot == VP_NO || h->setup_mode == VP_YES) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c,
                         h->efi == VP_NO ? "legacy BIOS boot, no Secure Boot" : "Secure Boot off");
                 return;
         }
         SUMMARY(c, "Secure Boot is on in this VM");
         /* With a working GPU the in-tree, signed i915 is in use: only out-of-tree modules
-         * (i915-sriov-dkms) would be refused. */
-        vpi_check_set(c, gpu_works ? VP_STATUS_WARN : VP_STATUS_FAIL, "secure-boot-on");
-        CAUSE(c, "Secure Boot refuses unsigned kernel modules: the out-of-tree i915 "
-                 "(i915-sriov-dkms) for SR-IOV VFs does not load.");
-        FIX(c, "Either turn Secure Boot off: in the VM's OVMF setup (Esc at boot) > Device Manager "
-               "> Secure Boot Configuration > Attempt Secure Boot: off, or on the Proxmox host "
-               "recreate the EFI disk without keys: qm set <vmid> --efidisk0 "
-               "<storage>:1,efitype=4m,pre-enrolled-keys=0\n");
-        FIX(c, "Or sign the module: mokutil --import /var/lib/dkms/mok.pub, reboot and enroll "
-               "the key in the MOK manager.");
+         * (i915-sriov-dkms) would be refused. Without a GPU yet it matters for a VF later. */
+        vpi_cause_as(c, VPC_SECURE_BOOT_ON, gpu_works || !x->g ? VP_STATUS_WARN : VP_STATUS_FAIL,
+                     &v);
 }
 
-static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
-                                const struct vp_gpu_eval *ge)
+static void check_kernel_driver(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "kernel-driver", STEP_KERNEL);
-        const struct vp_machine *h = &f->machine;
+        const struct gctx *x = arg;
+        const struct vp_machine *h = &x->f->machine;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
-                return;
-        if (!g->pci_slot[0] && !g->kernel_driver[0]) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown (no PCI facts)");
+        vpi_var(&v, "kernel", "%s", h->kernel_release[0] ? h->kernel_release : "?");
+        vpi_var(&v, "no_gpu_yet", "%s", "");
+        if (!g) {
+                EVID(c, "kernel: %s; modules: i915 %s, xe %s\n",
+                     h->kernel_release[0] ? h->kernel_release : "?", vp_tri_str(h->mod_i915),
+                     vp_tri_str(h->mod_xe));
+                if (h->mod_i915 == VP_NO && h->mod_xe == VP_NO) {
+                        SUMMARY(c, "no GPU yet, and this kernel has no GPU driver for one");
+                        vpi_var(&v, "no_gpu_yet", "%s",
+                                ": when the GPU is added, nothing will bind it");
+                        vpi_cause(c, VPC_NO_KERNEL_MODULE, &v);
+                } else if (h->mod_i915 == VP_YES || h->mod_xe == VP_YES) {
+                        vpi_check_set(c, VP_STATUS_OK);
+                        SUMMARY(c, "no GPU yet; %s ready for one",
+                                h->mod_i915 == VP_YES ? "i915" : "xe");
+                } else {
+                        vpi_check_set(c, VP_STATUS_SKIP);
+                        SUMMARY(c, "no Intel GPU; the kernel's modules are not readable here");
+                }
                 return;
         }
+        if (!g->pci_slot[0] && !g->kernel_driver[0]) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "unknown (no PCI facts in this input)");
+                return;
+        }
+        vpi_var(&v, "device_id", "%04x", g->device_id);
+        vpi_var(&v, "kmd", "%s", g->kernel_driver);
+        vpi_var(&v, "loaded", "%s", vp_tri_str(h->loaded_i915));
         EVID(c, "bound driver: %s\n", g->kernel_driver[0] ? g->kernel_driver : "none");
         EVID(c, "kernel: %s; modules: i915 %s, xe %s\n",
              h->kernel_release[0] ? h->kernel_release : "?", vp_tri_str(h->mod_i915),
@@ -469,80 +537,46 @@ static void check_kernel_driver(struct vp_eval *e, const struct vp_facts *f, con
         if (ge->platform.known)
                 EVID(c, "default kernel driver for this id: %s\n", ge->platform.default_kmd);
         if (strcmp(g->kernel_driver, "i915") == 0 || strcmp(g->kernel_driver, "xe") == 0) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%s bound", g->kernel_driver);
                 return;
         }
         if (g->kernel_driver[0]) {
-                vpi_check_set(c, VP_STATUS_FAIL, "other-driver");
                 SUMMARY(c, "bound to %s, not i915/xe", g->kernel_driver);
-                CAUSE(c, "The GPU is claimed by %s%s.", g->kernel_driver,
-                      strcmp(g->kernel_driver, "vfio-pci") == 0
-                          ? " (it is set up for passthrough from this machine, not for use "
-                            "here)"
-                          : "");
-                FIX(c,
-                    "Remove the vfio-pci binding for 8086:%04x (/etc/modprobe.d, kernel "
-                    "cmdline vfio-pci.ids) and reboot.",
-                    g->device_id);
+                vpi_var(&v, "kmd_note", "%s",
+                        strcmp(g->kernel_driver, "vfio-pci") == 0
+                            ? " (it is set up for passthrough from this machine, not for use here)"
+                            : "");
+                vpi_cause(c, VPC_OTHER_DRIVER, &v);
                 return;
         }
         SUMMARY(c, "no kernel driver bound to the GPU");
-        if (h->mod_i915 == VP_NO && h->mod_xe == VP_NO) {
-                vpi_check_set(c, VP_STATUS_FAIL, "no-kernel-module");
-                CAUSE(c,
-                      "Kernel %s ships neither i915 nor xe: cloud and kvm kernels "
-                      "(linux-image-kvm, -cloud) leave GPU drivers out.",
-                      h->kernel_release);
-                FIX(c, "Ubuntu/Debian: apt install linux-generic (Debian: linux-image-amd64), "
-                       "reboot into it and remove the kvm/cloud kernel.\n"
-                       "Talos: add the siderolabs/i915 system extension to the image "
-                       "(factory.talos.dev schematic: siderolabs/i915) and upgrade the node.");
-                return;
-        }
-        if (h->secure_boot == VP_YES) {
-                vpi_check_set(c, VP_STATUS_FAIL, "module-refused");
-                CAUSE(c, "Secure Boot is on and the i915 module did not bind: an unsigned "
-                         "out-of-tree i915 (SR-IOV dkms) is refused (see secure-boot).");
-                FIX(c, "See the secure-boot check: turn Secure Boot off or enroll the DKMS key.");
-                return;
-        }
-        if (strstr(ge->platform.xe_force_probe, "force_probe") &&
-            strcmp(ge->platform.default_kmd, "xe") == 0) {
-                vpi_check_set(c, VP_STATUS_FAIL, "needs-force-probe");
-                CAUSE(c, "This id binds to xe only with force_probe on this kernel.");
-                FIX(c, "Add xe.force_probe=%04x to the kernel command line and reboot.",
-                    g->device_id);
-                return;
-        }
-        if (ge->platform.known && !ge->platform.in_kernel) {
-                vpi_check_set(c, VP_STATUS_FAIL, "id-not-in-kernel");
-                CAUSE(c, "0x%04x is not in the kernel's PCI id table, so no driver binds it.",
-                      g->device_id);
-                FIX(c, "Use a newer kernel that lists 0x%04x.", g->device_id);
-                return;
-        }
-        vpi_check_set(c, VP_STATUS_FAIL, "driver-not-loaded");
-        CAUSE(c,
-              "The i915 module exists but is not bound (loaded: %s): it may be blacklisted, "
-              "or failed to probe (GuC/firmware, SR-IOV VF without a VF-capable i915).",
-              vp_tri_str(h->loaded_i915));
-        FIX(c, "modprobe i915 and read dmesg | grep -i i915; remove 'blacklist i915' or "
-               "module_blacklist=i915 if present. For an SR-IOV VF install i915-sriov-dkms in the "
-               "guest and boot with i915.enable_guc=3.");
+        if (h->mod_i915 == VP_NO && h->mod_xe == VP_NO)
+                vpi_cause(c, VPC_NO_KERNEL_MODULE, &v);
+        else if (h->secure_boot == VP_YES)
+                vpi_cause(c, VPC_MODULE_REFUSED, &v);
+        else if (strstr(ge->platform.xe_force_probe, "force_probe") &&
+                 strcmp(ge->platform.default_kmd, "xe") == 0)
+                vpi_cause(c, VPC_NEEDS_FORCE_PROBE, &v);
+        else if (ge->platform.known && !ge->platform.in_kernel)
+                vpi_cause(c, VPC_ID_NOT_IN_KERNEL, &v);
+        else
+                vpi_cause(c, VPC_DRIVER_NOT_LOADED, &v);
 }
 
-static void check_render_node(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g)
+static void check_render_node(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "render-node", STEP_KERNEL);
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
-        if (f->gpus_partial)
+        if (x->f->gpus_partial)
                 EVID(c, "more than %d GPUs: only the first %d were examined\n", VP_MAX_GPUS,
                      VP_MAX_GPUS);
         if (g->render_node[0]) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%s", g->render_node);
                 if (g->card_node[0])
                         EVID(c, "card node: %s\n", g->card_node);
@@ -550,27 +584,17 @@ static void check_render_node(struct vp_eval *e, const struct vp_facts *f, const
                 return;
         }
         if (!g->pci_slot[0]) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown (no device facts in this input)");
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "unknown (not in this input)");
                 return;
         }
         if (!g->kernel_driver[0]) {
-                vpi_check_set(c, g->pci_slot[0] ? VP_STATUS_FAIL : VP_STATUS_SKIP,
-                              g->pci_slot[0] ? "no-driver" : "");
-                SUMMARY(c, g->pci_slot[0] ? "no /dev/dri node: no kernel driver" : "unknown");
-                if (g->pci_slot[0]) {
-                        CAUSE(c, "Without a bound kernel driver there is no /dev/dri node.");
-                        FIX(c, "Fix kernel-driver above; /dev/dri/renderD* appears when i915 or "
-                               "xe binds the GPU.");
-                }
+                SUMMARY(c, "no /dev/dri node: no kernel driver");
+                vpi_cause(c, VPC_NO_DRIVER, &v);
                 return;
         }
-        vpi_check_set(c, VP_STATUS_FAIL, "no-render-node");
         SUMMARY(c, "%s is bound but there is no render node", g->kernel_driver);
-        CAUSE(c, "The driver bound without creating /dev/dri/renderD* (probe failure, or the "
-                 "container does not see /dev/dri).");
-        FIX(c, "On the node: ls -l /dev/dri; in a pod, mount /dev/dri (hostPath) or request "
-               "gpu.intel.com/i915 from the Intel GPU device plugin.");
+        vpi_cause(c, VPC_NO_RENDER_NODE, &v);
 }
 
 static bool in_groups(const struct vp_machine *h, uint32_t gid)
@@ -583,51 +607,50 @@ static bool in_groups(const struct vp_machine *h, uint32_t gid)
         return false;
 }
 
-static void check_render_access(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g)
+static void check_render_access(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "render-node-access", STEP_KERNEL);
-        const char *grp = g->render_group[0] ? g->render_group : "render";
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_machine *m = &x->f->machine;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
         if (!g->render_node[0] || !g->render_stat_ok) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "no render node to check");
                 return;
         }
         EVID(c, "%s: mode %04o owner %u group %u (%s)\n", g->render_node, g->render_mode,
              g->render_uid, g->render_gid, g->render_group[0] ? g->render_group : "?");
-        EVID(c, "this process: uid %u gid %u, %u supplementary groups\n", f->machine.uid, f->machine.gid,
-             f->machine.n_groups);
+        EVID(c, "this process: uid %u gid %u, %u supplementary groups\n", m->uid, m->gid,
+             m->n_groups);
         if (g->render_open_errno == 0) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "this process can open %s", g->render_node);
                 return;
         }
         if (g->render_open_errno < 0) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "not tried");
                 return;
         }
         EVID(c, "open(O_RDWR): %s\n", strerror(g->render_open_errno));
-        vpi_check_set(c, VP_STATUS_FAIL, "render-node-denied");
         SUMMARY(c, "this process cannot open %s", g->render_node);
-        if (g->render_open_errno == EACCES || g->render_open_errno == EPERM) {
-                CAUSE(c, "%s is %04o %u:%u and this process (uid %u) is not in group %u%s.",
-                      g->render_node, g->render_mode, g->render_uid, g->render_gid, f->machine.uid,
-                      g->render_gid,
-                      in_groups(&f->machine, g->render_gid) ? " (yet the group matches)" : "");
-                FIX(c,
-                    "In a pod: securityContext.supplementalGroups: [%u] (the node's '%s' "
-                    "group id).\nOn a host: usermod -aG %s <user> and log in again.",
-                    g->render_gid, grp, grp);
-        } else {
-                CAUSE(c, "open() failed: %s.", strerror(g->render_open_errno));
-                FIX(c,
-                    "Check that %s exists in this container (mount /dev/dri) and is not "
-                    "blocked by the device cgroup.",
-                    g->render_node);
-        }
+        vpi_var(&v, "node", "%s", g->render_node);
+        vpi_var(&v, "mode", "%04o", g->render_mode);
+        vpi_var(&v, "owner", "%u", g->render_uid);
+        vpi_var(&v, "gid", "%u", g->render_gid);
+        vpi_var(&v, "uid", "%u", m->uid);
+        vpi_var(&v, "group", "%s", g->render_group[0] ? g->render_group : "render");
+        vpi_var(&v, "in_group", "%s",
+                in_groups(m, g->render_gid) ? " (yet the group matches)" : "");
+        vpi_var(&v, "errno_text", "%s", strerror(g->render_open_errno));
+        vpi_cause(c,
+                  g->render_open_errno == EACCES || g->render_open_errno == EPERM
+                      ? VPC_RENDER_NODE_DENIED
+                      : VPC_RENDER_NODE_OPEN_FAILED,
+                  &v);
 }
 
 static bool tried(const struct vp_va *va, const char *name)
@@ -644,25 +667,77 @@ static bool virtual_gpu_driver_tried(const struct vp_va *va)
         return tried(va, "virtio_gpu") || tried(va, "qxl") || tried(va, "bochs");
 }
 
-static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
-                            const struct vp_gpu_eval *ge)
+/* libva asked for a Mesa GL driver's name (the X11/DRI2 path: va_x11.c takes the DRI2
+ * driver name, and Mesa answers with its GL driver). */
+static const char *gl_driver_tried(const struct vp_va *va)
 {
-        struct vp_check *c = vpi_add_check(e, "va-driver", STEP_VA);
-        const struct vp_va *va = &g->va;
-        const struct vp_gpu *first = NULL;
-        bool xe = strcmp(g->kernel_driver, "xe") == 0 || strcmp(g->drm_name, "xe") == 0;
+        static const char *const gl[] = {"crocus",   "iris",   "radeonsi", "r600", "nouveau",
+                                         "llvmpipe", "swrast", "virgl",    NULL};
+        for (const char *const *n = gl; *n; n++)
+                if (tried(va, *n))
+                        return *n;
+        return NULL;
+}
 
-        if (!c)
+static bool is_xe(const struct vp_gpu *g)
+{
+        return strcmp(g->kernel_driver, "xe") == 0 || strcmp(g->drm_name, "xe") == 0;
+}
+
+/* The va-driver and va-init checks name the same cause for the same facts (one fix, not two
+ * that contradict each other): the driver-selection causes live here. */
+static int driver_selection_cause(const struct vp_gpu *g)
+{
+        const struct vp_va *va = &g->va;
+
+        if (virtual_gpu_driver_tried(va) && !tried(va, "iHD") && !tried(va, "i965"))
+                return VPC_NON_INTEL_DRIVER;
+        if (gl_driver_tried(va) && !va->driver[0])
+                return VPC_GL_DRIVER_NAME;
+        if (is_xe(g) && tried(va, "xe") && !va->driver[0])
+                return VPC_XE_NO_MAPPING;
+        return -1;
+}
+
+static void va_vars(struct vpi_vars *v, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
+{
+        const struct vp_va *va = &g->va;
+
+        vpi_var(v, "node", "%s", g->render_node[0] ? g->render_node : "/dev/dri/renderD128");
+        vpi_var(v, "tried", "%s", va->drivers_tried[0] ? va->drivers_tried : "?");
+        vpi_var(v, "driver", "%s", va->driver);
+        vpi_var(v, "drm_name", "%s", g->drm_name[0] ? g->drm_name : "this GPU");
+        vpi_var(v, "device_id", "%04x", g->device_id);
+        vpi_var(v, "platform", "%s", ge->platform.platform[0] ? ge->platform.platform : "this GPU");
+        vpi_var(v, "va_driver", "%s", ge->va_driver);
+        vpi_var(v, "api", "%d.%d", va->api_major, va->api_minor);
+        if (gl_driver_tried(va))
+                vpi_var(v, "tried", "%s", gl_driver_tried(va));
+}
+
+static void check_va_driver(struct vp_check *c, const void *arg)
+{
+        const struct gctx *x = arg;
+        const struct vp_facts *f = x->f;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu *first = NULL;
+        const struct vp_va *va;
+        struct vpi_vars v = *x->base;
+        int sel;
+
+        if (skip_without_gpu(c, x))
                 return;
+        va = &g->va;
         for (uint32_t i = 0; i < f->n_gpus; i++)
                 if (f->gpus[i].render_node[0] &&
                     (!first || strcmp(f->gpus[i].render_node, first->render_node) < 0))
                         first = &f->gpus[i];
         if (va->outcome == VP_VA_NOT_RUN && !va->drivers_tried[0]) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "libva not run");
                 return;
         }
+        va_vars(&v, g, x->ge);
         if (g->drm_name[0])
                 EVID(c, "kernel driver name (libva keys on it): %s\n", g->drm_name);
         EVID(c, "libva tried: %s\n", va->drivers_tried[0] ? va->drivers_tried : "?");
@@ -672,185 +747,160 @@ static void check_va_driver(struct vp_eval *e, const struct vp_facts *f, const s
                 EVID(c, "VA-API %d.%d\n", va->api_major, va->api_minor);
         if (va->vendor[0])
                 EVID(c, "vendor: %s\n", va->vendor);
-
-        /* A virtual GPU's driver tried (vainfo without --device took the first node). */
-        if (virtual_gpu_driver_tried(va)) {
-                vpi_check_set(c, VP_STATUS_FAIL, "non-intel-node");
+        sel = driver_selection_cause(g);
+        if (sel == VPC_NON_INTEL_DRIVER) {
                 SUMMARY(c, "libva opened a virtual GPU's render node, not the Intel one");
-                CAUSE(c,
-                      "The VM has a second, virtual GPU (virtio-gpu/QXL) whose render "
-                      "node comes first; libva then loads its driver "
-                      "(%s_drv_video.so) instead of iHD.",
-                      va->drivers_tried);
-                FIX(c, "Point the application at the Intel node: vainfo --display drm "
-                       "--device /dev/dri/renderD129; Jellyfin: Playback > Transcoding > "
-                       "VA-API device.\nOr remove the virtual display: Proxmox VM > "
-                       "Hardware > Display: none (serial console for access).");
+                vpi_cause(c, VPC_NON_INTEL_NODE, &v);
                 return;
         }
-        if (xe && tried(va, "xe") && !va->driver[0]) {
-                vpi_check_set(c, VP_STATUS_FAIL, "xe-no-mapping");
+        if (sel == VPC_GL_DRIVER_NAME) {
+                SUMMARY(c, "libva looked for a VA driver named after the GL driver (%s)",
+                        gl_driver_tried(va));
+                vpi_cause(c, VPC_GL_DRIVER_NAME, &v);
+                return;
+        }
+        if (sel == VPC_XE_NO_MAPPING) {
                 SUMMARY(c, "libva has no xe -> iHD mapping and looked for xe_drv_video.so");
-                CAUSE(c, "The GPU is bound to the xe kernel driver; libva before 2.21 (VA-API "
-                         "1.21) maps only i915 to iHD and uses other names verbatim.");
-                FIX(c, "export LIBVA_DRIVER_NAME=iHD (in a pod: env LIBVA_DRIVER_NAME=iHD), or "
-                       "upgrade libva to 2.21 or later; a recent intel-media-va-driver is needed "
-                       "for xe too.");
+                vpi_cause(c, VPC_XE_NO_MAPPING, &v);
                 return;
         }
-        if (va->driver[0]) {
-                SUMMARY(c, "%s", va->driver);
-                vpi_check_set(c, VP_STATUS_OK, "");
-                if (strcmp(va->driver, "i965") == 0 && ge->platform.in_ihd) {
-                        vpi_check_set(c, VP_STATUS_WARN, "i965-fallback");
-                        CAUSE(c,
-                              "libva is using the legacy i965 driver%s; iHD supports this GPU "
-                              "and is maintained (i965 was discontinued in 2024).",
-                              va->driver_env[0] ? " because LIBVA_DRIVER_NAME forces it"
-                                                : " (iHD failed or is not installed)");
-                        FIX(c, "apt install intel-media-va-driver-non-free%s",
-                            va->driver_env[0] ? " and unset LIBVA_DRIVER_NAME" : "");
-                } else if (strcmp(va->driver, "iHD") != 0 && strcmp(va->driver, "i965") != 0) {
-                        vpi_check_set(c, VP_STATUS_FAIL, "unexpected-driver");
-                        CAUSE(c, "libva loaded %s for an Intel GPU.", va->driver);
-                        FIX(c, "unset LIBVA_DRIVER_NAME or set it to iHD");
-                }
-        } else {
+        if (!va->driver[0]) {
                 SUMMARY(c, "no VA driver could be loaded");
-                vpi_check_set(c, VP_STATUS_FAIL, "no-va-driver");
-                CAUSE(c, "None of the drivers libva tried initialised (see va-init).");
-                FIX(c, "apt install intel-media-va-driver-non-free (Debian: enable the non-free "
-                       "component).");
+                vpi_cause(c, VPC_NO_VA_DRIVER, &v);
+                return;
+        }
+        SUMMARY(c, "%s", va->driver);
+        vpi_check_set(c, VP_STATUS_OK);
+        if (strcmp(va->driver, "i965") == 0 && x->ge->platform.in_ihd) {
+                vpi_var(&v, "i965_why", "%s",
+                        va->driver_env[0] ? " because LIBVA_DRIVER_NAME forces it"
+                                          : " (iHD failed or is not installed)");
+                vpi_var(&v, "unset_env", "%s",
+                        va->driver_env[0] ? "; unset LIBVA_DRIVER_NAME" : "");
+                vpi_cause(c, VPC_I965_FALLBACK, &v);
+        } else if (strcmp(va->driver, "iHD") != 0 && strcmp(va->driver, "i965") != 0) {
+                vpi_cause(c, VPC_UNEXPECTED_DRIVER, &v);
         }
         if (c->status == VP_STATUS_OK && first && first != g && !vp_is_intel(first)) {
-                vpi_check_set(c, VP_STATUS_WARN, "non-intel-first");
-                CAUSE(c,
-                      "%s belongs to a non-Intel GPU (%s); programs that open the first render "
-                      "node by default (vainfo, some Jellyfin setups) get that one.",
-                      first->render_node, first->drm_name[0] ? first->drm_name : "?");
-                FIX(c,
-                    "Use %s explicitly (vainfo --display drm --device %s; Jellyfin VA-API "
-                    "device), or remove the VM's virtual display.",
-                    g->render_node, g->render_node);
+                vpi_var(&v, "first_node", "%s", first->render_node);
+                vpi_var(&v, "first_drm", "%s", first->drm_name[0] ? first->drm_name : "?");
+                vpi_cause(c, VPC_NON_INTEL_FIRST, &v);
         }
 }
 
-static void check_va_init(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
+static void check_va_init(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "va-init", STEP_VA);
-        const struct vp_va *va = &g->va;
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        const struct vp_va *va;
+        struct vpi_vars v = *x->base;
+        int sel;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
+        va = &g->va;
+        va_vars(&v, g, ge);
         switch (va->outcome) {
         case VP_VA_OK:
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "vaInitialize ok, %u profile/entrypoint pairs", va->n_configs);
                 return;
         case VP_VA_NOT_RUN:
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not run");
+                return;
         case VP_VA_OPEN_FAILED:
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c,
-                        va->outcome == VP_VA_OPEN_FAILED ? "render node not openable" : "not run");
+                if (strcmp(x->f->source, "vainfo") == 0) {
+                        SUMMARY(c, "vainfo could not open the render node");
+                        vpi_cause(c, VPC_DEVICE_OPEN_FAILED, &v);
+                        return;
+                }
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "render node not openable (see render-node-access)");
                 return;
         case VP_VA_CRASHED:
-                vpi_check_set(c, VP_STATUS_FAIL, "driver-crashed");
-                SUMMARY(c, "the VA driver crashed (signal %d)", va->child_signal);
-                CAUSE(c,
-                      "vaInitialize killed the probe process with signal %d: a driver bug or "
-                      "a driver/firmware mismatch for this GPU.",
-                      va->child_signal);
-                FIX(c,
-                    "Update intel-media-va-driver(-non-free) and the kernel; run vainfo "
-                    "--display drm --device %s to reproduce.",
-                    g->render_node);
-                return;
         case VP_VA_TIMED_OUT:
-                vpi_check_set(c, VP_STATUS_FAIL, "driver-hung");
-                SUMMARY(c, "the VA driver did not answer in time");
-                CAUSE(c, "vaInitialize hung: usually a wedged GPU or GuC/HuC firmware that "
-                         "never answers.");
-                FIX(c, "Check dmesg for GPU hangs (i915 ... GPU HANG); reboot the VM; update "
-                       "firmware (linux-firmware) and the media driver.");
+                if (strcmp(x->f->source, "vainfo") == 0) {
+                        SUMMARY(c, "the output stops inside the driver's initialisation");
+                        vpi_cause(c, VPC_DRIVER_STOPPED, &v);
+                        return;
+                }
+                if (va->outcome == VP_VA_TIMED_OUT) {
+                        SUMMARY(c, "the VA driver did not answer in time");
+                        vpi_cause(c, VPC_DRIVER_HUNG, &v);
+                        return;
+                }
+                SUMMARY(c, "the VA driver crashed (signal %d)", va->child_signal);
+                vpi_var(&v, "signal_text", " with signal %d", va->child_signal);
+                vpi_cause(c, VPC_DRIVER_CRASHED, &v);
                 return;
         case VP_VA_NO_DISPLAY:
+                if (strcmp(x->f->source, "vainfo") == 0) {
+                        SUMMARY(c, "vainfo opened no display");
+                        vpi_cause(c, VPC_NO_DISPLAY, &v);
+                        return;
+                }
+                /* fall through */
         case VP_VA_CHILD_FAILED:
-                vpi_check_set(c, VP_STATUS_FAIL, "probe-failed");
                 SUMMARY(c, "libva could not be run on %s", g->render_node);
-                CAUSE(c, "vaGetDisplayDRM or the probe child failed before vaInitialize.");
-                FIX(c, "Run nodeprobe --in-process --device %s for details.", g->render_node);
+                vpi_cause(c, VPC_PROBE_FAILED, &v);
                 return;
         default:
                 break;
         }
-        /* VP_VA_INIT_FAILED: map libva's messages to a cause. */
-        vpi_check_set(c, VP_STATUS_FAIL, "init-failed");
+        /* VP_VA_INIT_FAILED: libva's messages name the cause. */
         SUMMARY(c, "vaInitialize failed: %d (%s)", va->init_status, va->init_error);
         EVID(c, "%s", va->log);
-        if (virtual_gpu_driver_tried(va) && !tried(va, "iHD") && !tried(va, "i965")) {
-                vpi_strlcpy(c->cause_id, "non-intel-driver", sizeof(c->cause_id));
-                CAUSE(c,
-                      "The driver that failed (%s) belongs to the VM's virtual GPU, not to the "
-                      "Intel GPU: libva was pointed at the wrong render node (see va-driver).",
-                      va->drivers_tried);
-                FIX(c, "vainfo --display drm --device /dev/dri/renderD129 (the Intel node); set "
-                       "the same device in the application.");
+        sel = driver_selection_cause(g);
+        if (sel >= 0) {
+                vpi_cause(c, (enum vpi_cause)sel, &v);
+        } else if (strstr(va->log, "undefined symbol")) {
+                const char *sym = strstr(va->log, "undefined symbol");
+                vpi_var(&v, "symbol", "%.*s", (int)strcspn(sym, "\n"), sym);
+                vpi_cause(c, VPC_GMMLIB_MISMATCH, &v);
+        } else if (va->api_major == 0 && va->api_minor > 0 && strcmp(ge->va_driver, "iHD") == 0) {
+                vpi_cause(c, VPC_LIBVA_TOO_OLD, &v);
         } else if (strstr(va->log, "has no function __vaDriverInit")) {
-                vpi_strlcpy(c->cause_id, "no-init-function", sizeof(c->cause_id));
-                CAUSE(c, "The driver file has no init function this libva accepts: it was built "
-                         "for another libva (mixed distribution and self-built packages), or it "
-                         "is not a driver for this GPU at all (iHD before Broadwell).");
-                FIX(c, "Install libva and the driver from the same source: apt install --reinstall "
-                       "libva2 libva-drm2 intel-media-va-driver-non-free, and remove copies under "
-                       "/usr/local/lib/dri.");
+                /* A driver that exports only a newer __vaDriverInit_1_N than libva knows. */
+                vpi_cause(c,
+                          strstr(va->log, "__vaDriverInit_1_") && va->api_major == 1 &&
+                                  strstr(va->log, "newer")
+                              ? VPC_VERSION_MISMATCH
+                              : VPC_NO_INIT_FUNCTION,
+                          &v);
+        } else if (strstr(va->log, "incompatible version") ||
+                   strstr(va->log, "driver version mismatch")) {
+                vpi_cause(c, VPC_VERSION_MISMATCH, &v);
         } else if (va->drivers_tried[0] && !strstr(va->log, "Found init function") &&
                    strstr(va->log, "Trying to open")) {
-                vpi_strlcpy(c->cause_id, "driver-missing", sizeof(c->cause_id));
-                CAUSE(c, "libva found no driver file for %s (it looked for %s_drv_video.so).",
-                      g->drm_name[0] ? g->drm_name : "this GPU", va->drivers_tried);
-                FIX(c, "apt install intel-media-va-driver-non-free (Debian: non-free component; "
-                       "Ubuntu: multiverse), or set LIBVA_DRIVERS_PATH to where iHD_drv_video.so "
-                       "is.");
+                vpi_cause(c, VPC_DRIVER_MISSING, &v);
         } else if (strcmp(ge->va_driver, "i965") == 0 && !ge->platform.in_i965 &&
                    ge->platform.known) {
-                vpi_strlcpy(c->cause_id, "i965-unknown-platform", sizeof(c->cause_id));
-                CAUSE(c,
-                      "i965 does not know %s (it stops at Coffee Lake/Whiskey Lake and lacks "
-                      "0x%04x).",
-                      ge->platform.platform, g->device_id);
-                FIX(c, "Use iHD: apt install intel-media-va-driver-non-free and unset "
-                       "LIBVA_DRIVER_NAME.");
+                vpi_cause(c, VPC_I965_UNKNOWN_PLATFORM, &v);
         } else if (ge->platform.known && !ge->platform.in_ihd) {
-                vpi_strlcpy(c->cause_id, "unknown-pci-id", sizeof(c->cause_id));
-                CAUSE(c,
-                      "iHD has no entry for 0x%04x (hwinfo_linux.cpp returns "
-                      "PLATFORM_NOT_SUPPORTED).",
-                      g->device_id);
-                FIX(c, "Upgrade intel-media-driver to a release that lists 0x%04x.", g->device_id);
+                vpi_cause(c, VPC_UNKNOWN_PCI_ID, &v);
         } else {
-                vpi_strlcpy(c->cause_id, "driver-init-failed", sizeof(c->cause_id));
-                CAUSE(c, "The driver loaded but refused to initialise: a driver too old for this "
-                         "GPU or kernel, missing GuC/HuC firmware, or a GPU it cannot talk to "
-                         "(media-driver#507: iHD 1.0 on Coffee Lake Refresh).");
-                FIX(c, "Upgrade intel-media-va-driver-non-free and linux-firmware; check dmesg "
-                       "for i915 firmware errors.");
+                vpi_cause(c, VPC_DRIVER_INIT_FAILED, &v);
         }
 }
 
-static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
-                                const struct vp_gpu_eval *ge)
+static void check_encoder_build(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "encoder-build", STEP_VA);
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        struct vpi_vars v = *x->base;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
         if (g->va.outcome != VP_VA_OK || strcmp(ge->va_driver, "iHD") != 0) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, g->va.outcome != VP_VA_OK ? "VA-API not working" : "not iHD");
                 return;
         }
         if (gen_of(ge) >= 12.7) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "Meteor Lake and later lose nothing in the free build");
                 return;
         }
@@ -863,32 +913,28 @@ static void check_encoder_build(struct vp_eval *e, const struct vp_gpu *g,
                 EVID(c, "AV1 decode: %s\n",
                      vpi_has(&g->va, AV1, 1, VAEntrypointVLD) ? "yes" : "no");
         if (ge->nonfree == VP_YES) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "full (non-free) iHD build");
         } else if (ge->nonfree == VP_NO) {
-                vpi_check_set(c, VP_STATUS_WARN, "free-build");
                 SUMMARY(c, "free iHD build: shader encoders, VC-1%s missing",
                         gen_of(ge) >= 12 ? " and AV1 decode" : "");
-                CAUSE(c,
-                      "Debian/Ubuntu's intel-media-va-driver is built without the closed "
-                      "media kernels: no EncSlice encoders (HEVC encode on Skylake-Comet Lake), "
-                      "no VC-1%s.",
-                      gen_of(ge) >= 12 ? ", no AV1 decode" : "");
-                FIX(c, "apt install intel-media-va-driver-non-free (Debian: add 'non-free' to "
-                       "the apt components; Ubuntu: multiverse); in a container image use the "
-                       "same package.");
+                vpi_var(&v, "free_av1", "%s", gen_of(ge) >= 12 ? ", no AV1 decode" : "");
+                vpi_cause(c, VPC_FREE_BUILD, &v);
         } else {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "cannot tell free from non-free from this list");
         }
 }
 
-static void check_huc(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
+static void check_huc(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "huc", STEP_VA);
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        struct vpi_vars v = *x->base;
         bool lp = false;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
         for (uint32_t i = 0; i < g->va.n_configs; i++) {
                 const struct vp_va_config *vc = &g->va.configs[i];
@@ -905,42 +951,43 @@ static void check_huc(struct vp_eval *e, const struct vp_gpu *g, const struct vp
         if (g->huc_status.known)
                 EVID(c, "i915 HUC_STATUS: %lld\n", (long long)g->huc_status.value);
         if (ge->huc == VP_UNKNOWN || (!lp && !g->huc_status.known)) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
-                SUMMARY(c, "unknown");
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, strcmp(x->f->source, "vainfo") == 0 && g->va.outcome == VP_VA_OK
+                               ? "unknown (rate control details are not in a vainfo output)"
+                               : "unknown");
                 return;
         }
         if (ge->huc == VP_YES) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "HuC loaded: low-power encoders have bitrate control");
                 return;
         }
         SUMMARY(c, "HuC not loaded: low-power (VDEnc) encode is CQP-only%s",
                 gen_of(ge) >= 11 ? ", no VP9 encode" : "");
-        if (ge->virt == VP_VIRT_GVTG) {
-                vpi_check_set(c, VP_STATUS_WARN, "huc-gvtg");
-                CAUSE(c, "Expected under GVT-g: the host runs i915.enable_guc=0 and the vGPU has "
-                         "no HuC. Cannot be fixed in the guest.");
-                FIX(c, "Use CQP/ICQ encodes (Jellyfin: disable low-power encoding or accept "
-                       "CQP), or full passthrough if bitrate control matters.");
-                return;
-        }
-        vpi_check_set(c, VP_STATUS_WARN, "huc-off");
-        CAUSE(c, "i915 loads HuC only with GuC/HuC enabled; it is off by default up to Tiger/"
-                 "Rocket Lake.");
-        FIX(c, "Kernel command line (this machine, or the passthrough VM): i915.enable_guc=2; "
-               "install linux-firmware (i915/*_huc_*.bin); reboot.");
+        vpi_cause(c, ge->virt == VP_VIRT_GVTG ? VPC_HUC_GVTG : VPC_HUC_OFF, &v);
 }
 
-static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
+static void check_codecs(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "codecs", STEP_VA);
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_gpu_eval *ge = x->ge;
+        struct vpi_vars v = *x->base;
         unsigned ok = 0, missing = 0, explained = 0, low = 0, unknown = 0;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
         if (g->va.outcome != VP_VA_OK) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "VA-API not working");
+                return;
+        }
+        if (!ge->platform.platform[0]) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c,
+                        "%u profile/entrypoint pairs listed; expectations unknown without the "
+                        "platform",
+                        g->va.n_configs);
                 return;
         }
         for (unsigned i = 0; i < VP_N_CAPS; i++) {
@@ -971,61 +1018,76 @@ static void check_codecs(struct vp_eval *e, const struct vp_gpu *g, const struct
                 SUMMARY(c, ", %u lost to the driver build or HuC", explained);
         if (unknown)
                 SUMMARY(c, ", %u unknown", unknown);
-        if (missing) {
-                vpi_check_set(c, VP_STATUS_FAIL, "missing-capabilities");
-                CAUSE(c, "The driver initialised but does not advertise what %s does with %s.%s",
-                      ge->platform.platform, ge->va_driver,
-                      g->va.n_configs <= 2 ? " It lists no codec profile at all (only video "
-                                             "processing): a driver too old for this GPU "
-                                             "(media-driver#1299)."
-                                           : "");
-                FIX(c, "Upgrade intel-media-va-driver-non-free (and libva); then re-run "
-                       "nodeprobe --report.");
-        } else if (explained || low) {
-                vpi_check_set(c, VP_STATUS_WARN, explained ? "explained-gaps" : "low-confidence");
-                CAUSE(c, "%s",
-                      explained ? "Gaps come from the driver build or HuC: see "
-                                  "encoder-build and huc."
-                                : "Only capabilities whose reference data disagree "
-                                  "are absent.");
-        } else {
-                vpi_check_set(c, VP_STATUS_OK, "");
-        }
+        vpi_check_set(c, VP_STATUS_OK);
+        va_vars(&v, g, ge);
+        vpi_var(&v, "no_profiles", "%s",
+                g->va.n_configs <= 2 ? " It lists no codec profile at all (only video "
+                                       "processing): a driver too old for this GPU "
+                                       "(media-driver#1299)."
+                                     : "");
+        if (missing)
+                vpi_cause(c, VPC_MISSING_CAPABILITIES, &v);
+        else if (explained)
+                vpi_cause(c, VPC_EXPLAINED_GAPS, &v);
+        else if (low)
+                vpi_cause(c, VPC_LOW_CONFIDENCE, &v);
 }
 
-static void check_gpu_top(struct vp_eval *e, const struct vp_facts *f, const struct vp_gpu *g,
-                          const struct vp_gpu_eval *ge)
+static void check_gpu_top(struct vp_check *c, const void *arg)
 {
-        struct vp_check *c = vpi_add_check(e, "gpu-top", STEP_MON);
-        bool xe = strcmp(g->kernel_driver, "xe") == 0;
-        enum vp_tri pmu = xe ? f->machine.xe_pmu : f->machine.i915_pmu;
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        struct vpi_vars v = *x->base;
+        bool xe;
+        enum vp_tri pmu;
 
-        if (!c)
+        if (skip_without_gpu(c, x))
                 return;
+        xe = strcmp(g->kernel_driver, "xe") == 0;
+        pmu = xe ? x->f->machine.xe_pmu : x->f->machine.i915_pmu;
+        if (strcmp(x->f->source, "vainfo") == 0) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not in a vainfo output");
+                return;
+        }
         EVID(c, "%s PMU (/sys/bus/event_source/devices): %s\n", xe ? "xe" : "i915",
              vp_tri_str(pmu));
         if (pmu == VP_UNKNOWN || !g->kernel_driver[0]) {
-                vpi_check_set(c, VP_STATUS_SKIP, "");
+                vpi_check_set(c, VP_STATUS_SKIP);
                 SUMMARY(c, "unknown");
                 return;
         }
         if (pmu == VP_YES) {
-                vpi_check_set(c, VP_STATUS_OK, "");
+                vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "intel_gpu_top can read engine usage");
                 return;
         }
-        vpi_check_set(c, VP_STATUS_WARN, ge->virt == VP_VIRT_SRIOV_VF ? "no-pmu-vf" : "no-pmu");
         SUMMARY(c, "no GPU PMU: intel_gpu_top will not work here");
-        if (ge->virt == VP_VIRT_SRIOV_VF) {
-                CAUSE(c, "An SR-IOV VF has no PMU (\"PMU not supported for this GPU\").");
-                FIX(c, "Watch usage on the Proxmox host: intel_gpu_top there shows all VFs.");
-        } else {
-                CAUSE(c,
-                      "The %s driver registered no PMU (perf events not available in this "
-                      "kernel or container).",
-                      xe ? "xe" : "i915");
-                FIX(c, "Run intel_gpu_top on the node itself with CAP_PERFMON.");
-        }
+        vpi_var(&v, "kmd", "%s", xe ? "xe" : "i915");
+        vpi_cause(c, x->ge->virt == VP_VIRT_SRIOV_VF ? VPC_NO_PMU_VF : VPC_NO_PMU, &v);
+}
+
+/* The guest checks, in the order of the guide (one prologue: vpi_run_checks). */
+static const struct vpi_check_def guest_checks[] = {
+    {"gpu", STEP_CPU, check_gpu},
+    {"cpu-generation", STEP_CPU, check_cpu},
+    {"virtualization", STEP_VM, check_virt},
+    {"viommu", STEP_VM, check_viommu},
+    {"secure-boot", STEP_VM, check_secure_boot},
+    {"kernel-driver", STEP_KERNEL, check_kernel_driver},
+    {"render-node", STEP_KERNEL, check_render_node},
+    {"render-node-access", STEP_KERNEL, check_render_access},
+    {"va-driver", STEP_VA, check_va_driver},
+    {"va-init", STEP_VA, check_va_init},
+    {"encoder-build", STEP_VA, check_encoder_build},
+    {"huc", STEP_VA, check_huc},
+    {"codecs", STEP_VA, check_codecs},
+    {"gpu-top", STEP_MON, check_gpu_top},
+};
+
+const char *vp_check_id(unsigned i)
+{
+        return i < sizeof(guest_checks) / sizeof(guest_checks[0]) ? guest_checks[i].id : NULL;
 }
 
 static enum vp_node_status node_status(const struct vp_eval *e, const struct vp_facts *f)
@@ -1051,16 +1113,20 @@ static enum vp_node_status node_status(const struct vp_eval *e, const struct vp_
 
 int vp_evaluate(const struct vp_facts *f, struct vp_eval **ret)
 {
+        struct vpi_vars *base;
         struct vp_eval *e;
-        const struct vp_gpu *g;
-        const struct vp_gpu_eval *ge;
-        int best = -1, best_rank = -1;
+        struct gctx x = {.f = f};
+        int best = -1, best_rank = -1, r;
 
         if (!f || !ret)
                 return -EINVAL;
         e = calloc(1, sizeof(*e));
-        if (!e)
+        base = calloc(1, sizeof(*base));
+        if (!e || !base) {
+                free(e);
+                free(base);
                 return -ENOMEM;
+        }
         e->primary = -1;
         for (uint32_t i = 0; i < f->n_gpus && i < VP_MAX_GPUS; i++) {
                 const struct vp_gpu *gi = &f->gpus[i];
@@ -1078,44 +1144,19 @@ int vp_evaluate(const struct vp_facts *f, struct vp_eval **ret)
                 e->n_gpus++;
         }
         e->primary = best;
-        if (best < 0) {
-                struct vp_check *c = vpi_add_check(e, "gpu", STEP_CPU);
-                if (!c) {
-                        free(e);
-                        return -ENOBUFS;
-                }
-                vpi_check_set(c, VP_STATUS_FAIL, "no-intel-gpu");
-                SUMMARY(c, "no Intel GPU in this machine");
-                EVID(c, "DRM devices and display-class PCI devices: %u%s\n", f->n_gpus,
-                     f->gpus_partial ? " (more were there: only these were examined)" : "");
-                for (uint32_t i = 0; i < f->n_gpus; i++)
-                        EVID(c, "%04x:%04x at %s (%s)\n", f->gpus[i].vendor_id,
-                             f->gpus[i].device_id, f->gpus[i].pci_slot,
-                             f->gpus[i].drm_name[0] ? f->gpus[i].drm_name : "no driver");
-                CAUSE(c, "No device with vendor 0x8086 is on the PCI bus: the VM has no GPU "
-                         "assigned.");
-                FIX(c, "On the Proxmox host (nodeprobe host) add the GPU: VM > Hardware > Add > "
-                       "PCI Device > 0000:00:02.0 with an MDev type (GVT-g) or a VF "
-                       "(0000:00:02.N), then restart the VM.");
-                e->node_status = VP_NODE_NO_GPU;
-                *ret = e;
-                return 0;
+        vpi_distro_vars(&f->machine, base);
+        x.e = e;
+        x.base = base;
+        if (best >= 0) {
+                x.ge = &e->gpus[best];
+                x.g = &f->gpus[x.ge->gpu];
         }
-        ge = &e->gpus[best];
-        g = &f->gpus[ge->gpu];
-        check_cpu(e, f, g, ge);
-        check_virt(e, f, g, ge);
-        check_viommu(e, f, ge);
-        check_secure_boot(e, f, g->va.outcome == VP_VA_OK);
-        check_kernel_driver(e, f, g, ge);
-        check_render_node(e, f, g);
-        check_render_access(e, f, g);
-        check_va_driver(e, f, g, ge);
-        check_va_init(e, g, ge);
-        check_encoder_build(e, g, ge);
-        check_huc(e, g, ge);
-        check_codecs(e, g, ge);
-        check_gpu_top(e, f, g, ge);
+        r = vpi_run_checks(e, guest_checks, sizeof(guest_checks) / sizeof(guest_checks[0]), &x);
+        free(base);
+        if (r < 0) {
+                free(e);
+                return r;
+        }
         e->node_status = node_status(e, f);
         *ret = e;
         return 0;

@@ -3,6 +3,7 @@
 #ifndef VAPROBE_EVAL_H
 #define VAPROBE_EVAL_H
 
+#include "causes.h"
 #include "vaprobe/verdict.h"
 
 /* Index of a platform name in the generated table, -1 when absent. */
@@ -22,9 +23,43 @@ const char *vpi_platform_gen(int index);
 /* Fill ge->caps from the matrix and g->va; needs ge->platform, va_driver, nonfree, huc. */
 void vpi_eval_caps(const struct vp_gpu *g, struct vp_gpu_eval *ge);
 
-/* Append a check to e (NULL when full) and set its status and cause category. */
+/* Append a check to e (NULL when full) and set its status (no cause: ok, skip). */
 struct vp_check *vpi_add_check(struct vp_eval *e, const char *id, const char *step);
-void vpi_check_set(struct vp_check *c, enum vp_status s, const char *cause_id);
+void vpi_check_set(struct vp_check *c, enum vp_status s);
+
+/* Template variables for the cause catalogue ({name} in causes.h). A plain value: checks copy
+ * the evaluation's base set (the distribution's commands) and add their own. */
+#define VPI_MAX_VARS 32
+struct vpi_vars {
+        uint32_t n;
+        struct {
+                const char *name; /* static string */
+                char value[320];
+        } v[VPI_MAX_VARS];
+};
+/* Set (or replace) a variable; printf-style value, truncated to valid UTF-8. */
+__attribute__((format(printf, 3, 4))) void vpi_var(struct vpi_vars *v, const char *name,
+                                                   const char *fmt, ...);
+/* The catalogue's commands for the machine's distribution (distro.c). */
+void vpi_distro_vars(const struct vp_machine *m, struct vpi_vars *v);
+
+/* Give the check a cause from the catalogue: its status, id, and the rendered cause and fix
+ * (appended, so a check may add specifics after). vpi_cause_as overrides the status (a
+ * cause that is a warning in one situation and a failure in another). */
+void vpi_cause(struct vp_check *c, enum vpi_cause id, const struct vpi_vars *v);
+void vpi_cause_as(struct vp_check *c, enum vpi_cause id, enum vp_status s,
+                  const struct vpi_vars *v);
+
+/* The check registry: each evaluation is a table of {id, step, function}; the runner adds
+ * each check (the one prologue) and calls its function with the evaluation's context. */
+typedef void (*vpi_check_fn)(struct vp_check *c, const void *ctx);
+struct vpi_check_def {
+        const char *id;
+        const char *step;
+        vpi_check_fn fn;
+};
+/* -ENOBUFS when e has no room (VP_MAX_CHECKS). */
+int vpi_run_checks(struct vp_eval *e, const struct vpi_check_def *defs, size_t n, const void *ctx);
 
 #define SUMMARY(c, ...) vpi_appendf((c)->summary, sizeof((c)->summary), __VA_ARGS__)
 #define EVID(c, ...) vpi_appendf((c)->evidence, sizeof((c)->evidence), __VA_ARGS__)

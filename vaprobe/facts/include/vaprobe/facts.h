@@ -134,7 +134,12 @@ struct vp_machine {
         char kernel_release[64];
         char cmdline[1024];
         char cpu_model[96];
-        enum vp_tri hypervisor; /* "hypervisor" flag in /proc/cpuinfo */
+        enum vp_tri hypervisor;   /* "hypervisor" flag in /proc/cpuinfo */
+        char os_id[32];           /* os-release ID: "debian", "ubuntu", "talos", ... ("" unknown) */
+        char os_id_like[64];      /* ID_LIKE */
+        char os_version_id[32];   /* VERSION_ID */
+        char os_name[64];         /* PRETTY_NAME */
+        enum vp_tri in_container; /* /.dockerenv, /run/.containerenv or a pod's service account */
         char dmi_sys_vendor[64];
         char dmi_product[96];
         enum vp_tri efi;         /* booted through UEFI (/sys/firmware/efi exists) */
@@ -172,6 +177,7 @@ struct vp_facts {
         uint32_t n_gpus;
         struct vp_gpu gpus[VP_MAX_GPUS];
         bool gpus_partial; /* more than VP_MAX_GPUS were there: the rest was not examined */
+        char device[32];   /* the probe was limited to this node (--device), "" = all */
 };
 
 /*

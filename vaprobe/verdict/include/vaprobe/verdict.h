@@ -106,6 +106,22 @@ struct vp_eval {
 /* Evaluate facts. Pure. On success *ret is owned by the caller (free()). */
 int vp_evaluate(const struct vp_facts *facts, struct vp_eval **ret);
 
+/* The cause catalogue: every cause_id a check can carry, with its status and its cause and fix
+ * texts as templates ({name} stands for what the check fills in). */
+struct vp_cause_info {
+        const char *id;
+        enum vp_status status;
+        const char *cause;
+        const char *fix;
+};
+unsigned vp_cause_count(void);
+const struct vp_cause_info *vp_cause_get(unsigned i);      /* NULL past the end */
+const struct vp_cause_info *vp_cause_find(const char *id); /* NULL when not in the catalogue */
+
+/* The guest checks in report order (every evaluation has each of them, status skip with the
+ * reason when it cannot apply); NULL past the end. */
+const char *vp_check_id(unsigned i);
+
 /* The check with this id, or NULL. */
 const struct vp_check *vp_eval_check(const struct vp_eval *e, const char *id);
 
