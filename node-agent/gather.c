@@ -159,6 +159,12 @@ int na_gather_vainfo(const struct na_config *cfg, struct vp_facts **ret)
                 return NA_EXIT_INPUT;
         }
         r = vp_vainfo_parse(text, (uint16_t)id, cfg->driver, ret);
+        if (r == -EINVAL && text[strspn(text, " \t\r\n")] == '{') {
+                na_logf("%s is JSON, not vainfo output (a snapshot goes with --facts)",
+                        cfg->vainfo_file);
+                free(text);
+                return NA_EXIT_INPUT;
+        }
         free(text);
         if (r == -ENOMEM)
                 return NA_EXIT_INTERNAL;

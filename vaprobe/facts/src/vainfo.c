@@ -33,6 +33,46 @@ static void parse_profile_line(char *line, struct vp_va *va)
                 va->configs_partial = true; /* cut at the cap: the rest is unknown */
 }
 
+/* Pasted text comes with tabs, runs of spaces and no-break spaces (U+00A0, copied from web
+ * pages) and CR line ends: all become one plain space. In place. */
+static void normalise_space(char *s)
+{
+        char *w = s;
+        bool space = false;
+
+        for (const char *r = s; *r;) {
+                bool sp = *r == ' ' || *r == '\t' || *r == '\r' || *r == '\v' || *r == '\f';
+                size_t adv = 1;
+                if ((unsigned char)r[0] == 0xc2 && (unsigned char)r[1] == 0xa0) {
+                        sp = true;
+                        adv = 2;
+                }
+                if (sp) {
+                        if (!space)
+                                *w++ = ' ';
+                        space = true;
+                } else {
+                        memmove(w, r, adv);
+                        w += adv;
+                        space = false;
+                }
+                r += adv;
+        }
+        *w = '\0';
+}
+
+/* Non-Intel VA drivers, and the PCI vendor they imply. */
+static uint16_t vendor_of_driver(const char *driver, const char *vendor_string)
+{
+        if (strstr(vendor_string, "AMD") || strstr(vendor_string, "Radeon") ||
+            strcmp(driver, "radeonsi") == 0 || strcmp(driver, "r600") == 0)
+                return 0x1002;
+        if (strstr(vendor_string, "NVDEC") || strstr(vendor_string, "NVIDIA") ||
+            strcmp(driver, "nvidia") == 0 || strcmp(driver, "nouveau") == 0)
+                return 0x10de;
+        return 0;
+}
+
 static void add_tried(struct vp_va *va, const char *path)
 {
         const char *base = strrchr(path, '/');
@@ -76,9 +116,15 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
         struct vp_gpu *g;
         struct vp_va *va;
         bool recognised = false, failed = false, listed = false, partial = false;
-        const char *p = text;
+        bool opened_failed = false, no_display = false, found_init = false, returned = false;
+        const char *p = text, *lead = text;
 
         if (!text || !ret)
+                return -EINVAL;
+        /* A snapshot given as vainfo text is an input error, not a vainfo without lines. */
+        while (*lead == ' ' || *lead == '\n' || *lead == '\t' || *lead == '\r')
+                lead++;
+        if (*lead == '{' || *lead == '[')
                 return -EINVAL;
         f = calloc(1, sizeof(*f));
         if (!f)
@@ -99,7 +145,11 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
 
                 vpi_strlcpy(line, p, len + 1 < sizeof(line) ? len + 1 : sizeof(line));
                 p += len + (nl ? 1 : 0);
+                normalise_space(line);
                 l = vpi_trim(line);
+                /* Quoted in a forum post or a mail ("> libva info: ..."). */
+                while (l[0] == '>' && (l[1] == ' ' || l[1] == '\0'))
+                        l = vpi_trim(l + 1);
                 if (l[0] == '#') {
                         parse_comment(l, &device_id, &partial);
                         continue;
@@ -120,6 +170,7 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
                         add_tried(va, strstr(l, "Trying to open ") + 15);
                         recognised = true;
                 } else if (sscanf(l, "libva info: va_openDriver() returns %d", &n) == 1) {
+                        returned = true;
                         if (n == 0)
                                 vpi_strlcpy(va->driver, last_tried(va), sizeof(va->driver));
                         recognised = true;
@@ -148,6 +199,21 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
                                  sp ? (int)(sp - (l + 13)) : (int)strlen(l + 13), l + 13);
                         add_tried(va, path);
                         recognised = true;
+                } else if (strstr(l, "Failed to open the given device")) {
+                        /* vainfo could not open the render node: before libva said anything */
+                        opened_failed = true;
+                        recognised = true;
+                        vpi_append_line(va->log, sizeof(va->log), l);
+                } else if (strstr(l, "failed to initialize display") ||
+                           strstr(l, "can't connect to X server") ||
+                           strncmp(l, "Trying display:", 15) == 0) {
+                        if (strncmp(l, "Trying display:", 15) != 0)
+                                no_display = true;
+                        recognised = true;
+                        vpi_append_line(va->log, sizeof(va->log), l);
+                } else if (strstr(l, "Found init function ")) {
+                        found_init = true;
+                        recognised = true;
                 } else if (strncmp(l, "VAProfile", 9) == 0) {
                         parse_profile_line(l, va);
                         listed = true;
@@ -161,6 +227,13 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
         g->device_id = device_id;
         if (failed) {
                 va->outcome = VP_VA_INIT_FAILED;
+        } else if (opened_failed) {
+                va->outcome = VP_VA_OPEN_FAILED;
+        } else if (found_init && !returned && !listed && !va->vendor[0]) {
+                /* The text stops inside the driver's init: it crashed or hung there. */
+                va->outcome = VP_VA_CRASHED;
+        } else if (no_display && !va->drivers_tried[0] && !listed) {
+                va->outcome = VP_VA_NO_DISPLAY;
         } else if (listed || va->vendor[0]) {
                 va->outcome = VP_VA_OK;
                 va->configs_partial = va->configs_partial || partial;
@@ -180,6 +253,10 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
         else if (strcmp(va->drivers_tried, "xe") == 0 || strncmp(va->drivers_tried, "xe,", 3) == 0)
                 vpi_strlcpy(g->kernel_driver, "xe", sizeof(g->kernel_driver));
         vpi_strlcpy(g->drm_name, g->kernel_driver, sizeof(g->drm_name));
+        /* A radeonsi or NVIDIA vainfo is about another GPU, unless the id says Intel. */
+        if (!device_id && vendor_of_driver(va->driver[0] ? va->driver : last_tried(va), va->vendor))
+                g->vendor_id =
+                    vendor_of_driver(va->driver[0] ? va->driver : last_tried(va), va->vendor);
         vpi_facts_sanitize(f);
         *ret = f;
         return 0;

@@ -197,10 +197,6 @@ X(NO_INIT_FUNCTION, "no-init-function", FAIL,                                   
 X(LIBVA_TOO_OLD, "libva-too-old", FAIL,                                                            \
   "This libva speaks VA-API {api}: iHD needs VA-API 1.x (libva 2.x).",                             \
   "Upgrade libva to 2.x together with the driver ({reinstall_va}).")                               \
-X(VERSION_MISMATCH, "version-mismatch", FAIL,                                                      \
-  "The driver was built for a newer VA-API than this libva ({api}): libva and the driver come "    \
-  "from different releases.",                                                                      \
-  "Install libva and the driver from the same release ({reinstall_va}).")                          \
 X(GMMLIB_MISMATCH, "gmmlib-mismatch", FAIL,                                                        \
   "The driver failed to load with an undefined symbol ({symbol}): the installed gmmlib "           \
   "(libigdgmm) is older than the one the driver was built against.",                               \

@@ -862,21 +862,17 @@ static void check_va_init(struct vp_check *c, const void *arg)
         } else if (va->api_major == 0 && va->api_minor > 0 && strcmp(ge->va_driver, "iHD") == 0) {
                 vpi_cause(c, VPC_LIBVA_TOO_OLD, &v);
         } else if (strstr(va->log, "has no function __vaDriverInit")) {
-                /* A driver that exports only a newer __vaDriverInit_1_N than libva knows. */
-                vpi_cause(c,
-                          strstr(va->log, "__vaDriverInit_1_") && va->api_major == 1 &&
-                                  strstr(va->log, "newer")
-                              ? VPC_VERSION_MISMATCH
-                              : VPC_NO_INIT_FUNCTION,
-                          &v);
-        } else if (strstr(va->log, "incompatible version") ||
-                   strstr(va->log, "driver version mismatch")) {
-                vpi_cause(c, VPC_VERSION_MISMATCH, &v);
+                /* libva looks for __vaDriverInit_1_<its minor> down to _1_0: a driver built
+                 * for a newer libva, or not a VA driver at all, has none of them. */
+                vpi_cause(c, VPC_NO_INIT_FUNCTION, &v);
         } else if (va->drivers_tried[0] && !strstr(va->log, "Found init function") &&
                    strstr(va->log, "Trying to open")) {
                 vpi_cause(c, VPC_DRIVER_MISSING, &v);
-        } else if (strcmp(ge->va_driver, "i965") == 0 && !ge->platform.in_i965 &&
-                   ge->platform.known) {
+        } else if ((strcmp(ge->va_driver, "i965") == 0 ||
+                    (tried(va, "i965") && !tried(va, "iHD"))) &&
+                   !ge->platform.in_i965 && ge->platform.known) {
+                /* i965 on Ice Lake and later, or a Comet Lake id it never learnt, with no iHD
+                 * installed: i965 cannot drive it. */
                 vpi_cause(c, VPC_I965_UNKNOWN_PLATFORM, &v);
         } else if (ge->platform.known && !ge->platform.in_ihd) {
                 vpi_cause(c, VPC_UNKNOWN_PCI_ID, &v);
