@@ -77,10 +77,15 @@ static const struct distro *find(const struct vp_machine *m)
         for (size_t i = 0; i < sizeof(distros) / sizeof(distros[0]); i++)
                 if (strcmp(m->os_id, distros[i].id) == 0)
                         return &distros[i];
-        /* Derivatives (Linux Mint, Pop!_OS, Rocky, ...) by ID_LIKE, nearest first. */
-        for (size_t i = 0; i < sizeof(distros) / sizeof(distros[0]); i++)
-                if (word_in(m->os_id_like, distros[i].id))
-                        return &distros[i];
+        /* Derivatives (Linux Mint, Pop!_OS, Rocky, ...) by ID_LIKE, whose words go from the
+         * nearest relative to the farthest (os-release(5)). */
+        for (const char *w = m->os_id_like; *w;) {
+                size_t l = strcspn(w, " ");
+                for (size_t i = 0; i < sizeof(distros) / sizeof(distros[0]); i++)
+                        if (l && strlen(distros[i].id) == l && strncmp(w, distros[i].id, l) == 0)
+                                return &distros[i];
+                w += l + (w[l] == ' ');
+        }
         if (word_in(m->os_id_like, "rhel") || strcmp(m->os_id, "rhel") == 0)
                 return &distros[2];
         return &fallback;
