@@ -87,8 +87,11 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
         }
         if (cfg->mode == NA_MODE_CHECK) {
                 rc = verdict(cfg, e, false);
-                if (rc == NA_EXIT_OK)
-                        fprintf(out, "nodeprobe: ok (%s)\n", vp_node_status_str(e->node_status));
+                if (rc == NA_EXIT_OK) {
+                        fprintf(out, "nodeprobe: ");
+                        na_print_status_line(out, e);
+                        fprintf(out, "\n");
+                }
                 goto out;
         }
         if (na_report(cfg, f, e, labels, out) < 0 || fflush(out) != 0) {

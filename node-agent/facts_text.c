@@ -13,6 +13,14 @@ static void opt(FILE *o, const char *label, struct vp_opt v)
                 fprintf(o, "    %-22s unknown\n", label);
 }
 
+static void opt_hex(FILE *o, const char *label, struct vp_opt v, int width)
+{
+        if (v.known)
+                fprintf(o, "    %-22s 0x%0*llx\n", label, width, (unsigned long long)v.value);
+        else
+                fprintf(o, "    %-22s unknown\n", label);
+}
+
 static const char *or_unknown(const char *s)
 {
         return s && *s ? s : "unknown";
@@ -25,6 +33,9 @@ void na_print_facts_text(FILE *o, const struct vp_facts *f)
         fprintf(o, "Machine\n");
         fprintf(o, "    %-22s %s\n", "kernel", or_unknown(h->kernel_release));
         fprintf(o, "    %-22s %s\n", "cpu", or_unknown(h->cpu_model));
+        fprintf(o, "    %-22s %s (id %s%s%s)%s\n", "os", or_unknown(h->os_name),
+                or_unknown(h->os_id), h->os_id_like[0] ? ", like " : "", h->os_id_like,
+                h->in_container == VP_YES ? ", in a container" : "");
         fprintf(o, "    %-22s %s\n", "hypervisor flag", vp_tri_str(h->hypervisor));
         fprintf(o, "    %-22s %s %s\n", "dmi", or_unknown(h->dmi_sys_vendor), h->dmi_product);
         fprintf(o, "    %-22s efi %s, secure boot %s, setup mode %s\n", "firmware",
@@ -61,7 +72,9 @@ void na_print_facts_text(FILE *o, const struct vp_facts *f)
                                                            : strerror(g->render_open_errno));
                 fprintf(o, "    %-22s %s (%s)\n", "drm driver", or_unknown(g->drm_name),
                         or_unknown(g->drm_desc));
-                opt(o, "chipset id", g->chipset_id);
+                opt_hex(o, "chipset id", g->chipset_id, 4);
+                opt_hex(o, "pci class", g->pci_class, 6);
+                opt(o, "pci revision", g->revision);
                 opt(o, "fences", g->num_fences);
                 opt(o, "huc status", g->huc_status);
                 opt(o, "aperture bytes", g->aperture_size);

@@ -24,9 +24,13 @@ int na_cmd_host(const struct na_config *cfg, FILE *out)
         status = e->node_status == VP_NODE_NO_GPU ? "not-intel-gpu-host"
                                                   : vp_node_status_str(e->node_status);
         if (cfg->format == NA_FORMAT_TEXT) {
-                fprintf(out, "nodeprobe %s: Proxmox host check%s%s\nstatus: %s\n",
-                        NODEPROBE_VERSION, cfg->sysroot ? " of " : "",
-                        cfg->sysroot ? cfg->sysroot : "", status);
+                fprintf(out, "nodeprobe %s: Proxmox host check%s%s\nstatus: ", NODEPROBE_VERSION,
+                        cfg->sysroot ? " of " : "", cfg->sysroot ? cfg->sysroot : "");
+                if (e->node_status == VP_NODE_NO_GPU)
+                        fprintf(out, "%s", status);
+                else
+                        na_print_status_line(out, e);
+                fprintf(out, "\n");
                 na_print_checks(out, e);
         } else {
                 json_t *doc =

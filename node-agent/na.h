@@ -117,6 +117,9 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
 /* nodeprobe host: the Proxmox side. Returns the exit code. */
 int na_cmd_host(const struct na_config *cfg, FILE *out);
 
+/* The status line: "ok", "ok with N warnings", "degraded (1 failed, 2 warnings)". */
+void na_print_status_line(FILE *out, const struct vp_eval *e);
+
 /* Checks grouped by step, for people (shared by report and host). */
 void na_print_checks(FILE *out, const struct vp_eval *e);
 /* Checks as a JSON array (jansson); NULL on out of memory. */

@@ -96,12 +96,22 @@ static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eva
         static const char *const cols[] = {"decode", "encode"};
         const struct vp_gpu *g = &f->gpus[ge->gpu];
 
-        fprintf(o, "\nCapabilities of 8086:%04x (%s, %s%s), expected vs actual:\n", g->device_id,
-                ge->platform.platform[0] ? ge->platform.platform : "unknown platform",
-                ge->va_driver,
-                strcmp(ge->va_driver, "iHD") == 0
-                    ? (ge->nonfree == VP_NO ? " free build" : " full build")
-                    : "");
+        char id[24] = "device id unknown";
+
+        if (g->va.outcome != VP_VA_OK)
+                return; /* nothing the driver listed to compare */
+        if (g->device_id)
+                snprintf(id, sizeof(id), "8086:%04x", g->device_id);
+        fprintf(o, "\nCapabilities of %s (%s, %s%s), expected vs actual:\n", id,
+                ge->platform.platform[0] ? ge->platform.platform : "platform unknown",
+                g->va.driver[0] ? g->va.driver : ge->va_driver,
+                strcmp(ge->va_driver, "iHD") != 0 ? ""
+                : ge->nonfree == VP_NO            ? " free build"
+                : ge->nonfree == VP_YES           ? " full build"
+                                                  : "");
+        if (!ge->platform.platform[0])
+                fprintf(o, "  (without the platform nothing is expected: give the PCI device id, "
+                           "--device-id XXXX, from lspci -nn)\n");
         fprintf(o, "  %-7s %-7s %-7s %-7s   %-7s %-7s %-7s\n", "codec", "dec 8", "dec 10", "dec 12",
                 "enc 8", "enc 10", "enc 12");
         for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
@@ -162,6 +172,32 @@ void na_print_checks(FILE *o, const struct vp_eval *e)
         }
 }
 
+/* The truth in one line: "ok", "ok with 2 warnings", "degraded (1 failed, 3 warnings)", ...
+ * --strict fails on what this line calls failed, never on warnings. */
+void na_print_status_line(FILE *o, const struct vp_eval *e)
+{
+        unsigned warn = 0, fail = 0;
+
+        for (uint32_t i = 0; i < e->n_checks; i++) {
+                warn += e->checks[i].status == VP_STATUS_WARN;
+                fail += e->checks[i].status == VP_STATUS_FAIL;
+        }
+        fprintf(o, "%s", vp_node_status_str(e->node_status));
+        if (e->node_status == VP_NODE_OK) {
+                if (warn)
+                        fprintf(o, " with %u warning%s", warn, warn == 1 ? "" : "s");
+                return;
+        }
+        if (fail || warn) {
+                fprintf(o, " (");
+                if (fail)
+                        fprintf(o, "%u failed", fail);
+                if (warn)
+                        fprintf(o, "%s%u warning%s", fail ? ", " : "", warn, warn == 1 ? "" : "s");
+                fprintf(o, ")");
+        }
+}
+
 static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *e,
                        const struct lbl_set *labels)
 {
@@ -172,7 +208,9 @@ static void print_text(FILE *o, const struct vp_facts *f, const struct vp_eval *
                 fprintf(o, " (from %s)",
                         strcmp(f->source, "vainfo") == 0 ? "pasted vainfo output"
                                                          : "a saved snapshot");
-        fprintf(o, "\nstatus: %s%s%s\n", st.bold, vp_node_status_str(e->node_status), st.reset);
+        fprintf(o, "\nstatus: %s", st.bold);
+        na_print_status_line(o, e);
+        fprintf(o, "%s\n", st.reset);
         na_print_checks(o, e);
         if (e->node_status == VP_NODE_NO_GPU)
                 return;
@@ -241,6 +279,15 @@ json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
         json_object_set_new(root, "nodeprobe_version", json_string(NODEPROBE_VERSION));
         json_object_set_new(root, "source", json_string(f->source));
         json_object_set_new(root, "status", json_string(vp_node_status_str(e->node_status)));
+        {
+                unsigned warn = 0, fail = 0;
+                for (uint32_t i = 0; i < e->n_checks; i++) {
+                        warn += e->checks[i].status == VP_STATUS_WARN;
+                        fail += e->checks[i].status == VP_STATUS_FAIL;
+                }
+                json_object_set_new(root, "failed_checks", json_integer(fail));
+                json_object_set_new(root, "warnings", json_integer(warn));
+        }
         for (uint32_t i = 0; i < e->n_gpus; i++) {
                 const struct vp_gpu_eval *ge = &e->gpus[i];
                 const struct vp_gpu *g = &f->gpus[ge->gpu];

@@ -415,6 +415,10 @@ static void h_no_gpu(struct vp_pve *h)
 {
         h->gpu_found = false;
 }
+static void h_icelake(struct vp_pve *h)
+{
+        h->gpu.device = find_id(icelake);
+}
 static void h_unknown(struct vp_pve *h)
 {
         h->gpu.device = 0x0001;
@@ -469,7 +473,7 @@ static const struct {
         hmutate_fn fn;
 } host_cases[] = {
     {"cfl-gvtg-ok", h_no_gpu},       {"cfl-gvtg-ok", h_unknown},
-    {"tgl-11th-gen", h_none},        {"cfl-gvtg-ok", h_cmdline},
+    {"tgl-11th-gen", h_icelake},     {"cfl-gvtg-ok", h_cmdline},
     {"cfl-gvtg-ok", h_boot_differs}, {"cfl-gvtg-pending", h_none},
     {"cfl-no-iommu", h_none},        {"cfl-gvtg-ok", h_modules},
     {"cfl-gvtg-ok", h_kvmgt},        {"cfl-virqfd", h_none},

@@ -47,9 +47,9 @@ X(GUESSED_PLATFORM, "guessed-platform", WARN,                                   
 X(GVT_UNSUPPORTED, "gvt-unsupported", FAIL,                                                        \
   "GVT-g only supports Broadwell to Comet Lake (i915 intel_gvt.c); this looks like a vGPU on a "   \
   "platform that cannot have one.",                                                                \
-  "Use SR-IOV (12th gen Core and later) or full passthrough of 00:02.0 instead.")                  \
+  "Use SR-IOV (Tiger Lake, Alder Lake and later) or full passthrough of 00:02.0 instead.")         \
 X(SRIOV_UNSUPPORTED, "sriov-unsupported", FAIL,                                                    \
-  "SR-IOV for Intel iGPUs starts with 12th gen Core (Alder Lake); this GPU cannot be a VF.",       \
+  "SR-IOV for Intel iGPUs starts with the Gen12 iGPUs (Tiger Lake); this GPU cannot be a VF.",      \
   "Use GVT-g (Broadwell to Comet Lake) or full passthrough of 00:02.0 instead.")                   \
 /* virtualization */                                                                               \
 X(UNDETERMINED, "undetermined", WARN,                                                              \
@@ -256,11 +256,11 @@ X(NOT_INTEL_GPU_HOST, "not-intel-gpu-host", FAIL,                               
   "none (or the iGPU is disabled in the firmware).",                                               \
   "Run the host checks on the Proxmox host itself; inside a VM use the report.")                   \
 X(CANNOT_SPLIT, "cannot-split", FAIL,                                                              \
-  "GVT-g ends with Comet Lake (10th gen) and SR-IOV starts with Alder Lake (12th gen); 11th gen "   \
-  "(Ice/Tiger/Rocket Lake) and Gemini Lake have neither. Only one VM can have this GPU, by full "   \
-  "passthrough.",                                                                                  \
+  "GVT-g ends with Comet Lake and SR-IOV (i915-sriov-dkms) starts with the Gen12 iGPUs of Tiger " \
+  "Lake; Ice Lake, Rocket Lake, Jasper/Elkhart Lake and Gemini Lake have neither. Only one VM "    \
+  "can have this GPU, by full passthrough.",                                                       \
   "Pass the whole GPU to one VM: qm set <vmid> --hostpci0 0000:00:02.0 (the host then loses it), " \
-  "or use a 12th gen or later host for sharing.")                                                  \
+  "or use a host with a GPU that can be split (Tiger Lake or Alder Lake and later).")               \
 X(HOST_UNKNOWN_DEVICE, "host-unknown-device", WARN,                                                \
   "0x{device_id} is not in this build's tables; whether it can be split is unknown.",              \
   "Update nodeprobe.")                                                                             \

@@ -39,13 +39,23 @@ static bool in_list(const char *p, const char *const *list)
         return false;
 }
 
+/*
+ * How a platform's GPU can be shared (shared/reference/intel-capabilities.md section 3):
+ * - GVT-g: i915 intel_gvt.c is_supported_device(): BDW, SKL, KBL, BXT/APL, CFL, CML.
+ * - SR-IOV: "Gen12 iGPUs (TGL/ADL/RPL ...)" through the out-of-tree i915-sriov-dkms in host and
+ *   guest; under upstream xe, has_sriov on PTL (and BMG). So Tiger Lake can be split (with
+ *   the dkms module), and Lunar Lake, an xe-only part the reference does not list with
+ *   has_sriov, is not claimed.
+ * - Neither: GLK, ICL, EHL/JSL ("not supported" for GVT-g, before Gen12 for SR-IOV), RKL and
+ *   DG1 (not named for SR-IOV by the reference), CHV, and LNL as above.
+ */
 enum vpi_split vpi_split_method(const char *platform, const char *gen)
 {
         static const char *const gvt[] = {"BROADWELL",  "SKYLAKE",   "BROXTON", "KABYLAKE",
                                           "COFFEELAKE", "COMETLAKE", NULL};
-        static const char *const none[] = {"GEMINILAKE", "CANNONLAKE", "ICELAKE",    "ELKHARTLAKE",
-                                           "JASPERLAKE", "TIGERLAKE",  "ROCKETLAKE", "DG1",
-                                           "CHERRYVIEW", NULL};
+        static const char *const none[] = {"GEMINILAKE", "CANNONLAKE", "ICELAKE", "ELKHARTLAKE",
+                                           "JASPERLAKE", "ROCKETLAKE", "DG1",     "CHERRYVIEW",
+                                           "LUNARLAKE",  NULL};
         double g = gen && *gen ? strtod(gen, NULL) : 0;
 
         if (!platform || !*platform)
@@ -251,6 +261,13 @@ struct gctx {
         const struct vpi_vars *base;
 };
 
+/* Why a fact is unknown: a pasted vainfo output never has it; a snapshot may not. */
+static const char *not_in(const struct gctx *x)
+{
+        return strcmp(x->f->source, "vainfo") == 0 ? "not in a vainfo output"
+                                                   : "unknown (not in this input)";
+}
+
 static bool skip_without_gpu(struct vp_check *c, const struct gctx *x)
 {
         if (x->g)
@@ -363,8 +380,8 @@ static void check_cpu(struct vp_check *c, const void *arg)
                 break;
         case VPI_SPLIT_NONE:
                 SUMMARY(c, "no way to split this GPU: full passthrough only");
-                EVID(c, "this generation (11th gen Core: Ice, Tiger, Rocket Lake; Jasper/Elkhart "
-                        "Lake; Gemini Lake) has neither GVT-g nor SR-IOV\n");
+                EVID(c, "this platform (Ice Lake, Rocket Lake, Jasper/Elkhart Lake, Gemini Lake, "
+                        "Lunar Lake) has neither GVT-g nor a known SR-IOV\n");
                 break;
         default:
                 break;
@@ -423,7 +440,7 @@ static void check_virt(struct vp_check *c, const void *arg)
                 EVID(c, "i915 PMU: %s\n", h->i915_pmu == VP_YES ? "present" : "absent");
         if (ge->virt == VP_VIRT_UNKNOWN && h->hypervisor == VP_UNKNOWN) {
                 vpi_check_set(c, VP_STATUS_SKIP);
-                SUMMARY(c, "unknown (not in this input)");
+                SUMMARY(c, "%s", not_in(x));
                 return;
         }
         SUMMARY(c, "%s", vp_virt_str(ge->virt));
@@ -524,7 +541,7 @@ static void check_kernel_driver(struct vp_check *c, const void *arg)
         }
         if (!g->pci_slot[0] && !g->kernel_driver[0]) {
                 vpi_check_set(c, VP_STATUS_SKIP);
-                SUMMARY(c, "unknown (no PCI facts in this input)");
+                SUMMARY(c, "%s", not_in(x));
                 return;
         }
         vpi_var(&v, "device_id", "%04x", g->device_id);
@@ -585,7 +602,7 @@ static void check_render_node(struct vp_check *c, const void *arg)
         }
         if (!g->pci_slot[0]) {
                 vpi_check_set(c, VP_STATUS_SKIP);
-                SUMMARY(c, "unknown (not in this input)");
+                SUMMARY(c, "%s", not_in(x));
                 return;
         }
         if (!g->kernel_driver[0]) {
@@ -618,7 +635,9 @@ static void check_render_access(struct vp_check *c, const void *arg)
                 return;
         if (!g->render_node[0] || !g->render_stat_ok) {
                 vpi_check_set(c, VP_STATUS_SKIP);
-                SUMMARY(c, "no render node to check");
+                SUMMARY(c, "%s",
+                        strcmp(x->f->source, "vainfo") == 0 ? not_in(x)
+                                                            : "no render node to check");
                 return;
         }
         EVID(c, "%s: mode %04o owner %u group %u (%s)\n", g->render_node, g->render_mode,
