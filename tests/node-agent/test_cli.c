@@ -543,3 +543,47 @@ Test(cli, host_mode)
         g_free(err);
         cr_expect_eq(NP(&out, &err, "--sysroot", root), NA_EXIT_USAGE);
 }
+
+/* The README's sample outputs are what the commands print today (the version line aside). */
+static char *readme_block(const char *readme, int n)
+{
+        const char *p = readme;
+        for (int i = 0; i <= n; i++) {
+                p = strstr(p, "```text\n");
+                cr_assert(p, "README has fewer than %d text blocks", n + 1);
+                p += strlen("```text\n");
+        }
+        const char *end = strstr(p, "```");
+        cr_assert(end);
+        return g_strndup(p, (gsize)(end - p));
+}
+
+/* From the second line on: the first names the version and the input's path. */
+static char *without_version(const char *text)
+{
+        const char *nl = strchr(text, '\n');
+        cr_assert(nl && g_str_has_prefix(text, "nodeprobe "));
+        return g_strdup(nl);
+}
+
+Test(cli, readme_samples_match_the_commands)
+{
+        g_autofree char *readme_path = g_strdup_printf("%s/README.md", NP_SOURCE_DIR);
+        g_autofree char *readme = np_slurp(readme_path);
+        g_autofree char *ex =
+            g_strdup_printf("%s/examples/gvtg-coffeelake-healthy.json", NP_SOURCE_DIR);
+        g_autofree char *host = g_strdup_printf("%s/host/cfl-instances-taken", NP_FIXTURES_DIR);
+        g_autofree char *out = NULL, *err = NULL;
+
+        cr_assert(readme);
+        cr_expect_eq(NP(&out, &err, "--report", "--facts", ex), NA_EXIT_OK, "%s", err);
+        g_autofree char *b0 = readme_block(readme, 0);
+        g_autofree char *want0 = without_version(b0), *have0 = without_version(out);
+        cr_expect_str_eq(have0, want0, "README report sample is stale");
+        g_free(out);
+        g_free(err);
+        NP(&out, &err, "host", "--sysroot", host);
+        g_autofree char *b1 = readme_block(readme, 1);
+        g_autofree char *want1 = without_version(b1), *have1 = without_version(out);
+        cr_expect_str_eq(have1, want1, "README host sample is stale");
+}
