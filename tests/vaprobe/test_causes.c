@@ -658,3 +658,32 @@ Test(causes, fixes_follow_the_distribution)
                 free(f);
         }
 }
+
+/* Pasted from a web page or a mail: no-break spaces, tabs, runs of spaces, "> " quoting and
+ * CR line ends read the same as the plain text. */
+Test(causes, vainfo_whitespace_classes)
+{
+        static const char *const variants[] = {
+            "vainfo: Driver version: Intel iHD driver for Intel(R) Gen Graphics - 23.1.1\n"
+            "VAProfileH264Main : VAEntrypointVLD\nVAProfileHEVCMain10 : VAEntrypointVLD\n",
+            "vainfo: Driver version: Intel iHD driver for Intel(R) Gen Graphics - 23.1.1\r\n"
+            "      VAProfileH264Main\t\t\t:\tVAEntrypointVLD\r\n"
+            "\xc2\xa0\xc2\xa0VAProfileHEVCMain10\xc2\xa0\xc2\xa0\xc2\xa0:"
+            "\xc2\xa0VAEntrypointVLD\r\n",
+            "> vainfo: Driver version: Intel iHD driver for Intel(R) Gen Graphics - 23.1.1\n"
+            ">       VAProfileH264Main               : VAEntrypointVLD\n"
+            "> VAProfileHEVCMain10    :      VAEntrypointVLD\n",
+        };
+        for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+                struct vp_facts *f = NULL;
+                cr_assert_eq(vp_vainfo_parse(variants[i], 0x3e92, NULL, &f), 0, "variant %zu", i);
+                cr_expect_eq(f->gpus[0].va.n_configs, 2, "variant %zu: %u pairs", i,
+                             f->gpus[0].va.n_configs);
+                cr_expect_eq(f->gpus[0].va.outcome, VP_VA_OK);
+                cr_expect_str_eq(f->gpus[0].va.driver, "iHD");
+                free(f);
+        }
+        struct vp_facts *f = NULL;
+        cr_expect_eq(vp_vainfo_parse("{\"schema\":2,\"machine\":{},\"gpus\":[]}", 0, NULL, &f),
+                     -EINVAL, "a snapshot is not vainfo text");
+}

@@ -860,7 +860,7 @@ static void check_va_init(struct vp_check *c, const void *arg)
                         vpi_cause(c, VPC_NO_DISPLAY, &v);
                         return;
                 }
-                /* fall through */
+                __attribute__((fallthrough));
         case VP_VA_CHILD_FAILED:
                 SUMMARY(c, "libva could not be run on %s", g->render_node);
                 vpi_cause(c, VPC_PROBE_FAILED, &v);
