@@ -132,6 +132,11 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
         co.allow_insecure = cfg->insecure_skip_tls_verify;
         co.prefix = cfg->label_prefix;
         r = lbl_client_new(k, &co, &c);
+        if (r == -ELIBACC) {
+                na_logf("cannot load libcurl (libcurl.so.4): install libcurl4");
+                rc = NA_EXIT_INTERNAL;
+                goto out;
+        }
         if (r == -EINVAL) {
                 na_logf("the token has spaces or control characters");
                 rc = NA_EXIT_KUBE_CONFIG;

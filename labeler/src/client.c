@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "curl_dl.h"
 #include "labeler/labeler.h"
 #include "lbl_internal.h"
 #include "nodeprobe_version.h"
@@ -203,6 +203,11 @@ int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_opt
         if (!cfg || !ret)
                 return -EINVAL;
         *ret = NULL;
+        {
+                char why[256];
+                if (lbl_curl_load(why, sizeof(why)) < 0)
+                        return -ELIBACC;
+        }
         if (cfg->insecure && !(opts && opts->allow_insecure))
                 return -EPERM;
         if (!lbl_token_ok(cfg->token))

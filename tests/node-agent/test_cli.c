@@ -587,3 +587,17 @@ Test(cli, readme_samples_match_the_commands)
         g_autofree char *want1 = without_version(b1), *have1 = without_version(out);
         cr_expect_str_eq(have1, want1, "README host sample is stale");
 }
+
+/* libcurl and its 30 libraries are loaded only by the paths that talk to the API: a report, a
+ * check or the agent's parent never map them (see labeler/src/curl_dl.h). */
+Test(cli, binary_does_not_link_libcurl)
+{
+        g_autofree char *out = NULL;
+        gint st = 0;
+        char *argv[] = {"readelf", "-d", NP_NODEPROBE_BIN, NULL};
+        if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                          NULL, &out, NULL, &st, NULL))
+                cr_skip_test("readelf is not installed");
+        cr_assert(strstr(out, "NEEDED"), "%s", out);
+        cr_expect_null(strstr(out, "libcurl"), "nodeprobe links libcurl: %s", out);
+}

@@ -148,6 +148,7 @@ struct lbl_client_options {
 
 /* The client keeps a copy of cfg. Caller frees with lbl_client_free (NULL-safe).
  * -EINVAL: a token that is not a valid header value (control characters);
+ * -ELIBACC: libcurl cannot be loaded (it is dlopen()ed here, not linked);
  * -EPERM: cfg->insecure without opts->allow_insecure. */
 int lbl_client_new(const struct lbl_kubeconfig *cfg, const struct lbl_client_options *opts,
                    struct lbl_client **ret);
