@@ -23,6 +23,7 @@ static const struct {
     [NA_MODE_CHECK] = {"check", "verdict only, as the exit code (init containers)"},
     [NA_MODE_LABEL] = {"label", "apply the GPU labels to this node's Node object"},
     [NA_MODE_HOST] = {"host", "check the Proxmox VE host side of the guide"},
+    [NA_MODE_AGENT] = {"agent", "keep this node's GPU labels true (DaemonSet mode)"},
 };
 
 enum {
@@ -48,6 +49,13 @@ enum {
         OPT_LABEL_PREFIX,
         OPT_NO_INTEL_LABEL,
         OPT_INSECURE,
+        OPT_TIER,
+        OPT_RESCAN,
+        OPT_RESYNC,
+        OPT_SETTLE,
+        OPT_FEATURES_FILE,
+        OPT_NO_API,
+        OPT_LOG_FORMAT,
         OPT_SYSROOT,
         OPT_VERBOSE,
 };
@@ -76,6 +84,13 @@ static const struct option long_opts[] = {
     {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
     {.name = "insecure-skip-tls-verify", .has_arg = no_argument, .val = OPT_INSECURE},
     {.name = "sysroot", .has_arg = required_argument, .val = OPT_SYSROOT},
+    {.name = "tier", .has_arg = required_argument, .val = OPT_TIER},
+    {.name = "rescan-interval", .has_arg = required_argument, .val = OPT_RESCAN},
+    {.name = "resync-interval", .has_arg = required_argument, .val = OPT_RESYNC},
+    {.name = "settle-delays", .has_arg = required_argument, .val = OPT_SETTLE},
+    {.name = "features-file", .has_arg = required_argument, .val = OPT_FEATURES_FILE},
+    {.name = "no-api", .has_arg = no_argument, .val = OPT_NO_API},
+    {.name = "log-format", .has_arg = required_argument, .val = OPT_LOG_FORMAT},
     {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
@@ -111,6 +126,13 @@ static const struct {
     {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
     {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
     {OPT_SYSROOT, "DIR", "host: read /proc, /sys and /etc under DIR"},
+    {OPT_TIER, "TIER", "agent: discover (sysfs only, no /dev) or verify (libva; default)"},
+    {OPT_RESCAN, "SECONDS", "agent: fingerprint interval (default 10)"},
+    {OPT_RESYNC, "SECONDS", "agent: full probe interval, +-10% (default 3600)"},
+    {OPT_SETTLE, "MS,...", "agent: re-probe delays after a change (default 1000,3000,10000)"},
+    {OPT_FEATURES_FILE, "PATH", "agent: also write NFD's local-source features file"},
+    {OPT_NO_API, NULL, "agent: features file only, no Kubernetes API"},
+    {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},
     {'v', NULL, "report: also print every raw fact"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
@@ -202,6 +224,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         /* Environment defaults, for copied trees and the fixture demos (tests/np-testbed). */
         *cfg = (struct na_config){.mode = NA_MODE_REPORT,
                                   .va_timeout_ms = 10000,
+                                  .rescan_ms = 10000,
+                                  .resync_ms = 3600 * 1000,
                                   .require = require,
                                   .root = getenv("NODEPROBE_ROOT"),
                                   .dmesg_file = getenv("NODEPROBE_DMESG")};
@@ -309,6 +333,62 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_INSECURE:
                         cfg->insecure_skip_tls_verify = true;
                         break;
+                case OPT_TIER:
+                        if (strcmp(optarg, "discover") == 0)
+                                cfg->tier_discover = true;
+                        else if (strcmp(optarg, "verify") == 0)
+                                cfg->tier_discover = false;
+                        else
+                                return usage_error("--tier is discover or verify, not '%s'",
+                                                   optarg);
+                        break;
+                case OPT_RESCAN:
+                case OPT_RESYNC: {
+                        char *end = NULL;
+                        double v;
+                        errno = 0;
+                        v = strtod(optarg, &end);
+                        if (errno || !end || *end || v < 0.001 || v > 86400 * 7)
+                                return usage_error("%s takes seconds (e.g. 10 or 0.5), not '%s'",
+                                                   argv[optind - 1], optarg);
+                        *(c == OPT_RESCAN ? &cfg->rescan_ms : &cfg->resync_ms) =
+                            (long)(v * 1000 + 0.5) > 0 ? (long)(v * 1000 + 0.5) : 1;
+                        break;
+                }
+                case OPT_SETTLE: {
+                        char *end = NULL;
+                        const char *q = optarg;
+                        cfg->n_settle = 0;
+                        do {
+                                long v;
+                                errno = 0;
+                                v = strtol(q, &end, 10);
+                                if (errno || end == q || v < 1 || v > 600000 ||
+                                    cfg->n_settle >= 8 || (*end && *end != ','))
+                                        return usage_error("--settle-delays takes up to 8 "
+                                                           "milliseconds, comma-separated, not "
+                                                           "'%s'",
+                                                           optarg);
+                                cfg->settle_ms[cfg->n_settle++] = v;
+                                q = end + (*end == ',');
+                        } while (*end);
+                        break;
+                }
+                case OPT_FEATURES_FILE:
+                        cfg->features_file = optarg;
+                        break;
+                case OPT_NO_API:
+                        cfg->no_api = true;
+                        break;
+                case OPT_LOG_FORMAT:
+                        if (strcmp(optarg, "json") == 0)
+                                cfg->log_json = true;
+                        else if (strcmp(optarg, "text") == 0)
+                                cfg->log_json = false;
+                        else
+                                return usage_error("--log-format is text or json, not '%s'",
+                                                   optarg);
+                        break;
                 case OPT_SYSROOT:
                         cfg->sysroot = optarg;
                         break;
@@ -335,12 +415,22 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("--facts and --from-vainfo exclude each other");
         if (cfg->device_id && !cfg->vainfo_file)
                 return usage_error("--device-id goes with --from-vainfo");
-        if ((cfg->dry_run || cfg->cleanup || cfg->kubeconfig || cfg->node_name ||
-             cfg->label_prefix || cfg->no_intel_gpu_label || cfg->insecure_skip_tls_verify) &&
-            cfg->mode != NA_MODE_LABEL)
-                return usage_error("--dry-run, --cleanup, --kubeconfig, --node-name, "
-                                   "--label-prefix, --no-intel-gpu-label and "
-                                   "--insecure-skip-tls-verify go with the label command");
+        if ((cfg->dry_run || cfg->cleanup) && cfg->mode != NA_MODE_LABEL)
+                return usage_error("--dry-run and --cleanup go with the label command");
+        if ((cfg->kubeconfig || cfg->node_name || cfg->label_prefix || cfg->no_intel_gpu_label ||
+             cfg->insecure_skip_tls_verify) &&
+            cfg->mode != NA_MODE_LABEL && cfg->mode != NA_MODE_AGENT)
+                return usage_error("--kubeconfig, --node-name, --label-prefix, "
+                                   "--no-intel-gpu-label and --insecure-skip-tls-verify go with "
+                                   "the label and agent commands");
+        if ((cfg->tier_discover || cfg->features_file || cfg->no_api || cfg->n_settle ||
+             cfg->log_json || cfg->rescan_ms != 10000 || cfg->resync_ms != 3600 * 1000) &&
+            cfg->mode != NA_MODE_AGENT)
+                return usage_error("--tier, --rescan-interval, --resync-interval, "
+                                   "--settle-delays, --features-file, --no-api and --log-format "
+                                   "go with the agent command");
+        if (cfg->mode == NA_MODE_AGENT && (cfg->facts_file || cfg->vainfo_file))
+                return usage_error("the agent probes this machine: no --facts or --from-vainfo");
         if (cfg->sysroot && cfg->mode != NA_MODE_HOST)
                 return usage_error("--sysroot goes with the host command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)

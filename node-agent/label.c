@@ -83,32 +83,19 @@ static void print_changes(FILE *out, const struct lbl_set *before, const struct 
         }
 }
 
-int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
-                 FILE *out)
+int na_kube_open(const struct na_config *cfg, const char *field_manager,
+                 const struct lbl_client_options *base, struct lbl_client **ret, char *node,
+                 size_t node_len)
 {
         struct lbl_kubeconfig *k = calloc(1, sizeof(*k));
-        struct lbl_set *desired = calloc(1, sizeof(*desired));
-        struct lbl_node_view *view = calloc(1, sizeof(*view));
-        struct lbl_apply_result *res = calloc(1, sizeof(*res));
-        struct lbl_client *c = NULL;
-        struct lbl_client_options co = {0};
+        struct lbl_client_options co = base ? *base : (struct lbl_client_options){0};
         struct lbl_error err = {0};
-        struct lbl_options lo = {.prefix = cfg->label_prefix,
-                                 .no_intel_gpu_label = cfg->no_intel_gpu_label};
-        char node[256];
-        const char *prefix = cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX;
-        unsigned flags = cfg->dry_run ? LBL_APPLY_DRY_RUN : 0;
         int rc = NA_EXIT_INTERNAL, r;
 
-        if (!k || !desired || !view || !res)
+        *ret = NULL;
+        if (!k)
                 goto out;
-        if (lbl_reserved_prefix(prefix)) {
-                na_logf("--label-prefix %s: that namespace belongs to Intel's device plugin",
-                        prefix);
-                rc = NA_EXIT_USAGE;
-                goto out;
-        }
-        if (node_name(cfg, node, sizeof(node)) < 0) {
+        if (node_name(cfg, node, node_len) < 0) {
                 na_logf("cannot tell the node name: set NODE_NAME or --node-name");
                 rc = NA_EXIT_USAGE;
                 goto out;
@@ -131,7 +118,8 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                         "checked");
         co.allow_insecure = cfg->insecure_skip_tls_verify;
         co.prefix = cfg->label_prefix;
-        r = lbl_client_new(k, &co, &c);
+        co.field_manager = field_manager;
+        r = lbl_client_new(k, &co, ret);
         if (r == -ELIBACC) {
                 na_logf("cannot load libcurl (libcurl.so.4): install libcurl4");
                 rc = NA_EXIT_INTERNAL;
@@ -147,6 +135,39 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                 rc = r == -ENOMEM ? NA_EXIT_INTERNAL : NA_EXIT_KUBE_CONFIG;
                 goto out;
         }
+        rc = NA_EXIT_OK;
+out:
+        lbl_kubeconfig_free(k); /* wipes the token */
+        return rc;
+}
+
+int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                 FILE *out)
+{
+        struct lbl_set *desired = calloc(1, sizeof(*desired));
+        struct lbl_node_view *view = calloc(1, sizeof(*view));
+        struct lbl_apply_result *res = calloc(1, sizeof(*res));
+        struct lbl_client *c = NULL;
+        struct lbl_error err = {0};
+        struct lbl_options lo = {.prefix = cfg->label_prefix,
+                                 .no_intel_gpu_label = cfg->no_intel_gpu_label};
+        char node[256];
+        const char *prefix = cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX;
+        unsigned flags = cfg->dry_run ? LBL_APPLY_DRY_RUN : 0;
+        int rc = NA_EXIT_INTERNAL, r;
+
+        if (!desired || !view || !res)
+                goto out;
+        if (lbl_reserved_prefix(prefix)) {
+                na_logf("--label-prefix %s: that namespace belongs to Intel's device plugin",
+                        prefix);
+                rc = NA_EXIT_USAGE;
+                goto out;
+        }
+        rc = na_kube_open(cfg, NULL, NULL, &c, node, sizeof(node));
+        if (rc != NA_EXIT_OK)
+                goto out;
+        rc = NA_EXIT_INTERNAL;
         r = lbl_node_get(c, node, view, &err);
         if (r < 0) {
                 api_error(node, &err);
@@ -189,7 +210,6 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
         rc = NA_EXIT_OK;
 out:
         lbl_client_free(c);
-        lbl_kubeconfig_free(k); /* wipes the token */
         free(desired);
         free(view);
         free(res);

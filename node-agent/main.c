@@ -24,6 +24,8 @@ int main(int argc, char **argv)
         }
         if (cfg.mode == NA_MODE_HOST)
                 return na_cmd_host(&cfg, stdout);
+        if (cfg.mode == NA_MODE_AGENT)
+                return na_cmd_agent(&cfg);
         r = na_gather(&cfg, &facts);
         if (r != 0)
                 return r;

@@ -27,6 +27,7 @@ enum na_mode {
         NA_MODE_CHECK,
         NA_MODE_LABEL,
         NA_MODE_HOST,
+        NA_MODE_AGENT,
         _NA_MODE_MAX,
         _NA_MODE_INVALID = -1,
 };
@@ -62,7 +63,16 @@ struct na_config {
         const char *node_name;         /* label */
         const char *label_prefix;      /* label */
         bool insecure_skip_tls_verify; /* label: allow the kubeconfig's insecure flag */
-        bool verbose;                  /* report: the raw facts after the verdicts */
+        /* agent */
+        bool tier_discover;        /* --tier discover (default verify) */
+        long rescan_ms;            /* fingerprint interval */
+        long resync_ms;            /* full probe interval, +-10 % jitter */
+        long settle_ms[8];         /* re-probe delays after a change */
+        int n_settle;              /* 0 = 1 s, 3 s, 10 s */
+        const char *features_file; /* NFD local-source file, or NULL */
+        bool no_api;               /* features file only, no Kubernetes credentials */
+        bool log_json;
+        bool verbose; /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
 };
@@ -77,6 +87,24 @@ void na_print_help(FILE *out);
 
 /* Log one line to stderr with the "nodeprobe: " prefix. */
 __attribute__((format(printf, 1, 2))) void na_logf(const char *fmt, ...);
+
+/* How a child ended (child.c). */
+struct na_child_end {
+        bool complete;  /* exit 0 and exactly the reply's size written */
+        bool timed_out; /* killed at the deadline */
+        bool aborted;   /* killed because abort_fd became readable (a signal for the agent) */
+        bool oversized; /* wrote more than the reply */
+        int signal;     /* the signal that ended it on its own, 0 = none */
+        int exit_code;  /* -1 when killed by a signal */
+};
+/* The child's work: write the reply struct to wfd; return the exit code. */
+typedef int (*na_child_fn)(int wfd, void *arg);
+/* Run fn in a forked child, wait at most timeout_ms (or until abort_fd, when >= 0, is
+ * readable), and read exactly reply_len bytes into reply. 0 (see *end), or -errno when no
+ * child could be started. */
+int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void *reply,
+                  size_t reply_len, struct na_child_end *end);
+void na_write_all(int fd, const void *data, size_t len);
 
 /* A vp_va_runner that runs libva in a forked child with a timeout (milliseconds). */
 struct na_isolate {
@@ -110,9 +138,22 @@ struct json_t *na_report_json(const struct vp_facts *f, const struct vp_eval *e,
 int na_write_yaml(FILE *out, struct json_t *doc);
 
 struct vp_eval;
+struct lbl_client;
+struct lbl_client_options;
+/* The node name (--node-name, NODE_NAME, hostname) and an API client from the configuration
+ * (--kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config), with one logged line on failure.
+ * field_manager NULL = "nodeprobe"; base: timeouts and retries, or NULL. Returns an exit
+ * code (NA_EXIT_OK with *ret set). */
+int na_kube_open(const struct na_config *cfg, const char *field_manager,
+                 const struct lbl_client_options *base, struct lbl_client **ret, char *node,
+                 size_t node_len);
+
 /* nodeprobe label. Returns the exit code. */
 int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
                  FILE *out);
+
+/* nodeprobe agent: the long-running DaemonSet mode. Returns the exit code. */
+int na_cmd_agent(const struct na_config *cfg);
 
 /* nodeprobe host: the Proxmox side. Returns the exit code. */
 int na_cmd_host(const struct na_config *cfg, FILE *out);

@@ -98,7 +98,7 @@ bool lbl_reserved_prefix(const char *prefix)
                (pl > nl && prefix[pl - nl - 1] == '.' && strcmp(prefix + pl - nl, ns) == 0);
 }
 
-static bool nfd_owns(const char *list, const char *key)
+bool lbl_nfd_owns(const char *list, const char *key)
 {
         size_t kl = strlen(key);
 
@@ -165,7 +165,7 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
         const struct vp_gpu_eval *ge = NULL;
         const struct vp_gpu *g = NULL;
         char buf[32];
-        bool usable = false;
+        bool usable = false, disc, ver;
 
         if (!f || !e || !s)
                 return -EINVAL;
@@ -178,36 +178,52 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
 
         for (uint32_t i = 0; i < e->n_gpus; i++) {
                 const struct vp_gpu *gi = &f->gpus[e->gpus[i].gpu];
-                if (gi->render_node[0] && gi->render_open_errno <= 0 && gi->va.outcome == VP_VA_OK)
+                bool bound =
+                    strcmp(gi->kernel_driver, "i915") == 0 || strcmp(gi->kernel_driver, "xe") == 0;
+                if (o->tier == LBL_TIER_DISCOVER)
+                        /* What brings Intel's device plugin: bound, with a render node. */
+                        usable |= bound && (gi->render_node[0] || gi->sysfs_render[0]);
+                else if (gi->render_node[0] && gi->render_open_errno <= 0 &&
+                         gi->va.outcome == VP_VA_OK)
                         usable = true;
         }
+        disc = o->tier != LBL_TIER_VERIFY;
+        ver = o->tier != LBL_TIER_DISCOVER;
         if (e->primary >= 0) {
                 ge = &e->gpus[e->primary];
                 g = &f->gpus[ge->gpu];
         }
-        if (usable && !o->no_intel_gpu_label && !nfd_owns(o->nfd_feature_labels, LBL_INTEL_GPU_KEY))
+        if (disc && usable && !o->no_intel_gpu_label &&
+            !lbl_nfd_owns(o->nfd_feature_labels, LBL_INTEL_GPU_KEY))
                 add(s, NULL, LBL_INTEL_GPU_KEY, "true");
 
-        add(s, prefix, "gpu.present", truth(e->n_gpus > 0));
-        snprintf(buf, sizeof(buf), "%u", e->n_gpus);
-        add(s, prefix, "gpu.count", buf);
-        add(s, prefix, "status", vp_node_status_str(e->node_status));
+        if (disc) {
+                add(s, prefix, "gpu.present", truth(e->n_gpus > 0));
+                snprintf(buf, sizeof(buf), "%u", e->n_gpus);
+                add(s, prefix, "gpu.count", buf);
+        }
+        if (ver)
+                add(s, prefix, "status", vp_node_status_str(e->node_status));
         if (!g)
                 return 0;
-        if (g->device_id) {
-                snprintf(buf, sizeof(buf), "%04x", g->device_id);
-                add(s, prefix, "gpu.device-id", buf);
+        if (disc) {
+                if (g->device_id) {
+                        snprintf(buf, sizeof(buf), "%04x", g->device_id);
+                        add(s, prefix, "gpu.device-id", buf);
+                }
+                if (ge->platform.label[0] && !ge->platform.guessed)
+                        add(s, prefix, "gpu.platform", ge->platform.label);
+                if (ge->platform.gen[0] && !ge->platform.guessed)
+                        add(s, prefix, "gpu.generation", ge->platform.gen);
+                if (g->pci_slot[0] || g->kernel_driver[0])
+                        add(s, prefix, "gpu.kernel-driver",
+                            g->kernel_driver[0] ? g->kernel_driver : "none");
+                add(s, prefix, "gpu.virtualization", vp_virt_str(ge->virt));
+                if (ge->vgpu_type[0])
+                        add(s, prefix, "gpu.vgpu-type", ge->vgpu_type);
         }
-        if (ge->platform.label[0] && !ge->platform.guessed)
-                add(s, prefix, "gpu.platform", ge->platform.label);
-        if (ge->platform.gen[0] && !ge->platform.guessed)
-                add(s, prefix, "gpu.generation", ge->platform.gen);
-        if (g->pci_slot[0] || g->kernel_driver[0])
-                add(s, prefix, "gpu.kernel-driver",
-                    g->kernel_driver[0] ? g->kernel_driver : "none");
-        add(s, prefix, "gpu.virtualization", vp_virt_str(ge->virt));
-        if (ge->vgpu_type[0])
-                add(s, prefix, "gpu.vgpu-type", ge->vgpu_type);
+        if (!ver)
+                return 0;
         if (g->va.driver[0])
                 add(s, prefix, "va.driver", g->va.driver);
         if (g->va.outcome != VP_VA_NOT_RUN || g->render_open_errno > 0)

@@ -42,8 +42,23 @@ struct lbl_set {
         char rejected[4][LBL_KEY_MAX + 1]; /* the first few, for the log */
 };
 
+/* Which labels a computation is for. The agent's two tiers own disjoint sets, applied with
+ * different field managers, so the two appliers never fight:
+ *   discover (sysfs only): gpu.present, gpu.count, gpu.device-id, gpu.platform,
+ *     gpu.generation, gpu.kernel-driver, gpu.virtualization, gpu.vgpu-type, and
+ *     LBL_INTEL_GPU_KEY when an Intel GPU is bound to i915/xe with a render node;
+ *   verify (libva): status, va.*, decode.*, encode.*. */
+enum lbl_tier {
+        LBL_TIER_ALL = 0, /* nodeprobe label: everything (LBL_INTEL_GPU_KEY needs VA working) */
+        LBL_TIER_DISCOVER,
+        LBL_TIER_VERIFY,
+};
+#define LBL_MANAGER_DISCOVER "nodeprobe-discover"
+#define LBL_MANAGER_VERIFY "nodeprobe"
+
 struct lbl_options {
-        const char *prefix;      /* NULL = LBL_DEFAULT_PREFIX */
+        const char *prefix; /* NULL = LBL_DEFAULT_PREFIX */
+        enum lbl_tier tier;
         bool no_intel_gpu_label; /* never write LBL_INTEL_GPU_KEY */
         /* The Node's nfd.node.kubernetes.io/feature-labels annotation (comma-separated keys
          * NFD owns), or NULL. A key listed there is NFD's: not written. */
@@ -67,6 +82,9 @@ bool lbl_reserved_prefix(const char *prefix);
 
 /* Value of a key in a set, or NULL. */
 const char *lbl_get(const struct lbl_set *set, const char *key);
+
+/* Does NFD's feature-labels annotation (comma-separated) list this key? */
+bool lbl_nfd_owns(const char *nfd_feature_labels, const char *key);
 
 /* Does this key belong to nodeprobe (prefix, or the Intel GPU key)? */
 bool lbl_owned_key(const char *key, const char *prefix);

@@ -157,6 +157,16 @@ static void read_edid(const char *root, struct vp_gpu *g)
         closedir(d);
 }
 
+static void find_render(const char *root, const char *dir, const char *name, void *ud)
+{
+        struct vp_gpu *g = ud;
+
+        (void)root;
+        (void)dir;
+        if (!g->sysfs_render[0] && strncmp(name, "renderD", 7) == 0)
+                vpi_strlcpy(g->sysfs_render, name, sizeof(g->sysfs_render));
+}
+
 static void read_pci_sysfs(const char *root, struct vp_gpu *g)
 {
         char p[PATH_MAX], buf[4096];
@@ -168,6 +178,10 @@ static void read_pci_sysfs(const char *root, struct vp_gpu *g)
                 return;
         vpi_read_pcidev(root, g->pci_slot, &d);
         vpi_strlcpy(g->kernel_driver, d.driver, sizeof(g->kernel_driver));
+        /* The render node as the kernel made it: /sys/bus/pci/devices/SLOT/drm/renderD*. A
+         * container without /dev/dri (the discover tier) still sees it here. */
+        vpi_pathf(p, sizeof(p), "/sys/bus/pci/devices/%s/drm", g->pci_slot);
+        vpi_each_entry(root, p, find_render, g);
         g->pci_class = d.pci_class;
         g->physfn = d.physfn;
         g->sriov_totalvfs = d.sriov_totalvfs;

@@ -72,6 +72,7 @@ static const struct field gpu_fields[] = {
     FIELD(vp_gpu, kernel_driver, F_STR),
     FIELD(vp_gpu, card_node, F_STR),
     FIELD(vp_gpu, render_node, F_STR),
+    FIELD(vp_gpu, sysfs_render, F_STR),
     FIELD(vp_gpu, render_stat_ok, F_BOOL),
     FIELD(vp_gpu, render_mode, F_U32),
     FIELD(vp_gpu, render_uid, F_U32),

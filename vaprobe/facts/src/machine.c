@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -321,4 +322,79 @@ void vp_dmesg_scan(const char *text, struct vp_machine *h)
                 if (balloon_types[i].map_kib == map_kib && balloon_types[i].unmap_kib == unmap_kib)
                         vpi_strlcpy(h->dmesg_vgpu_type, balloon_types[i].type,
                                     sizeof(h->dmesg_vgpu_type));
+}
+
+/* ---- fingerprint ---- */
+
+struct fp {
+        uint64_t h;
+        const char *root;
+};
+
+static void fp_bytes(struct fp *f, const void *data, size_t n)
+{
+        const unsigned char *p = data;
+        /* FNV-1a, 64 bit: a change detector, not a security boundary. */
+        for (size_t i = 0; i < n; i++) {
+                f->h ^= p[i];
+                f->h *= 0x100000001b3ULL;
+        }
+}
+
+static void fp_str(struct fp *f, const char *s)
+{
+        fp_bytes(f, s, strlen(s) + 1);
+}
+
+static void fp_drm_entry(const char *root, const char *dir, const char *name, void *ud)
+{
+        struct fp *f = ud;
+        char p[PATH_MAX], buf[64];
+
+        fp_str(f, name);
+        if (strncmp(name, "card", 4) != 0 && strncmp(name, "render", 6) != 0)
+                return;
+        vpi_pathf(p, sizeof(p), "%s/%s/device", dir, name);
+        vpi_readlink_base(root, p, buf, sizeof(buf));
+        fp_str(f, buf);
+        vpi_pathf(p, sizeof(p), "%s/%s/device/vendor", dir, name);
+        vpi_read_line(root, p, buf, sizeof(buf));
+        fp_str(f, buf);
+        vpi_pathf(p, sizeof(p), "%s/%s/device/device", dir, name);
+        vpi_read_line(root, p, buf, sizeof(buf));
+        fp_str(f, buf);
+        vpi_pathf(p, sizeof(p), "%s/%s/device/driver", dir, name);
+        vpi_readlink_base(root, p, buf, sizeof(buf));
+        fp_str(f, buf);
+}
+
+static void fp_dev_entry(const char *root, const char *dir, const char *name, void *ud)
+{
+        struct fp *f = ud;
+        char p[PATH_MAX];
+        struct stat st;
+
+        (void)root;
+        fp_str(f, name);
+        vpi_pathf(p, sizeof(p), "%s/%s", dir, name);
+        if (stat(p, &st) == 0) {
+                uint64_t v[4] = {st.st_mode, st.st_uid, st.st_gid, st.st_rdev};
+                fp_bytes(f, v, sizeof(v));
+        }
+}
+
+int vp_fingerprint(const char *root, uint64_t *ret)
+{
+        struct fp f = {.h = 0xcbf29ce484222325ULL, .root = root};
+        int n;
+
+        if (!ret)
+                return -EINVAL;
+        n = vpi_each_entry(root, "/sys/class/drm", fp_drm_entry, &f);
+        fp_bytes(&f, &n, sizeof(n));
+        /* /dev is not under root: it is what this process (or umockdev) really sees. */
+        n = vpi_each_entry(NULL, "/dev/dri", fp_dev_entry, &f);
+        fp_bytes(&f, &n, sizeof(n));
+        *ret = f.h;
+        return 0;
 }

@@ -96,6 +96,7 @@ struct vp_gpu {
         char kernel_driver[32];  /* bound driver (sysfs "driver" link); "" = none bound */
         char card_node[32];      /* "/dev/dri/card0" or "" */
         char render_node[32];    /* "/dev/dri/renderD128" or "" */
+        char sysfs_render[16];   /* "renderD128" when sysfs shows one (even without /dev/dri) */
 
         /* Render node access, as this process sees it. */
         bool render_stat_ok;
@@ -209,6 +210,15 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts);
 /* Run libva on one render node in this process and fill *ret (zeroed first). Returns 0
  * whenever *ret describes what happened (including init failures). */
 int vp_va_probe_node(const char *render_node, struct vp_va *ret);
+
+/*
+ * A fingerprint of the GPU state as sysfs and /dev/dri show it, cheap enough to take every few
+ * seconds (no libdrm, no libva, a few small reads): the /sys/class/drm entries, each card's
+ * and render node's PCI slot, ids and bound driver, and the /dev/dri entries with their mode,
+ * owner and device number. Equal fingerprints: nothing a probe would see has changed (short of
+ * a driver package upgrade, which the agent's resync catches). root as vp_options.root.
+ */
+int vp_fingerprint(const char *root, uint64_t *ret);
 
 /* Scan kernel log text for the virtualization lines (pure). Fills the dmesg_* fields. */
 void vp_dmesg_scan(const char *text, struct vp_machine *machine);

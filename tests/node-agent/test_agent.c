@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nodeprobe agent, the real binary: change detection and settling on a generated sysfs tree,
+ * the NFD features file (atomic, never half-written), the discover tier as nobody without
+ * /dev, write-only-on-change against the API test server over hundreds of loops, SIGTERM in
+ * the middle of a request, a crashing VA driver, and a Forbidden API.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "kubeserver.h"
+#include "na.h"
+#include "testbed.h"
+
+static struct np_testbed *tb;
+static struct np_kube *kube;
+static char *dir;
+
+static void teardown(void)
+{
+        np_testbed_free(tb);
+        tb = NULL;
+        np_kube_stop(kube);
+        kube = NULL;
+        if (dir) {
+                char *argv[] = {"rm", "-rf", dir, NULL};
+                g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                             NULL);
+                g_free(dir);
+                dir = NULL;
+        }
+}
+
+TestSuite(agent, .fini = teardown, .timeout = 120);
+
+struct run {
+        GPid pid;
+        int err_fd;
+};
+
+static bool as_nobody;
+
+static void child_setup(gpointer unused)
+{
+        (void)unused;
+        if (as_nobody && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+                _exit(99);
+}
+
+static struct run start(const char *const *args)
+{
+        char *argv[40] = {NP_NODEPROBE_BIN, "agent"};
+        int n = 2;
+        struct run r = {0};
+        g_auto(GStrv) env = g_get_environ();
+
+        for (; args && *args && n < 39; args++)
+                argv[n++] = g_strdup(*args); /* freed with the test process */
+        argv[n] = NULL;
+        if (tb) {
+                env = g_environ_setenv(env, "NODEPROBE_ROOT", np_testbed_root(tb), TRUE);
+                env = g_environ_setenv(env, "NODEPROBE_DMESG", np_testbed_dmesg(tb), TRUE);
+        } else {
+                env = g_environ_unsetenv(env, "NODEPROBE_ROOT");
+        }
+        env = g_environ_unsetenv(env, "KUBERNETES_SERVICE_HOST");
+        cr_assert(g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
+                                           NULL, &r.pid, NULL, NULL, &r.err_fd, NULL));
+        fcntl(r.err_fd, F_SETFL, O_NONBLOCK);
+        return r;
+}
+
+static double mono(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void slurp_fd(int fd, GString *g)
+{
+        char buf[4096];
+        ssize_t k;
+        while ((k = read(fd, buf, sizeof(buf))) > 0)
+                g_string_append_len(g, buf, k);
+}
+
+/* SIGTERM, and wait: returns the log; *secs how long the agent took to exit. */
+static char *stop(struct run *r, int *exit_code, double *secs)
+{
+        GString *log = g_string_new(NULL);
+        int status = 0;
+        double t0 = mono();
+
+        kill(r->pid, SIGTERM);
+        for (;;) {
+                pid_t w = waitpid(r->pid, &status, WNOHANG);
+                slurp_fd(r->err_fd, log);
+                if (w == r->pid)
+                        break;
+                cr_assert_lt(mono() - t0, 10.0, "the agent does not stop: %s", log->str);
+                usleep(10000);
+        }
+        if (secs)
+                *secs = mono() - t0;
+        slurp_fd(r->err_fd, log);
+        close(r->err_fd);
+        cr_assert(WIFEXITED(status), "the agent died on signal %d: %s",
+                  WIFSIGNALED(status) ? WTERMSIG(status) : 0, log->str);
+        *exit_code = WEXITSTATUS(status);
+        return g_string_free(log, FALSE);
+}
+
+static bool wait_for_file_with(const char *path, const char *text, double timeout)
+{
+        double t0 = mono();
+        while (mono() - t0 < timeout) {
+                g_autofree char *s = NULL;
+                if (g_file_get_contents(path, &s, NULL, NULL) && strstr(s, text))
+                        return true;
+                usleep(20000);
+        }
+        return false;
+}
+
+static void put(const char *root, const char *rel, const char *text)
+{
+        g_autofree char *p = g_build_filename(root, rel, NULL);
+        g_autofree char *d = g_path_get_dirname(p);
+        cr_assert_eq(g_mkdir_with_parents(d, 0755), 0);
+        np_write(p, text);
+}
+
+static void link_to(const char *root, const char *rel, const char *target)
+{
+        g_autofree char *p = g_build_filename(root, rel, NULL);
+        g_autofree char *d = g_path_get_dirname(p);
+        cr_assert_eq(g_mkdir_with_parents(d, 0755), 0);
+        cr_assert_eq(symlink(target, p), 0, "%s", p);
+}
+
+/* The GPU as sysfs shows it once i915 has bound it. */
+static void add_gpu(const char *root)
+{
+        put(root, "sys/bus/pci/devices/0000:00:02.0/vendor", "0x8086\n");
+        put(root, "sys/bus/pci/devices/0000:00:02.0/device", "0x3e92\n");
+        put(root, "sys/bus/pci/devices/0000:00:02.0/class", "0x030000\n");
+        g_autofree char *drv = g_build_filename(root, "sys/bus/pci/drivers/i915", NULL);
+        cr_assert_eq(g_mkdir_with_parents(drv, 0755), 0);
+        g_autofree char *rn =
+            g_build_filename(root, "sys/bus/pci/devices/0000:00:02.0/drm/renderD128", NULL);
+        cr_assert_eq(g_mkdir_with_parents(rn, 0755), 0);
+        link_to(root, "sys/bus/pci/devices/0000:00:02.0/driver", "../../drivers/i915");
+        link_to(root, "sys/class/drm/renderD128/device", "../../../bus/pci/devices/0000:00:02.0");
+}
+
+struct reader {
+        const char *path;
+        volatile bool stop;
+        unsigned reads, bad;
+};
+
+/* A concurrent NFD: every read must be a whole file (expiry line first, ending in a newline). */
+static void *reader_main(void *arg)
+{
+        struct reader *rd = arg;
+        while (!rd->stop) {
+                g_autofree char *s = NULL;
+                gsize len = 0;
+                if (g_file_get_contents(rd->path, &s, &len, NULL)) {
+                        rd->reads++;
+                        if (!g_str_has_prefix(s, "# +expiry-time=") || !len || s[len - 1] != '\n')
+                                rd->bad++;
+                }
+        }
+        return NULL;
+}
+
+Test(agent, discover_tier_follows_sysfs_and_writes_whole_files)
+{
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *features = g_build_filename(dir, "features.d", NULL);
+        g_autofree char *file = g_build_filename(features, "nodeprobe", NULL);
+        cr_assert_eq(g_mkdir_with_parents(root, 0755), 0);
+        cr_assert_eq(g_mkdir_with_parents(features, 0755), 0);
+        put(root, "proc/cpuinfo",
+            "model name\t: Intel(R) Core(TM) i5-8500\nflags\t: fpu hypervisor\n");
+        /* readable by nobody: the discover tier runs unprivileged, with no /dev at all; the
+         * features directory is its own (a hostPath it may write) */
+        chmod(dir, 0755);
+        if (getuid() == 0)
+                cr_assert_eq(chown(features, 65534, 65534), 0);
+        as_nobody = getuid() == 0;
+        struct run r = start((const char *const[]){
+            "--tier", "discover", "--no-api", "--features-file", file, "--root", root,
+            "--rescan-interval", "0.05", "--settle-delays", "50,100", NULL});
+        as_nobody = false;
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/gpu.present=false", 10),
+                  "no GPU yet: present=false");
+
+        struct reader rd = {.path = file};
+        pthread_t th;
+        cr_assert_eq(pthread_create(&th, NULL, reader_main, &rd), 0);
+        add_gpu(root); /* i915 binds a GPU after boot */
+        cr_expect(wait_for_file_with(file, "intel.feature.node.kubernetes.io/gpu=true", 10),
+                  "the GPU appeared: the device plugin's label follows");
+        rd.stop = true;
+        pthread_join(th, NULL);
+        cr_expect_gt(rd.reads, 10);
+        cr_expect_eq(rd.bad, 0, "%u of %u reads saw a partial file", rd.bad, rd.reads);
+
+        g_autofree char *content = NULL;
+        cr_assert(g_file_get_contents(file, &content, NULL, NULL));
+        cr_expect(strstr(content, "nodeprobe.io/gpu.device-id=3e92") &&
+                      strstr(content, "nodeprobe.io/gpu.kernel-driver=i915"),
+                  "%s", content);
+        cr_expect_null(strstr(content, "nodeprobe.io/va."), "discover owns no VA labels");
+        cr_expect_null(strstr(content, "nodeprobe.io/status"), "status is the verify tier's");
+        int code = -1;
+        double secs = 0;
+        g_autofree char *log = stop(&r, &code, &secs);
+        cr_expect_eq(code, 0, "%s", log);
+        cr_expect_lt(secs, 2.0);
+        cr_expect(strstr(log, "GPU state changed"), "%s", log);
+        /* No hidden temp files left behind. */
+        GDir *gd = g_dir_open(features, 0, NULL);
+        const char *name;
+        unsigned files = 0;
+        while ((name = g_dir_read_name(gd)))
+                files++;
+        g_dir_close(gd);
+        cr_expect_eq(files, 1);
+}
+
+static unsigned long stat_of(const char *log, const char *what)
+{
+        const char *p = strstr(log, "stopped after ");
+        unsigned long loops = 0, probes = 0, syncs = 0, requests = 0;
+        cr_assert(p, "%s", log);
+        cr_assert_eq(sscanf(p, "stopped after %lu loops: %lu probes, %lu syncs, %lu API requests",
+                            &loops, &probes, &syncs, &requests),
+                     4, "%s", p);
+        return strcmp(what, "loops") == 0    ? loops
+               : strcmp(what, "probes") == 0 ? probes
+               : strcmp(what, "syncs") == 0  ? syncs
+                                             : requests;
+}
+
+static struct run start_verify(const char *const *extra)
+{
+        const char *args[32] = {"--kubeconfig",      kube->kubeconfig, "--node-name",     "vm1",
+                                "--rescan-interval", "0.01",           "--settle-delays", "50"};
+        int n = 8;
+        for (; extra && *extra; extra++)
+                args[n++] = *extra;
+        args[n] = NULL;
+        return start(args);
+}
+
+static bool wait_for_label(const char *key, const char *value, double timeout)
+{
+        double t0 = mono();
+        while (mono() - t0 < timeout) {
+                char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+                g_autofree char *want = g_strdup_printf("\"%s\": \"%s\"", key, value);
+                bool ok = strstr(node, want) != NULL;
+                free(node);
+                if (ok)
+                        return true;
+                usleep(50000);
+        }
+        return false;
+}
+
+Test(agent, verify_tier_writes_once_over_hundreds_of_loops)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        struct run r = start_verify(NULL);
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20), "labelled");
+        usleep(1500 * 1000); /* nothing changes: 10 ms rescans */
+        int code = -1;
+        double secs = 0;
+        g_autofree char *log = stop(&r, &code, &secs);
+        cr_expect_eq(code, 0, "%s", log);
+        cr_expect_lt(secs, 2.0);
+        cr_expect_geq(stat_of(log, "loops"), 100, "%s", log);
+        cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 1, "one PATCH for one change: %s", log);
+        cr_expect_eq(np_kube_count(kube, "GET", NULL), 1, "one GET at start");
+        cr_expect_eq(stat_of(log, "probes"), 2, "two probes that agree, then nothing: %s", log);
+        /* The verify tier's field manager and labels. */
+        char *l = np_kube_ctl(kube, "log", NULL);
+        cr_expect(strstr(l, "fieldManager=nodeprobe\""), "%s", l);
+        free(l);
+}
+
+Test(agent, sigterm_mid_request_keeps_the_labels)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node",
+                         "{\"name\":\"vm1\",\"labels\":{\"nodeprobe.io/status\":\"degraded\"},"
+                         "\"managed\":[{\"manager\":\"nodeprobe\",\"operation\":\"Apply\","
+                         "\"keys\":[\"nodeprobe.io/status\"]}]}"));
+        /* The PATCH hangs in the server for 8 s. */
+        free(np_kube_ctl(kube, "script", "[{\"pass\":true,\"delay\":8,\"method\":\"PATCH\"}]"));
+        struct run r = start_verify(NULL);
+        double t0 = mono();
+        bool patching = false;
+        while (mono() - t0 < 15 && !patching) {
+                patching = np_kube_count(kube, "PATCH", NULL) > 0;
+                usleep(20000);
+        }
+        cr_assert(patching, "the agent never sent its PATCH");
+        int code = -1;
+        double secs = 0;
+        g_autofree char *log = stop(&r, &code, &secs);
+        cr_expect_eq(code, 0, "%s", log);
+        cr_expect_lt(secs, 2.0, "stopped within 2 s of SIGTERM (%.2f s)", secs);
+        cr_expect(wait_for_label("nodeprobe.io/status", "degraded", 0.5) ||
+                      wait_for_label("nodeprobe.io/status", "ok", 10),
+                  "the Node's labels are whole: the old ones or the new ones");
+}
+
+Test(agent, api_failures_converge_after_recovery)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        free(np_kube_ctl(
+            kube, "script",
+            "[{\"status\":503,\"method\":\"PATCH\"},{\"status\":503,\"method\":\"PATCH\"},"
+            "{\"status\":503,\"method\":\"PATCH\"},{\"status\":503,\"method\":\"PATCH\"},"
+            "{\"status\":503,\"method\":\"PATCH\"},{\"status\":503,\"method\":\"PATCH\"},"
+            "{\"status\":503,\"method\":\"PATCH\"},{\"status\":503,\"method\":\"PATCH\"}]"));
+        struct run r = start_verify(NULL);
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 40), "converged after the 503s");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        cr_expect_eq(code, 0, "%s", log);
+}
+
+Test(agent, forbidden_is_logged_once_and_the_agent_lives)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        free(np_kube_ctl(kube, "script",
+                         "[{\"status\":403,\"reason\":\"Forbidden\",\"method\":\"GET\","
+                         "\"message\":\"nodes \\\"vm1\\\" is forbidden\"}]"));
+        struct run r = start_verify(NULL);
+        usleep(2500 * 1000);
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        cr_expect_eq(code, 0, "%s", log);
+        const char *first = strstr(log, "forbidden");
+        cr_assert(first, "the 403 is logged: %s", log);
+        cr_expect_null(strstr(first + 1, "is forbidden"), "logged once: %s", log);
+        cr_expect(strstr(log, "RBAC"), "%s", log);
+}
+
+Test(agent, crashing_va_driver_is_reported_not_fatal)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        setenv("NP_FAKEVA_MODE", "crash", 1); /* after the testbed, which sets the mode */
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "nodeprobe", NULL);
+        struct run r =
+            start((const char *const[]){"--no-api", "--features-file", file, "--rescan-interval",
+                                        "0.05", "--settle-delays", "50", NULL});
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/status=va-failed", 20),
+                  "the crash is a status");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        unsetenv("NP_FAKEVA_MODE");
+        cr_expect_eq(code, 0, "the agent lives: %s", log);
+        cr_expect(strstr(log, "status va-failed"), "%s", log);
+}
+
+Test(agent, usage_errors)
+{
+        g_autofree char *out = NULL, *err = NULL;
+        gint st = 0;
+        char *argv[] = {NP_NODEPROBE_BIN, "agent", "--no-api", NULL};
+        cr_assert(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, &out, &err, &st, NULL));
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == NA_EXIT_USAGE, "%s", err);
+        cr_expect(strstr(err, "--features-file"), "%s", err);
+        char *argv2[] = {NP_NODEPROBE_BIN, "report", "--tier", "discover", NULL};
+        g_free(out);
+        g_free(err);
+        cr_assert(g_spawn_sync(NULL, argv2, NULL, 0, NULL, NULL, &out, &err, &st, NULL));
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == NA_EXIT_USAGE, "%s", err);
+}
