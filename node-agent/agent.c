@@ -53,6 +53,8 @@ struct probe_msg {
         uint32_t n_gpus;
         struct lbl_set labels; /* the tier's labels */
         char summary[256];     /* "check: summary" of the first failing check, or "" */
+        char reason[32];       /* the condition's reason, CamelCase */
+        char message[1024];    /* the condition's message: summary and fix */
 };
 
 struct sync_msg {
@@ -60,6 +62,8 @@ struct sync_msg {
         int32_t exit_code; /* NA_EXIT_* of a configuration failure, 0 otherwise */
         int64_t http_status;
         int32_t changed;
+        int32_t cond_changed;
+        int32_t event_posted;
         uint32_t requests;
         struct lbl_set live; /* what this manager owns on the Node after the sync */
         char message[512];
@@ -75,6 +79,12 @@ struct agent {
         uint64_t fp;
         bool fp_known;
         struct lbl_set desired; /* last settled probe */
+        int32_t node_status;    /* of the last settled probe */
+        char cond_reason[32], cond_message[1024];
+        char applied_cond[1100];  /* "status|reason|message" the API last took, or "" */
+        long long event_times[4]; /* the last Events posted (ring) */
+        unsigned n_events;
+        bool allow_event; /* rate limit: at most 4 Events in 10 minutes (a flapping GPU) */
         bool desired_known;
         struct lbl_set applied; /* what the API server last said we own */
         bool applied_known;
@@ -83,6 +93,7 @@ struct agent {
         bool settling;
         unsigned settle_step;
         struct lbl_set candidate;
+        int32_t candidate_status;
         long long next_settle;
 
         long long next_rescan, next_resync, next_sync, next_features;
@@ -143,6 +154,21 @@ static long jitter(struct agent *a, long ms, int percent)
         return ms - span + (long)(rand_r(&a->seed) % (unsigned)(2 * span + 1));
 }
 
+/* The condition's reason, CamelCase from the node status (the label's value). */
+static const char *condition_reason(enum vp_node_status s)
+{
+        static const char *const r[] = {"GPUReady",       "Degraded",     "NoGPU",
+                                        "NoKernelDriver", "NoRenderNode", "RenderNodeDenied",
+                                        "VAFailed"};
+        return (unsigned)s < sizeof(r) / sizeof(r[0]) ? r[s] : "Unknown";
+}
+
+static void cond_key(const struct agent *a, char *buf, size_t n)
+{
+        snprintf(buf, n, "%s|%s|%.900s", a->node_status == VP_NODE_OK ? "True" : "False",
+                 a->cond_reason, a->cond_message);
+}
+
 static bool same_labels(const struct lbl_set *x, const struct lbl_set *y)
 {
         if (x->n != y->n)
@@ -180,13 +206,20 @@ static int probe_child(int wfd, void *arg)
                 return 3;
         m->node_status = (int32_t)e->node_status;
         m->n_gpus = e->n_gpus;
+        snprintf(m->reason, sizeof(m->reason), "%s", condition_reason(e->node_status));
+        snprintf(m->message, sizeof(m->message), "VA-API works on %u Intel GPU(s)", e->n_gpus);
         for (uint32_t i = 0; i < e->n_checks; i++) {
-                if (e->checks[i].status == VP_STATUS_FAIL) {
-                        snprintf(m->summary, sizeof(m->summary), "%s: %s", e->checks[i].id,
-                                 e->checks[i].summary);
+                const struct vp_check *c = &e->checks[i];
+                if (c->status == VP_STATUS_FAIL) {
+                        snprintf(m->summary, sizeof(m->summary), "%s: %s", c->id, c->summary);
+                        /* The first failing check's summary and fix, at most 1 KiB. */
+                        snprintf(m->message, sizeof(m->message), "%.120s: %.250s. Fix: %.600s",
+                                 c->id, c->summary, c->fix);
                         break;
                 }
         }
+        if (e->node_status == VP_NODE_NO_GPU)
+                snprintf(m->message, sizeof(m->message), "no Intel GPU in this node");
         na_write_all(wfd, m, sizeof(*m));
         return 0;
 }
@@ -252,6 +285,23 @@ static int sync_child(int wfd, void *arg)
                 }
                 m->rc = lbl_apply(c, node, want, 0, view, res, &err);
         }
+        if (m->rc == 0 && a->tier == LBL_TIER_VERIFY) {
+                /* The condition, and an Event on each transition (one Warning into not-ok,
+                 * one Normal on recovery), judged against what the Node says now. */
+                bool ok = a->node_status == VP_NODE_OK, changed = false;
+                struct lbl_condition want_cond = {
+                    .ok = ok, .reason = a->cond_reason, .message = a->cond_message};
+                const char *was = view->cond.known ? view->cond.status : "";
+                bool transition = ok ? strcmp(was, "False") == 0 : strcmp(was, "False") != 0;
+
+                m->rc = lbl_condition_apply(c, node, &want_cond, view, &changed, &err);
+                m->cond_changed = changed;
+                if (m->rc == 0 && transition && a->allow_event) {
+                        m->rc = lbl_event_post(c, node, view->uid, !ok, a->cond_reason,
+                                               a->cond_message, &err);
+                        m->event_posted = m->rc == 0;
+                }
+        }
         if (m->rc == 0) {
                 m->changed = res->changed;
                 m->live = res->live;
@@ -276,6 +326,7 @@ static void sync_api(struct agent *a, long long now)
         if (!m)
                 return;
         a->syncs++;
+        a->allow_event = a->n_events < 4 || now - a->event_times[a->n_events % 4] >= 600 * 1000;
         if (na_child_call(sync_child, a, SYNC_TIMEOUT_MS, a->sfd, m, sizeof(*m), &end) < 0 ||
             !end.complete) {
                 if (!end.aborted)
@@ -296,6 +347,14 @@ static void sync_api(struct agent *a, long long now)
                 }
                 if (a->last_error[0])
                         alog(a, "info", "API sync works again");
+                if (m->cond_changed)
+                        alog(a, "info", "condition %s: %s", LBL_CONDITION_TYPE, a->cond_reason);
+                if (m->event_posted) {
+                        a->event_times[a->n_events++ % 4] = now;
+                        alog(a, "info", "event %s posted", a->cond_reason);
+                }
+                if (a->tier == LBL_TIER_VERIFY)
+                        cond_key(a, a->applied_cond, sizeof(a->applied_cond));
                 a->applied = m->live;
                 a->applied_known = true;
                 a->sync_due = false;
@@ -392,8 +451,12 @@ static void publish(struct agent *a, long long now, bool changed)
         }
         if (a->cfg->no_api)
                 return;
-        /* Write only on change: the applied set is what the server last said we own. */
-        if (!a->applied_known || !same_labels(&a->desired, &a->applied)) {
+        /* Write only on change: the applied set is what the server last said we own, and the
+         * condition what it last took. */
+        char key[sizeof(a->applied_cond)];
+        cond_key(a, key, sizeof(key));
+        if (!a->applied_known || !same_labels(&a->desired, &a->applied) ||
+            (a->tier == LBL_TIER_VERIFY && strcmp(key, a->applied_cond) != 0)) {
                 if (!a->sync_due)
                         a->next_sync = now;
                 a->sync_due = true;
@@ -402,7 +465,8 @@ static void publish(struct agent *a, long long now, bool changed)
 
 static void settled(struct agent *a, const struct probe_msg *m, long long now)
 {
-        bool changed = !a->desired_known || !same_labels(&a->desired, &m->labels);
+        bool changed = !a->desired_known || !same_labels(&a->desired, &m->labels) ||
+                       strcmp(a->cond_message, m->message) != 0;
 
         if (changed)
                 alog(a, "info", "%s: %u Intel GPU(s), status %s%s%s",
@@ -411,6 +475,9 @@ static void settled(struct agent *a, const struct probe_msg *m, long long now)
                      m->summary[0] ? "; " : "", m->summary);
         a->desired = m->labels;
         a->desired_known = true;
+        a->node_status = m->node_status;
+        snprintf(a->cond_reason, sizeof(a->cond_reason), "%s", m->reason);
+        snprintf(a->cond_message, sizeof(a->cond_message), "%s", m->message);
         a->settling = false;
         publish(a, now, changed);
 }
@@ -427,12 +494,14 @@ static void settle_probe(struct agent *a, long long now)
                 return;
         if (!probe(a, m)) {
                 /* keep settling: try again after the next delay */
-        } else if (a->settling && a->settle_step > 0 && same_labels(&a->candidate, &m->labels)) {
+        } else if (a->settling && a->settle_step > 0 && same_labels(&a->candidate, &m->labels) &&
+                   a->candidate_status == m->node_status) {
                 settled(a, m, now);
                 free(m);
                 return;
         } else {
                 a->candidate = m->labels;
+                a->candidate_status = m->node_status;
         }
         a->settling = true;
         a->next_settle = now + delays[a->settle_step < n ? a->settle_step : n - 1];

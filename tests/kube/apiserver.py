@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 LOCK = threading.Lock()
 NODES = {}      # name -> {"labels": {}, "annotations": {}, "managed": {(manager, op): set(keys)}, "rv": int}
 SCRIPT = []     # canned responses, consumed in order
+EVENTS = []     # core/v1 Events created (POST /api/v1/namespaces/NS/events)
 LOG = []
 ARGS = None
 RESETS = [0]    # connections still to reset during the TLS handshake
@@ -72,8 +73,9 @@ def node_json(name, n):
             "labels": dict(n["labels"]), "managedFields": managed}
     if n["annotations"]:
         meta["annotations"] = dict(n["annotations"])
+    conds = [dict(c) for _, c in sorted(n.get("conditions", {}).items())]
     return {"kind": "Node", "apiVersion": "v1", "metadata": meta,
-            "spec": {}, "status": {"nodeInfo": {"kubeletVersion": "v1.31.0"}}}
+            "spec": {}, "status": {"nodeInfo": {"kubeletVersion": "v1.31.0"}, "conditions": conds}}
 
 
 def apply(name, n, manager, labels, force):
@@ -215,6 +217,42 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
                 {"name": "nodes", "singularName": "node", "namespaced": False, "kind": "Node",
                  "verbs": ["get", "list", "patch"], "shortNames": ["no"]}]})
+        ev = re.fullmatch(r"/api/v1/namespaces/([^/]+)/events", path)
+        if ev and method == "POST":
+            try:
+                e = json.loads(body or b"{}")
+            except ValueError:
+                return self.reply(*status(400, "BadRequest", "not JSON"))
+            if e.get("kind") != "Event" or not e.get("involvedObject") or not e.get("reason"):
+                return self.reply(*status(422, "Invalid", "Event is invalid: involvedObject, reason required"))
+            with LOCK:
+                e.setdefault("metadata", {})["name"] = "ev-%d" % len(EVENTS)
+                e["metadata"]["namespace"] = ev.group(1)
+                EVENTS.append(e)
+            return self.reply(201, e)
+        st = re.fullmatch(r"/api/v1/nodes/([^/]+)/status", path)
+        if st and method == "PATCH":
+            name = unquote(st.group(1))
+            ct = self.headers.get("Content-Type", "").split(";")[0].strip()
+            if ct != "application/apply-patch+yaml" or not (q.get("fieldManager") or [""])[0]:
+                return self.reply(*status(415, "UnsupportedMediaType", "status: server-side apply only here"))
+            with LOCK:
+                n = NODES.get(name)
+                if n is None:
+                    return self.reply(*status(404, "NotFound", f'nodes "{name}" not found'))
+                try:
+                    patch = json.loads(body or b"{}")
+                except ValueError:
+                    return self.reply(*status(400, "BadRequest", "the patch is not valid JSON"))
+                if (patch.get("metadata") or {}).get("labels"):
+                    return self.reply(*status(422, "Invalid", "the status subresource does not change labels"))
+                # conditions are a map keyed by type (+listType=map, +listMapKey=type)
+                for c in (patch.get("status") or {}).get("conditions") or []:
+                    if not c.get("type") or c.get("status") not in ("True", "False", "Unknown"):
+                        return self.reply(*status(422, "Invalid", "condition needs type and status"))
+                    n.setdefault("conditions", {})[c["type"]] = c
+                n["rv"] += 1
+                return self.reply(200, node_json(name, n))
         m = re.fullmatch(r"/api/v1/nodes(?:/([^/]+))?", path)
         if not m:
             return self.reply(*status(404, "NotFound", "the server could not find the requested resource"))
@@ -276,6 +314,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"queued": len(SCRIPT)})
             if path == "/_test/log":
                 return self.reply(200, LOG)
+            if path == "/_test/events":
+                return self.reply(200, EVENTS)
             if path == "/_test/node":
                 NODES[data["name"]] = {"labels": data.get("labels", {}),
                                        "annotations": data.get("annotations", {}),

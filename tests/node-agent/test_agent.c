@@ -301,7 +301,9 @@ Test(agent, verify_tier_writes_once_over_hundreds_of_loops)
         cr_expect_eq(code, 0, "%s", log);
         cr_expect_lt(secs, 2.0);
         cr_expect_geq(stat_of(log, "loops"), 100, "%s", log);
-        cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 1, "one PATCH for one change: %s", log);
+        cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1"), 2,
+                     "one PATCH for the labels, one for the condition: %s", log);
+        cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1/status"), 1, "%s", log);
         cr_expect_eq(np_kube_count(kube, "GET", NULL), 1, "one GET at start");
         cr_expect_eq(stat_of(log, "probes"), 2, "two probes that agree, then nothing: %s", log);
         /* The verify tier's field manager and labels. */
@@ -406,4 +408,71 @@ Test(agent, usage_errors)
         g_free(err);
         cr_assert(g_spawn_sync(NULL, argv2, NULL, 0, NULL, NULL, &out, &err, &st, NULL));
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == NA_EXIT_USAGE, "%s", err);
+}
+
+static char *events(void)
+{
+        return np_kube_ctl(kube, "events", NULL);
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+        unsigned n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/* IntelGPUReady follows the node's status: False with the cause when the VA driver crashes,
+ * True again when it works; exactly one Warning and one Normal Event; no writes between. */
+Test(agent, condition_and_events_on_transitions)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *mode = g_build_filename(dir, "mode", NULL);
+        np_write(mode, "crash\n");
+        setenv("NP_FAKEVA_MODE_FILE", mode, 1);
+        struct run r = start_verify(NULL);
+        cr_expect(wait_for_label("nodeprobe.io/status", "va-failed", 20), "degraded first");
+        double t0 = mono();
+        bool cond = false;
+        while (!cond && mono() - t0 < 10) {
+                char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+                cond = strstr(node, "\"type\": \"IntelGPUReady\"") &&
+                       strstr(node, "\"status\": \"False\"") && strstr(node, "VAFailed");
+                free(node);
+                usleep(50000);
+        }
+        cr_expect(cond, "condition False, reason VAFailed");
+        usleep(300 * 1000);
+        /* The driver is fixed (a package upgrade); SIGHUP makes the agent look again. */
+        np_write(mode, "ok\n");
+        kill(r.pid, SIGHUP);
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20), "recovered");
+        t0 = mono();
+        bool normal = false;
+        while (!normal && mono() - t0 < 10) {
+                char *ev = events();
+                normal = strstr(ev, "\"Normal\"") != NULL;
+                free(ev);
+                usleep(50000);
+        }
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        unsetenv("NP_FAKEVA_MODE_FILE");
+        cr_expect_eq(code, 0, "%s", log);
+        char *ev = events();
+        cr_expect_eq(count_of(ev, "\"Warning\""), 1, "one Warning: %s", ev);
+        cr_expect_eq(count_of(ev, "\"Normal\""), 1, "one Normal: %s", ev);
+        cr_expect(strstr(ev, "\"reportingComponent\": \"nodeprobe.io/agent\"") &&
+                      strstr(ev, "\"uid\": \"uid-vm1\""),
+                  "%s", ev);
+        free(ev);
+        char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+        cr_expect(strstr(node, "\"status\": \"True\"") && strstr(node, "GPUReady"), "%s", node);
+        free(node);
+        /* Two transitions: two label PATCHes and two condition PATCHes, nothing more. */
+        cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 4, "%s", log);
 }

@@ -10,6 +10,8 @@
  *   NP_FAKEVA_VENDOR   vendor string (default: an iHD-looking one)
  *   NP_FAKEVA_MODE     ok | fail:N (vaInitialize returns N) | crash | hang
  *   NP_FAKEVA_MODE_<name>  the same for the copy loaded as <name>_drv_video.so only
+ *   NP_FAKEVA_MODE_FILE    a file whose first line is the mode, read at every load (a test
+ *                          changes the driver's behaviour under a running agent)
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -206,8 +208,8 @@ static const char *own_name(char *buf, size_t n)
 __attribute__((visibility("default"))) VAStatus __vaDriverInit_1_0(VADriverContextP ctx);
 VAStatus __vaDriverInit_1_0(VADriverContextP ctx)
 {
-        char name[64], key[96];
-        const char *mode, *vendor;
+        char name[64], key[96], from_file[32] = "";
+        const char *mode, *vendor, *mode_file = getenv("NP_FAKEVA_MODE_FILE");
         struct caps *c;
         int code;
 
@@ -215,6 +217,15 @@ VAStatus __vaDriverInit_1_0(VADriverContextP ctx)
         mode = getenv(key);
         if (!mode)
                 mode = getenv("NP_FAKEVA_MODE");
+        if (mode_file) {
+                FILE *f = fopen(mode_file, "r");
+                if (f) {
+                        if (fgets(from_file, sizeof(from_file), f))
+                                from_file[strcspn(from_file, "\n")] = '\0';
+                        fclose(f);
+                        mode = from_file;
+                }
+        }
         if (mode && strcmp(mode, "crash") == 0)
                 raise(SIGSEGV);
         if (mode && strcmp(mode, "hang") == 0)

@@ -185,8 +185,21 @@ struct lbl_foreign {
         char manager[128];
 };
 
+#define LBL_CONDITION_TYPE "IntelGPUReady"
+
+/* A Node condition as the API has it (status.conditions, a map keyed by type). */
+struct lbl_condition_view {
+        bool known;     /* the Node has this condition type */
+        char status[8]; /* "True", "False", "Unknown" */
+        char reason[64];
+        char message[1024];
+        char transition[32]; /* lastTransitionTime */
+};
+
 /* What the Node says about our labels. */
 struct lbl_node_view {
+        char uid[64];                   /* metadata.uid (an Event's involvedObject) */
+        struct lbl_condition_view cond; /* LBL_CONDITION_TYPE */
         struct lbl_set owned; /* labels this field manager last applied, with live values */
         uint32_t n_foreign;
         struct lbl_foreign foreign[16]; /* our keys that other managers hold too */
@@ -228,6 +241,29 @@ struct lbl_apply_result {
 int lbl_apply(struct lbl_client *c, const char *node, const struct lbl_set *desired, unsigned flags,
               const struct lbl_node_view *known, struct lbl_apply_result *ret,
               struct lbl_error *err);
+
+/* The condition to set: ok -> status True. reason: CamelCase; message: at most 1 KiB. */
+struct lbl_condition {
+        bool ok;
+        const char *reason;
+        const char *message;
+};
+
+/*
+ * Server-side apply of LBL_CONDITION_TYPE on nodes/{node}/status (the condition type is this
+ * manager's alone, so it is forced). Sends nothing when known (a view from lbl_node_get)
+ * shows the same status, reason and message. lastTransitionTime changes only when the status
+ * does (Kubernetes' condition conventions, as node-problem-detector sets them).
+ * *ret_changed: a PATCH was sent. 0 or a negative errno as for lbl_apply.
+ */
+int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl_condition *want,
+                        const struct lbl_node_view *known, bool *ret_changed,
+                        struct lbl_error *err);
+
+/* A core/v1 Event about the Node (namespace "default", involvedObject the Node with its uid,
+ * reportingController nodeprobe.io/agent, reportingInstance the node). 0 or a negative errno. */
+int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,
+                   const char *reason, const char *message, struct lbl_error *err);
 
 /* ---- Parsers exposed for tests and fuzzing (pure, bounded by their length argument) ---- */
 
