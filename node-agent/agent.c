@@ -52,6 +52,7 @@ struct probe_msg {
         int32_t node_status;
         uint32_t n_gpus;
         struct lbl_set labels; /* the tier's labels */
+        struct lbl_set all;    /* every label (identity for the metrics, whatever the tier) */
         char summary[256];     /* "check: summary" of the first failing check, or "" */
         char reason[32];       /* the condition's reason, CamelCase */
         char message[1024];    /* the condition's message: summary and fix */
@@ -64,7 +65,7 @@ struct sync_msg {
         int32_t changed;
         int32_t cond_changed;
         int32_t event_posted;
-        uint32_t requests;
+        uint32_t requests, gets, patches;
         struct lbl_set live; /* what this manager owns on the Node after the sync */
         char message[512];
 };
@@ -103,6 +104,8 @@ struct agent {
         char last_error[512];
 
         unsigned long loops, probes, syncs, api_requests, label_changes;
+        struct na_http *http;
+        struct na_http_snapshot *snap;
         unsigned seed;
 };
 
@@ -204,6 +207,8 @@ static int probe_child(int wfd, void *arg)
         if (!m || vp_probe(&o, &f) < 0 || vp_evaluate(f, &e) < 0 ||
             lbl_compute(f, e, &lo, &m->labels) < 0)
                 return 3;
+        lo.tier = LBL_TIER_ALL;
+        lbl_compute(f, e, &lo, &m->all);
         m->node_status = (int32_t)e->node_status;
         m->n_gpus = e->n_gpus;
         snprintf(m->reason, sizeof(m->reason), "%s", condition_reason(e->node_status));
@@ -224,7 +229,24 @@ static int probe_child(int wfd, void *arg)
         return 0;
 }
 
+static bool probe_run(struct agent *a, struct probe_msg *m);
+
 static bool probe(struct agent *a, struct probe_msg *m)
+{
+        long long t0 = now_ms();
+        bool ok = probe_run(a, m);
+
+        if (a->snap) {
+                a->snap->probe_ms = now_ms() - t0;
+                if (ok)
+                        a->snap->probes_ok++;
+                else
+                        a->snap->probes_failed++;
+        }
+        return ok;
+}
+
+static bool probe_run(struct agent *a, struct probe_msg *m)
 {
         struct na_child_end end;
         int timeout = a->cfg->va_timeout_ms * 2 + 10000; /* the VA grandchild has its own */
@@ -311,6 +333,8 @@ static int sync_child(int wfd, void *arg)
         }
         lbl_client_stats(c, &st);
         m->requests = st.requests;
+        m->gets = st.gets;
+        m->patches = st.patches;
 out:
         na_write_all(wfd, m, sizeof(*m));
         lbl_client_free(c);
@@ -340,6 +364,11 @@ static void sync_api(struct agent *a, long long now)
                 return; /* SIGTERM: the loop stops next */
         }
         a->api_requests += m->requests;
+        if (a->snap) {
+                a->snap->api_gets += m->gets;
+                a->snap->api_patches += m->patches;
+                a->snap->api_posts += (unsigned long)m->event_posted;
+        }
         if (m->rc == 0) {
                 if (m->changed) {
                         a->label_changes++;
@@ -360,6 +389,11 @@ static void sync_api(struct agent *a, long long now)
                 a->sync_due = false;
                 a->sync_failures = 0;
                 a->last_error[0] = '\0';
+                if (a->snap) {
+                        a->snap->config_error[0] = '\0';
+                        a->snap->last_success = time(NULL);
+                        a->snap->label_changes = a->label_changes;
+                }
                 free(m);
                 return;
         }
@@ -368,6 +402,19 @@ static void sync_api(struct agent *a, long long now)
         auth = m->http_status == 401 || m->http_status == 403 || m->http_status == 404 ||
                m->exit_code == NA_EXIT_KUBE_CONFIG || m->exit_code == NA_EXIT_USAGE;
         a->sync_failures++;
+        if (a->snap) {
+                struct na_http_snapshot *sn = a->snap;
+                unsigned i;
+                for (i = 0; i < sn->n_codes && sn->codes[i] != (long)m->http_status; i++)
+                        ;
+                if (i == sn->n_codes && sn->n_codes < 8)
+                        sn->codes[sn->n_codes++] = (long)m->http_status;
+                if (i < 8)
+                        sn->code_counts[i]++;
+                if (auth)
+                        snprintf(sn->config_error, sizeof(sn->config_error), "API: %.240s",
+                                 m->message);
+        }
         if (auth) {
                 a->next_sync = now + RETRY_AUTH_MS;
         } else {
@@ -475,6 +522,14 @@ static void settled(struct agent *a, const struct probe_msg *m, long long now)
                      m->summary[0] ? "; " : "", m->summary);
         a->desired = m->labels;
         a->desired_known = true;
+        if (a->snap) {
+                a->snap->probed = true;
+                a->snap->labels = m->all;
+                a->snap->node_status = m->node_status;
+                a->snap->n_gpus = m->n_gpus;
+                if (a->cfg->no_api)
+                        a->snap->last_success = time(NULL);
+        }
         a->node_status = m->node_status;
         snprintf(a->cond_reason, sizeof(a->cond_reason), "%s", m->reason);
         snprintf(a->cond_message, sizeof(a->cond_message), "%s", m->message);
@@ -610,6 +665,26 @@ int na_cmd_agent(const struct na_config *cfg)
                 free(a);
                 return NA_EXIT_INTERNAL;
         }
+        a->snap = calloc(1, sizeof(*a->snap));
+        if (!a->snap) {
+                free(a);
+                return NA_EXIT_INTERNAL;
+        }
+        snprintf(a->snap->prefix, sizeof(a->snap->prefix), "%s",
+                 cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX);
+        /* A loop can wait on a probe or a sync child: allow for the longest of them. */
+        a->snap->loop_deadline_ms = 3 * cfg->rescan_ms > 60000 + 2L * cfg->va_timeout_ms
+                                        ? 3 * cfg->rescan_ms
+                                        : 60000 + 2L * cfg->va_timeout_ms;
+        if (cfg->listen) {
+                char err[256];
+                if (na_http_start(cfg->listen, &a->http, err, sizeof(err)) < 0) {
+                        na_logf("%s", err);
+                        free(a->snap);
+                        free(a);
+                        return NA_EXIT_USAGE;
+                }
+        }
         a->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         watch_dri(a);
         alog(a, "info",
@@ -648,6 +723,10 @@ int na_cmd_agent(const struct na_config *cfg)
                 }
                 a->loops++;
                 now = now_ms();
+                if (a->http) {
+                        a->snap->last_loop_ms = now;
+                        na_http_update(a->http, a->snap);
+                }
                 if (p[0].revents & POLLIN) {
                         handle_signals(a, now);
                         if (a->stop)
@@ -681,9 +760,11 @@ int na_cmd_agent(const struct na_config *cfg)
              "stopped after %lu loops: %lu probes, %lu syncs, %lu API requests, %lu "
              "label changes",
              a->loops, a->probes, a->syncs, a->api_requests, a->label_changes);
+        na_http_stop(a->http);
         close(a->sfd);
         if (a->ifd >= 0)
                 close(a->ifd);
+        free(a->snap);
         free(a);
         return rc;
 }

@@ -56,6 +56,7 @@ enum {
         OPT_FEATURES_FILE,
         OPT_NO_API,
         OPT_LOG_FORMAT,
+        OPT_LISTEN,
         OPT_SYSROOT,
         OPT_VERBOSE,
 };
@@ -91,6 +92,7 @@ static const struct option long_opts[] = {
     {.name = "features-file", .has_arg = required_argument, .val = OPT_FEATURES_FILE},
     {.name = "no-api", .has_arg = no_argument, .val = OPT_NO_API},
     {.name = "log-format", .has_arg = required_argument, .val = OPT_LOG_FORMAT},
+    {.name = "listen", .has_arg = required_argument, .val = OPT_LISTEN},
     {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
@@ -133,6 +135,7 @@ static const struct {
     {OPT_FEATURES_FILE, "PATH", "agent: also write NFD's local-source features file"},
     {OPT_NO_API, NULL, "agent: features file only, no Kubernetes API"},
     {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},
+    {OPT_LISTEN, "ADDR:PORT", "agent: serve /healthz and /metrics (off by default)"},
     {'v', NULL, "report: also print every raw fact"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
@@ -374,6 +377,9 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                         } while (*end);
                         break;
                 }
+                case OPT_LISTEN:
+                        cfg->listen = optarg;
+                        break;
                 case OPT_FEATURES_FILE:
                         cfg->features_file = optarg;
                         break;
@@ -424,7 +430,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                                    "--no-intel-gpu-label and --insecure-skip-tls-verify go with "
                                    "the label and agent commands");
         if ((cfg->tier_discover || cfg->features_file || cfg->no_api || cfg->n_settle ||
-             cfg->log_json || cfg->rescan_ms != 10000 || cfg->resync_ms != 3600 * 1000) &&
+             cfg->listen || cfg->log_json || cfg->rescan_ms != 10000 ||
+             cfg->resync_ms != 3600 * 1000) &&
             cfg->mode != NA_MODE_AGENT)
                 return usage_error("--tier, --rescan-interval, --resync-interval, "
                                    "--settle-delays, --features-file, --no-api and --log-format "

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "vaprobe/vaprobe.h"
 
@@ -72,7 +73,8 @@ struct na_config {
         const char *features_file; /* NFD local-source file, or NULL */
         bool no_api;               /* features file only, no Kubernetes credentials */
         bool log_json;
-        bool verbose; /* report: the raw facts after the verdicts */
+        const char *listen; /* ADDR:PORT for /healthz and /metrics, or NULL */
+        bool verbose;       /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
 };
@@ -151,6 +153,30 @@ int na_kube_open(const struct na_config *cfg, const char *field_manager,
 /* nodeprobe label. Returns the exit code. */
 int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
                  FILE *out);
+
+/* What /healthz and /metrics show (http.c): a copy the agent publishes every loop. */
+#include "labeler/labeler.h"
+struct na_http_snapshot {
+        long long last_loop_ms;     /* monotonic */
+        long long loop_deadline_ms; /* /healthz fails when the loop is later than this */
+        char config_error[256];     /* a standing 401/403/404 or configuration error */
+        bool probed;
+        int node_status;
+        uint32_t n_gpus;
+        char prefix[254];
+        struct lbl_set labels;
+        long long probe_ms;
+        unsigned long probes_ok, probes_failed, api_gets, api_patches, api_posts, label_changes;
+        long codes[8];
+        unsigned long code_counts[8];
+        unsigned n_codes;
+        time_t last_success;
+};
+struct na_http;
+/* Start serving on ADDR:PORT in a thread of libmicrohttpd's. 0, or -errno with err filled. */
+int na_http_start(const char *listen, struct na_http **ret, char *err, size_t errlen);
+void na_http_update(struct na_http *h, const struct na_http_snapshot *s);
+void na_http_stop(struct na_http *h); /* NULL-safe */
 
 /* nodeprobe agent: the long-running DaemonSet mode. Returns the exit code. */
 int na_cmd_agent(const struct na_config *cfg);

@@ -4,8 +4,8 @@
 # Installs only what is missing, so a second run costs nothing.
 set -eu
 
-BUILD="build-essential cmake pkg-config python3 libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev"
-TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git"
+BUILD="build-essential cmake pkg-config python3 libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev"
+TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git python3-prometheus-client"
 # libFuzzer: clang and its runtime (libclang-rt-14-dev has libclang_rt.fuzzer).
 FUZZ="clang libclang-rt-14-dev python3"
 

@@ -476,3 +476,100 @@ Test(agent, condition_and_events_on_transitions)
         /* Two transitions: two label PATCHes and two condition PATCHes, nothing more. */
         cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 4, "%s", log);
 }
+
+static char *http_get(int port, const char *path, long *code)
+{
+        g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+        g_autofree char *out = NULL;
+        gint st = 0;
+        char *argv[] = {"curl", "-s", "--noproxy",      "*", "-o",
+                        "-",    "-w", "\n%{http_code}", url, NULL};
+        cr_assert(
+            g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &st, NULL));
+        char *nl = strrchr(out, '\n');
+        cr_assert(nl, "%s", out);
+        *code = strtol(nl + 1, NULL, 10);
+        return g_strndup(out, (gsize)(nl - out));
+}
+
+static bool wait_http(int port, const char *path, long want, double timeout)
+{
+        double t0 = mono();
+        while (mono() - t0 < timeout) {
+                long code = 0;
+                g_autofree char *b = http_get(port, path, &code);
+                if (code == want)
+                        return true;
+                usleep(50000);
+        }
+        return false;
+}
+
+/* /metrics parsed by the real Prometheus text parser (python3-prometheus-client). */
+static char *parse_metrics(const char *text)
+{
+        g_autofree char *file = g_build_filename(dir, "metrics.txt", NULL);
+        g_autofree char *out = NULL, *err = NULL;
+        gint st = 0;
+        np_write(file, text);
+        /* Debian's python3, where python3-prometheus-client is installed. */
+        char *py = g_file_test("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/python3"
+                                                                              : "python3";
+        char *argv[] = {py, "-c",
+                        "import sys\n"
+                        "from prometheus_client.parser import text_string_to_metric_families\n"
+                        "for f in text_string_to_metric_families(open(sys.argv[1]).read()):\n"
+                        "    for s in f.samples:\n"
+                        "        print(f.type, s.name, sorted(s.labels.items()), s.value)\n",
+                        file, NULL};
+        cr_assert(
+            g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &st, NULL));
+        cr_assert(g_spawn_check_wait_status(st, NULL), "the Prometheus parser refused it: %s\n%s",
+                  err, text);
+        return g_steal_pointer(&out);
+}
+
+Test(agent, healthz_and_metrics)
+{
+        int port = 20000 + (int)(getpid() % 20000);
+        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        struct run r = start_verify((const char *const[]){"--listen", listen, NULL});
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
+        cr_expect(wait_http(port, "/healthz", 200, 10), "healthy");
+        long code = 0;
+        g_autofree char *m = http_get(port, "/metrics", &code);
+        cr_expect_eq(code, 200);
+        g_autofree char *parsed = parse_metrics(m);
+        cr_expect(strstr(parsed, "gauge nodeprobe_gpu_info [('device_id', '3e92'), "
+                                 "('kernel_driver', 'i915'), ('platform', 'coffeelake')"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed, "nodeprobe_node_status [('status', 'ok')] 1.0"), "%s", parsed);
+        cr_expect(strstr(parsed, "nodeprobe_capability [('capability', 'decode.hevc-10bit')] 1.0"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed, "counter nodeprobe_api_requests_total [('verb', 'PATCH')] 2.0"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed, "nodeprobe_probes_total"), "%s", parsed);
+        g_autofree char *nf = http_get(port, "/nope", &code);
+        cr_expect_eq(code, 404);
+        int ec = -1;
+        g_autofree char *log = stop(&r, &ec, NULL);
+        cr_expect_eq(ec, 0, "%s", log);
+
+        /* A Forbidden API: /healthz says so (503 with the reason), and heals on its own. */
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm2\"}"));
+        free(np_kube_ctl(kube, "script",
+                         "[{\"status\":403,\"reason\":\"Forbidden\",\"method\":\"GET\","
+                         "\"message\":\"nodes \\\"vm2\\\" is forbidden\"}]"));
+        struct run r2 = start((const char *const[]){
+            "--kubeconfig", kube->kubeconfig, "--node-name", "vm2", "--rescan-interval", "0.05",
+            "--settle-delays", "50", "--listen", listen, NULL});
+        cr_expect(wait_http(port, "/healthz", 503, 15), "unhealthy while Forbidden");
+        g_autofree char *why = http_get(port, "/healthz", &code);
+        cr_expect(strstr(why, "forbidden"), "%s", why);
+        g_autofree char *log2 = stop(&r2, &ec, NULL);
+        cr_expect_eq(ec, 0, "%s", log2);
+}

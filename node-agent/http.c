@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's /healthz and /metrics, served by libmicrohttpd in its own polling thread.
+ * libmicrohttpd (and the GnuTLS it links) is dlopen()ed only when --listen is given, so an
+ * agent without a listener never maps it. The handler reads a snapshot the main loop
+ * publishes under a mutex; it never touches the agent's own state.
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "na.h"
+
+static struct {
+        struct MHD_Daemon *(*start)(unsigned int, uint16_t, MHD_AcceptPolicyCallback, void *,
+                                    MHD_AccessHandlerCallback, void *, ...);
+        void (*stop)(struct MHD_Daemon *);
+        struct MHD_Response *(*from_buffer)(size_t, void *, enum MHD_ResponseMemoryMode);
+        enum MHD_Result (*add_header)(struct MHD_Response *, const char *, const char *);
+        enum MHD_Result (*queue)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+        void (*destroy)(struct MHD_Response *);
+} mhd;
+
+struct na_http {
+        struct MHD_Daemon *d;
+        pthread_mutex_t lock;
+        struct na_http_snapshot snap;
+};
+
+static long long mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int load(void)
+{
+        void *h = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return -ENOENT;
+#define SYM(field, name)                                                                           \
+        do {                                                                                       \
+                union {                                                                            \
+                        void *p;                                                                   \
+                        __typeof__(mhd.field) f;                                                   \
+                } u = {.p = dlsym(h, name)};                                                       \
+                if (!u.p)                                                                          \
+                        return -ENOENT;                                                            \
+                mhd.field = u.f;                                                                   \
+        } while (0)
+        SYM(start, "MHD_start_daemon");
+        SYM(stop, "MHD_stop_daemon");
+        SYM(from_buffer, "MHD_create_response_from_buffer");
+        SYM(add_header, "MHD_add_response_header");
+        SYM(queue, "MHD_queue_response");
+        SYM(destroy, "MHD_destroy_response");
+#undef SYM
+        return 0;
+}
+
+struct buf {
+        char *p;
+        size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void bprintf(struct buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        for (;;) {
+                va_start(ap, fmt);
+                n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0)
+                        return;
+                if (b->p && b->len + (size_t)n < b->cap) {
+                        b->len += (size_t)n;
+                        return;
+                }
+                size_t cap = b->cap ? b->cap * 2 : 8192;
+                while (cap < b->len + (size_t)n + 1)
+                        cap *= 2;
+                char *np = realloc(b->p, cap);
+                if (!np)
+                        return;
+                b->p = np;
+                b->cap = cap;
+        }
+}
+
+/* A label value in a Prometheus label: escape \ " and newline (exposition format). */
+static void esc(const char *in, char *out, size_t n)
+{
+        size_t o = 0;
+        for (; *in && o + 3 < n; in++) {
+                if (*in == '\\' || *in == '"')
+                        out[o++] = '\\';
+                if (*in == '\n') {
+                        out[o++] = '\\';
+                        out[o++] = 'n';
+                        continue;
+                }
+                out[o++] = *in;
+        }
+        out[o] = '\0';
+}
+
+static const char *label_or(const struct lbl_set *s, const char *prefix, const char *name)
+{
+        char key[LBL_KEY_MAX + 1];
+        const char *v;
+        snprintf(key, sizeof(key), "%s/%s", prefix, name);
+        v = lbl_get(s, key);
+        return v ? v : "";
+}
+
+static void metrics(const struct na_http_snapshot *s, struct buf *b)
+{
+        static const char *const statuses[] = {"ok",
+                                               "degraded",
+                                               "no-gpu",
+                                               "no-kernel-driver",
+                                               "no-render-node",
+                                               "render-node-denied",
+                                               "va-failed"};
+        const char *pfx = s->prefix[0] ? s->prefix : LBL_DEFAULT_PREFIX;
+        size_t pl = strlen(pfx);
+        char v1[96], v2[96], v3[96], v4[96], v5[96];
+
+        bprintf(b,
+                "# HELP nodeprobe_probe_duration_seconds How long the last full probe took.\n"
+                "# TYPE nodeprobe_probe_duration_seconds gauge\n"
+                "nodeprobe_probe_duration_seconds %.3f\n",
+                s->probe_ms / 1000.0);
+        bprintf(b,
+                "# HELP nodeprobe_probes_total Full probes by result.\n"
+                "# TYPE nodeprobe_probes_total counter\n"
+                "nodeprobe_probes_total{result=\"ok\"} %lu\n"
+                "nodeprobe_probes_total{result=\"failed\"} %lu\n",
+                s->probes_ok, s->probes_failed);
+        bprintf(b,
+                "# HELP nodeprobe_api_requests_total Kubernetes API requests by verb.\n"
+                "# TYPE nodeprobe_api_requests_total counter\n"
+                "nodeprobe_api_requests_total{verb=\"GET\"} %lu\n"
+                "nodeprobe_api_requests_total{verb=\"PATCH\"} %lu\n"
+                "nodeprobe_api_requests_total{verb=\"POST\"} %lu\n",
+                s->api_gets, s->api_patches, s->api_posts);
+        bprintf(b, "# HELP nodeprobe_api_sync_failures_total Failed API syncs by HTTP status "
+                   "(0: no answer).\n# TYPE nodeprobe_api_sync_failures_total counter\n");
+        for (unsigned i = 0; i < s->n_codes; i++)
+                bprintf(b, "nodeprobe_api_sync_failures_total{code=\"%ld\"} %lu\n", s->codes[i],
+                        s->code_counts[i]);
+        bprintf(b,
+                "# HELP nodeprobe_label_changes_total Label writes that changed the Node.\n"
+                "# TYPE nodeprobe_label_changes_total counter\n"
+                "nodeprobe_label_changes_total %lu\n",
+                s->label_changes);
+        bprintf(b,
+                "# HELP nodeprobe_last_success_timestamp_seconds When the Node (or the "
+                "features file) last matched the probe.\n"
+                "# TYPE nodeprobe_last_success_timestamp_seconds gauge\n"
+                "nodeprobe_last_success_timestamp_seconds %lld\n",
+                (long long)s->last_success);
+        if (!s->probed)
+                return;
+        esc(label_or(&s->labels, pfx, "gpu.device-id"), v1, sizeof(v1));
+        esc(label_or(&s->labels, pfx, "gpu.platform"), v2, sizeof(v2));
+        esc(label_or(&s->labels, pfx, "gpu.kernel-driver"), v3, sizeof(v3));
+        esc(label_or(&s->labels, pfx, "gpu.virtualization"), v4, sizeof(v4));
+        esc(label_or(&s->labels, pfx, "va.driver"), v5, sizeof(v5));
+        bprintf(b, "# HELP nodeprobe_gpu_info The node's Intel GPU.\n"
+                   "# TYPE nodeprobe_gpu_info gauge\n");
+        if (s->n_gpus)
+                bprintf(b,
+                        "nodeprobe_gpu_info{device_id=\"%s\",platform=\"%s\",kernel_driver=\"%s\","
+                        "virtualization=\"%s\",va_driver=\"%s\"} 1\n",
+                        v1, v2, v3, v4, v5);
+        bprintf(b, "# HELP nodeprobe_capability A capability the driver advertises (1) or "
+                   "lacks (0); absent when unknown.\n# TYPE nodeprobe_capability gauge\n");
+        for (uint32_t i = 0; i < s->labels.n; i++) {
+                const struct lbl_label *l = &s->labels.labels[i];
+                if (strncmp(l->key, pfx, pl) != 0 || l->key[pl] != '/' ||
+                    (strncmp(l->key + pl + 1, "decode.", 7) != 0 &&
+                     strncmp(l->key + pl + 1, "encode.", 7) != 0))
+                        continue;
+                bprintf(b, "nodeprobe_capability{capability=\"%s\"} %d\n", l->key + pl + 1,
+                        strcmp(l->value, "true") == 0);
+        }
+        bprintf(b, "# HELP nodeprobe_node_status The node's status, one-hot.\n"
+                   "# TYPE nodeprobe_node_status gauge\n");
+        for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+                bprintf(b, "nodeprobe_node_status{status=\"%s\"} %d\n", statuses[i],
+                        s->node_status == (int)i);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+        struct na_http *h = cls;
+        struct na_http_snapshot s;
+        struct buf b = {0};
+        unsigned code = 200;
+        const char *type = "text/plain; charset=utf-8";
+        struct MHD_Response *resp;
+        enum MHD_Result r;
+
+        (void)version;
+        (void)upload;
+        (void)upload_size;
+        (void)con_cls;
+        pthread_mutex_lock(&h->lock);
+        s = h->snap;
+        pthread_mutex_unlock(&h->lock);
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+                code = 405;
+                bprintf(&b, "method not allowed\n");
+        } else if (strcmp(url, "/healthz") == 0) {
+                long long late = mono_ms() - s.last_loop_ms;
+                if (s.config_error[0]) {
+                        code = 503;
+                        bprintf(&b, "%s\n", s.config_error);
+                } else if (late > s.loop_deadline_ms) {
+                        code = 503;
+                        bprintf(&b, "the main loop has not run for %lld ms\n", late);
+                } else {
+                        bprintf(&b, "ok\n");
+                }
+        } else if (strcmp(url, "/metrics") == 0) {
+                type = "text/plain; version=0.0.4; charset=utf-8";
+                metrics(&s, &b);
+        } else {
+                code = 404;
+                bprintf(&b, "not found: /healthz and /metrics are served\n");
+        }
+        resp = mhd.from_buffer(b.len, b.p ? b.p : (char *)"", MHD_RESPMEM_MUST_COPY);
+        free(b.p);
+        if (!resp)
+                return MHD_NO;
+        mhd.add_header(resp, "Content-Type", type);
+        r = mhd.queue(conn, code, resp);
+        mhd.destroy(resp);
+        return r;
+}
+
+int na_http_start(const char *listen, struct na_http **ret, char *err, size_t errlen)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        char host[64];
+        const char *colon = strrchr(listen, ':');
+        long port;
+        char *end = NULL;
+        struct na_http *h;
+
+        *ret = NULL;
+        if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
+                snprintf(err, errlen, "--listen takes ADDR:PORT, e.g. 0.0.0.0:8080");
+                return -EINVAL;
+        }
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+        port = strtol(colon + 1, &end, 10);
+        if (!*(colon + 1) || *end || port < 0 || port > 65535 ||
+            inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa.sin_addr) != 1) {
+                snprintf(err, errlen, "--listen takes ADDR:PORT with an IPv4 address, not '%s'",
+                         listen);
+                return -EINVAL;
+        }
+        sa.sin_port = htons((uint16_t)port);
+        if (load() < 0) {
+                snprintf(err, errlen, "cannot load libmicrohttpd (install libmicrohttpd12)");
+                return -ENOENT;
+        }
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        pthread_mutex_init(&h->lock, NULL);
+        h->snap.last_loop_ms = mono_ms();
+        h->snap.loop_deadline_ms = 60000;
+        h->d = mhd.start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL,
+                         handle, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 16U,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+        if (!h->d) {
+                snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(errno));
+                pthread_mutex_destroy(&h->lock);
+                free(h);
+                return -EADDRINUSE;
+        }
+        *ret = h;
+        return 0;
+}
+
+void na_http_update(struct na_http *h, const struct na_http_snapshot *s)
+{
+        if (!h)
+                return;
+        pthread_mutex_lock(&h->lock);
+        h->snap = *s;
+        pthread_mutex_unlock(&h->lock);
+}
+
+void na_http_stop(struct na_http *h)
+{
+        if (!h)
+                return;
+        mhd.stop(h->d);
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+}
