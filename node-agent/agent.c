@@ -616,6 +616,27 @@ static void handle_signals(struct agent *a, long long now)
         struct signalfd_siginfo si;
 
         while (read(a->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGHUP && a->cfg->config_file && a->cfg->argv) {
+                        char **extra = NULL, err[512];
+                        int n = 0;
+                        /* Reload: a valid file restarts the agent in place (same pid, the
+                         * state is read back from the Node); a broken one is refused. */
+                        if (na_config_load(a->cfg->config_file, &extra, &n, err, sizeof(err)) < 0) {
+                                alog(a, "error", "SIGHUP: %s; keeping the running configuration",
+                                     err);
+                        } else {
+                                for (int i = 0; i < n; i++)
+                                        free(extra[i]);
+                                free(extra);
+                                alog(a, "info", "SIGHUP: reloading %s", a->cfg->config_file);
+                                sigprocmask(SIG_UNBLOCK, &(sigset_t){0}, NULL);
+                                na_http_stop(a->http);
+                                a->http = NULL;
+                                execv("/proc/self/exe", a->cfg->argv);
+                                alog(a, "error", "cannot re-execute: %s", strerror(errno));
+                        }
+                        continue;
+                }
                 if (si.ssi_signo == SIGHUP) {
                         alog(a, "info", "SIGHUP: probing again");
                         a->settling = false;

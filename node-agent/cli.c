@@ -57,6 +57,7 @@ enum {
         OPT_NO_API,
         OPT_LOG_FORMAT,
         OPT_LISTEN,
+        OPT_CONFIG,
         OPT_SYSROOT,
         OPT_VERBOSE,
 };
@@ -93,6 +94,7 @@ static const struct option long_opts[] = {
     {.name = "no-api", .has_arg = no_argument, .val = OPT_NO_API},
     {.name = "log-format", .has_arg = required_argument, .val = OPT_LOG_FORMAT},
     {.name = "listen", .has_arg = required_argument, .val = OPT_LISTEN},
+    {.name = "config", .has_arg = required_argument, .val = OPT_CONFIG},
     {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
@@ -136,6 +138,7 @@ static const struct {
     {OPT_NO_API, NULL, "agent: features file only, no Kubernetes API"},
     {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},
     {OPT_LISTEN, "ADDR:PORT", "agent: serve /healthz and /metrics (off by default)"},
+    {OPT_CONFIG, "FILE", "agent: options as YAML (flags win; SIGHUP reloads it)"},
     {'v', NULL, "report: also print every raw fact"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
@@ -218,7 +221,42 @@ static int take_command(struct na_config *cfg, bool *mode_set, const char *word)
         return 0;
 }
 
+static int parse_args(int argc, char **argv, struct na_config *cfg);
+
 int na_parse_args(int argc, char **argv, struct na_config *cfg)
+{
+        char **extra = NULL, **merged;
+        char err[512];
+        int n = 0;
+
+        if (parse_args(argc, argv, cfg) < 0)
+                return -EINVAL;
+        if (!cfg->config_file)
+                return 0;
+        if (cfg->mode != NA_MODE_AGENT)
+                return usage_error("--config goes with the agent command");
+        if (na_config_load(cfg->config_file, &extra, &n, err, sizeof(err)) < 0) {
+                fprintf(stderr, "nodeprobe: %s\n", err);
+                return -EINVAL;
+        }
+        /* The file's options first, the command line's after them: flags win. The merged
+         * argv lives as long as the process (cfg points into it). */
+        merged = calloc((size_t)(argc + n + 1), sizeof(char *));
+        if (!merged)
+                return -ENOMEM;
+        merged[0] = argv[0];
+        for (int i = 0; i < n; i++)
+                merged[1 + i] = extra[i];
+        for (int i = 1; i < argc; i++)
+                merged[n + i] = argv[i];
+        free(extra);
+        if (parse_args(argc + n, merged, cfg) < 0)
+                return -EINVAL;
+        cfg->argv = argv; /* the original, for a reload */
+        return 0;
+}
+
+static int parse_args(int argc, char **argv, struct na_config *cfg)
 {
         static const char *require[64];
         bool mode_set = false;
@@ -380,6 +418,9 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_LISTEN:
                         cfg->listen = optarg;
                         break;
+                case OPT_CONFIG:
+                        cfg->config_file = optarg;
+                        break;
                 case OPT_FEATURES_FILE:
                         cfg->features_file = optarg;
                         break;
@@ -436,6 +477,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("--tier, --rescan-interval, --resync-interval, "
                                    "--settle-delays, --features-file, --no-api and --log-format "
                                    "go with the agent command");
+        if (cfg->config_file && cfg->mode != NA_MODE_AGENT)
+                return usage_error("--config goes with the agent command");
         if (cfg->mode == NA_MODE_AGENT && (cfg->facts_file || cfg->vainfo_file))
                 return usage_error("the agent probes this machine: no --facts or --from-vainfo");
         if (cfg->sysroot && cfg->mode != NA_MODE_HOST)

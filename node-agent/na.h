@@ -73,8 +73,10 @@ struct na_config {
         const char *features_file; /* NFD local-source file, or NULL */
         bool no_api;               /* features file only, no Kubernetes credentials */
         bool log_json;
-        const char *listen; /* ADDR:PORT for /healthz and /metrics, or NULL */
-        bool verbose;       /* report: the raw facts after the verdicts */
+        const char *listen;      /* ADDR:PORT for /healthz and /metrics, or NULL */
+        const char *config_file; /* --config YAML, or NULL */
+        char **argv;             /* the command line as given (a reload re-executes it) */
+        bool verbose;            /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
 };
@@ -86,6 +88,10 @@ const char *na_mode_to_string(enum na_mode m);
  * ret_cfg->require points into a static array sized for argc. */
 int na_parse_args(int argc, char **argv, struct na_config *ret_cfg);
 void na_print_help(FILE *out);
+
+/* --config: the file's options as command-line words (caller frees each and the array).
+ * 0, or -errno with "file:line: what" in err. */
+int na_config_load(const char *file, char ***ret_args, int *ret_n, char *err, size_t errlen);
 
 /* Log one line to stderr with the "nodeprobe: " prefix. */
 __attribute__((format(printf, 1, 2))) void na_logf(const char *fmt, ...);

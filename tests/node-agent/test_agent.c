@@ -573,3 +573,75 @@ Test(agent, healthz_and_metrics)
         g_autofree char *log2 = stop(&r2, &ec, NULL);
         cr_expect_eq(ec, 0, "%s", log2);
 }
+
+static int run_sync(const char *const *args, char **err)
+{
+        char *argv[16] = {NP_NODEPROBE_BIN, "agent"};
+        int n = 2;
+        gint st = 0;
+        for (; *args; args++)
+                argv[n++] = g_strdup(*args);
+        argv[n] = NULL;
+        cr_assert(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, NULL, err, &st, NULL));
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(agent, config_file_errors_name_the_line_and_flags_win)
+{
+        static const struct {
+                const char *text, *want;
+        } bad[] = {
+            {"tier: discover\nbogus: 1\n", ":2: unknown key 'bogus'"},
+            {"tier: nope\n", ":1: tier is one of discover verify"},
+            {"no-api: \"true\"\n", ":1: no-api takes true or false"},
+            {"rescan-interval: soon\n", ":1: rescan-interval takes a number"},
+            {"settle-delays: [100, x]\n", ":1: settle-delays takes whole milliseconds"},
+            {"tier: [a]\n", ":1: tier does not take a list"},
+            {"- a\n- b\n", ":1: expected a mapping"},
+            {"tier: {a: b}\n", ":1: tier takes a value, not a mapping"},
+            {"tier: discover\n\tlisten: x\n", "not valid YAML"},
+        };
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *cf = g_build_filename(dir, "agent.yaml", NULL);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                g_autofree char *err = NULL;
+                np_write(cf, bad[i].text);
+                cr_expect_eq(run_sync((const char *const[]){"--config", cf, NULL}, &err),
+                             NA_EXIT_USAGE, "case %zu", i);
+                cr_expect(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'", i, err,
+                          bad[i].want);
+                cr_expect(g_str_has_prefix(err, "nodeprobe: ") && strstr(err, "agent.yaml"),
+                          "file named: %s", err);
+        }
+        /* A good file; the flag's rescan interval wins over the file's. */
+        g_autofree char *root = g_build_filename(dir, "root", NULL);
+        g_autofree char *file = g_build_filename(dir, "features", NULL);
+        g_mkdir_with_parents(root, 0755);
+        g_autofree char *good = g_strdup_printf(
+            "tier: discover\nno-api: true\nfeatures-file: %s\nroot: %s\nrescan-interval: 5\n"
+            "settle-delays: [50, 100]\nlog-format: json\n",
+            file, root);
+        np_write(cf, good);
+        struct run r =
+            start((const char *const[]){"--config", cf, "--rescan-interval", "0.05", NULL});
+        cr_expect(wait_for_file_with(file, "gpu.present=false", 10));
+        /* SIGHUP with a broken file: refused, the agent keeps running. */
+        np_write(cf, "tier: discover\nbogus: 1\n");
+        kill(r.pid, SIGHUP);
+        usleep(300 * 1000);
+        /* SIGHUP with a valid file: reloaded in place (same pid). */
+        np_write(cf, good);
+        kill(r.pid, SIGHUP);
+        usleep(500 * 1000);
+        cr_expect_eq(kill(r.pid, 0), 0, "still running");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        cr_expect_eq(code, 0, "%s", log);
+        cr_expect(strstr(log, "\"msg\":\"agent ") && strstr(log, "rescan 50 ms"),
+                  "JSON logs from the file, the flag's interval: %s", log);
+        cr_expect(strstr(log, "agent.yaml:2: unknown key 'bogus'; keeping the running "
+                              "configuration"),
+                  "%s", log);
+        cr_expect(strstr(log, "SIGHUP: reloading"), "%s", log);
+        cr_expect_eq(count_of(log, "starting"), 2, "started again by the reload: %s", log);
+}
