@@ -86,6 +86,8 @@ struct agent {
         long long event_times[4]; /* the last Events posted (ring) */
         unsigned n_events;
         bool allow_event; /* rate limit: at most 4 Events in 10 minutes (a flapping GPU) */
+        bool heartbeat_due;
+        long long next_heartbeat;
         bool desired_known;
         struct lbl_set applied; /* what the API server last said we own */
         bool applied_known;
@@ -311,8 +313,10 @@ static int sync_child(int wfd, void *arg)
                 /* The condition, and an Event on each transition (one Warning into not-ok,
                  * one Normal on recovery), judged against what the Node says now. */
                 bool ok = a->node_status == VP_NODE_OK, changed = false;
-                struct lbl_condition want_cond = {
-                    .ok = ok, .reason = a->cond_reason, .message = a->cond_message};
+                struct lbl_condition want_cond = {.ok = ok,
+                                                  .reason = a->cond_reason,
+                                                  .message = a->cond_message,
+                                                  .heartbeat = a->heartbeat_due};
                 const char *was = view->cond.known ? view->cond.status : "";
                 bool transition = ok ? strcmp(was, "False") == 0 : strcmp(was, "False") != 0;
 
@@ -386,6 +390,7 @@ static void sync_api(struct agent *a, long long now)
                         cond_key(a, a->applied_cond, sizeof(a->applied_cond));
                 a->applied = m->live;
                 a->applied_known = true;
+                a->heartbeat_due = false;
                 a->sync_due = false;
                 a->sync_failures = 0;
                 a->last_error[0] = '\0';
@@ -719,6 +724,7 @@ int na_cmd_agent(const struct na_config *cfg)
         a->next_resync = now + jitter(a, cfg->resync_ms, 10);
         a->next_features = LLONG_MAX;
         a->next_sync = LLONG_MAX;
+        a->next_heartbeat = now + cfg->heartbeat_ms;
         if (vp_fingerprint(cfg->root, &a->fp) == 0)
                 a->fp_known = true;
         start_settle(a, now, "start");
@@ -733,6 +739,8 @@ int na_cmd_agent(const struct na_config *cfg)
                         wake = min_ll(wake, a->next_settle);
                 if (a->sync_due)
                         wake = min_ll(wake, a->next_sync);
+                if (cfg->heartbeat_ms && a->desired_known && !cfg->no_api)
+                        wake = min_ll(wake, a->next_heartbeat);
                 if (a->cfg->features_file && a->desired_known)
                         wake = min_ll(wake, a->next_features);
                 now = now_ms();
@@ -774,6 +782,14 @@ int na_cmd_agent(const struct na_config *cfg)
                 if (!a->settling && a->desired_known && a->cfg->features_file &&
                     now >= a->next_features)
                         publish(a, now, false);
+                if (cfg->heartbeat_ms && a->tier == LBL_TIER_VERIFY && !cfg->no_api &&
+                    a->desired_known && now >= a->next_heartbeat) {
+                        a->next_heartbeat = now + cfg->heartbeat_ms;
+                        a->heartbeat_due = true;
+                        if (!a->sync_due)
+                                a->next_sync = now;
+                        a->sync_due = true;
+                }
                 if (a->sync_due && now >= a->next_sync && !a->stop)
                         sync_api(a, now_ms());
         }

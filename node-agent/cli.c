@@ -58,6 +58,7 @@ enum {
         OPT_LOG_FORMAT,
         OPT_LISTEN,
         OPT_CONFIG,
+        OPT_HEARTBEAT,
         OPT_SYSROOT,
         OPT_VERBOSE,
 };
@@ -95,6 +96,7 @@ static const struct option long_opts[] = {
     {.name = "log-format", .has_arg = required_argument, .val = OPT_LOG_FORMAT},
     {.name = "listen", .has_arg = required_argument, .val = OPT_LISTEN},
     {.name = "config", .has_arg = required_argument, .val = OPT_CONFIG},
+    {.name = "heartbeat-interval", .has_arg = required_argument, .val = OPT_HEARTBEAT},
     {.name = "verbose", .has_arg = no_argument, .val = 'v'},
     {.name = "help", .has_arg = no_argument, .val = 'h'},
     {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
@@ -139,6 +141,7 @@ static const struct {
     {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},
     {OPT_LISTEN, "ADDR:PORT", "agent: serve /healthz and /metrics (off by default)"},
     {OPT_CONFIG, "FILE", "agent: options as YAML (flags win; SIGHUP reloads it)"},
+    {OPT_HEARTBEAT, "SECONDS", "agent: also re-send the condition this often (default: never)"},
     {'v', NULL, "report: also print every raw fact"},
     {'h', NULL, "this help"},
     {OPT_VERSION, NULL, "print the version"},
@@ -384,6 +387,7 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                                                    optarg);
                         break;
                 case OPT_RESCAN:
+                case OPT_HEARTBEAT:
                 case OPT_RESYNC: {
                         char *end = NULL;
                         double v;
@@ -392,7 +396,9 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                         if (errno || !end || *end || v < 0.001 || v > 86400 * 7)
                                 return usage_error("%s takes seconds (e.g. 10 or 0.5), not '%s'",
                                                    argv[optind - 1], optarg);
-                        *(c == OPT_RESCAN ? &cfg->rescan_ms : &cfg->resync_ms) =
+                        *(c == OPT_RESCAN   ? &cfg->rescan_ms
+                          : c == OPT_RESYNC ? &cfg->resync_ms
+                                            : &cfg->heartbeat_ms) =
                             (long)(v * 1000 + 0.5) > 0 ? (long)(v * 1000 + 0.5) : 1;
                         break;
                 }

@@ -31,6 +31,7 @@ static const struct key {
     {"tier", K_CHOICE, "discover verify"},
     {"rescan-interval", K_NUMBER, NULL},
     {"resync-interval", K_NUMBER, NULL},
+    {"heartbeat-interval", K_NUMBER, NULL},
     {"settle-delays", K_LIST, NULL},
     {"features-file", K_STRING, NULL},
     {"no-api", K_BOOL, NULL},

@@ -75,6 +75,7 @@ struct na_config {
         bool log_json;
         const char *listen;      /* ADDR:PORT for /healthz and /metrics, or NULL */
         const char *config_file; /* --config YAML, or NULL */
+        long heartbeat_ms;       /* re-send the condition this often (0 = only on change) */
         char **argv;             /* the command line as given (a reload re-executes it) */
         bool verbose;            /* report: the raw facts after the verdicts */
         bool show_help;

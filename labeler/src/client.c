@@ -971,7 +971,7 @@ int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl
                 *ret_changed = false;
         snprintf(msg, sizeof(msg), "%s", want->message ? want->message : "");
         lbl_sanitize_line(msg);
-        if (old && old->known && strcmp(old->status, st) == 0 &&
+        if (!want->heartbeat && old && old->known && strcmp(old->status, st) == 0 &&
             strcmp(old->reason, want->reason) == 0 && strcmp(old->message, msg) == 0)
                 return 0; /* write only on change; no heartbeat */
         rfc3339_now(now, sizeof(now));

@@ -645,3 +645,49 @@ Test(agent, config_file_errors_name_the_line_and_flags_win)
         cr_expect(strstr(log, "SIGHUP: reloading"), "%s", log);
         cr_expect_eq(count_of(log, "starting"), 2, "started again by the reload: %s", log);
 }
+
+/* The two tiers on one Node: disjoint labels under two field managers, never fighting; the
+ * union is what the Node shows, and each tier's writes stay its own. */
+Test(agent, two_tiers_share_a_node)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        struct run d = start_verify((const char *const[]){"--tier", "discover", NULL});
+        struct run v = start_verify(NULL);
+        cr_expect(wait_for_label("intel.feature.node.kubernetes.io/gpu", "true", 20));
+        cr_expect(wait_for_label("nodeprobe.io/gpu.device-id", "3e92", 20));
+        cr_expect(wait_for_label("nodeprobe.io/decode.hevc-10bit", "true", 20));
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
+        usleep(500 * 1000);
+        int code = -1;
+        g_autofree char *dlog = stop(&d, &code, NULL);
+        cr_expect_eq(code, 0, "%s", dlog);
+        g_autofree char *vlog = stop(&v, &code, NULL);
+        cr_expect_eq(code, 0, "%s", vlog);
+        char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+        cr_expect(strstr(node, "\"manager\": \"nodeprobe-discover\"") &&
+                      strstr(node, "\"manager\": \"nodeprobe\""),
+                  "%s", node);
+        free(node);
+        /* One label PATCH each, one condition PATCH (verify): no fight over a key. */
+        cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1"), 3, "%s\n%s", dlog, vlog);
+}
+
+Test(agent, heartbeat_is_opt_in)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        struct run r = start_verify((const char *const[]){"--heartbeat-interval", "0.3", NULL});
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
+        usleep(1500 * 1000);
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        cr_expect_eq(code, 0, "%s", log);
+        cr_expect_geq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1/status"), 3,
+                      "the condition is re-sent every 0.3 s");
+        cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1") -
+                         np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1/status"),
+                     1, "but the labels only once");
+}

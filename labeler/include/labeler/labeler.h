@@ -247,6 +247,7 @@ struct lbl_condition {
         bool ok;
         const char *reason;
         const char *message;
+        bool heartbeat; /* send even when unchanged (a new lastHeartbeatTime) */
 };
 
 /*
