@@ -218,7 +218,8 @@ static int probe_child(int wfd, void *arg)
         for (uint32_t i = 0; i < e->n_checks; i++) {
                 const struct vp_check *c = &e->checks[i];
                 if (c->status == VP_STATUS_FAIL) {
-                        snprintf(m->summary, sizeof(m->summary), "%s: %s", c->id, c->summary);
+                        snprintf(m->summary, sizeof(m->summary), "%.60s: %.190s", c->id,
+                                 c->summary);
                         /* The first failing check's summary and fix, at most 1 KiB. */
                         snprintf(m->message, sizeof(m->message), "%.120s: %.250s. Fix: %.600s",
                                  c->id, c->summary, c->fix);

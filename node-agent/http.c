@@ -127,13 +127,6 @@ static const char *label_or(const struct lbl_set *s, const char *prefix, const c
 
 static void metrics(const struct na_http_snapshot *s, struct buf *b)
 {
-        static const char *const statuses[] = {"ok",
-                                               "degraded",
-                                               "no-gpu",
-                                               "no-kernel-driver",
-                                               "no-render-node",
-                                               "render-node-denied",
-                                               "va-failed"};
         const char *pfx = s->prefix[0] ? s->prefix : LBL_DEFAULT_PREFIX;
         size_t pl = strlen(pfx);
         char v1[96], v2[96], v3[96], v4[96], v5[96];
@@ -199,9 +192,9 @@ static void metrics(const struct na_http_snapshot *s, struct buf *b)
         }
         bprintf(b, "# HELP nodeprobe_node_status The node's status, one-hot.\n"
                    "# TYPE nodeprobe_node_status gauge\n");
-        for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-                bprintf(b, "nodeprobe_node_status{status=\"%s\"} %d\n", statuses[i],
-                        s->node_status == (int)i);
+        for (int i = VP_NODE_OK; i <= VP_NODE_VA_FAILED; i++)
+                bprintf(b, "nodeprobe_node_status{status=\"%s\"} %d\n",
+                        vp_node_status_str((enum vp_node_status)i), s->node_status == i);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
