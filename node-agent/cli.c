@@ -226,6 +226,9 @@ static int take_command(struct na_config *cfg, bool *mode_set, const char *word)
 
 static int parse_args(int argc, char **argv, struct na_config *cfg);
 
+/* The merged command line (config file + flags): cfg points into it for the process's life. */
+static char **merged_argv;
+
 int na_parse_args(int argc, char **argv, struct na_config *cfg)
 {
         char **extra = NULL, **merged;
@@ -247,6 +250,8 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         merged = calloc((size_t)(argc + n + 1), sizeof(char *));
         if (!merged)
                 return -ENOMEM;
+        free(merged_argv); /* a second parse (tests) replaces the first */
+        merged_argv = merged;
         merged[0] = argv[0];
         for (int i = 0; i < n; i++)
                 merged[1 + i] = extra[i];
