@@ -636,6 +636,7 @@ static void handle_signals(struct agent *a, long long now)
                                 free(extra);
                                 alog(a, "info", "SIGHUP: reloading %s", a->cfg->config_file);
                                 sigprocmask(SIG_UNBLOCK, &(sigset_t){0}, NULL);
+                                na_child_side(-1, NULL, NULL);
                                 na_http_stop(a->http);
                                 a->http = NULL;
                                 execv("/proc/self/exe", a->cfg->argv);
@@ -711,6 +712,7 @@ int na_cmd_agent(const struct na_config *cfg)
                         free(a);
                         return NA_EXIT_USAGE;
                 }
+                na_child_side(na_http_fd(a->http), na_http_accept, a->http);
         }
         a->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         watch_dri(a);
@@ -731,8 +733,9 @@ int na_cmd_agent(const struct na_config *cfg)
         start_settle(a, now, "start");
 
         while (!a->stop) {
-                struct pollfd p[2] = {{.fd = a->sfd, .events = POLLIN},
-                                      {.fd = a->ifd, .events = POLLIN}};
+                struct pollfd p[3] = {{.fd = a->sfd, .events = POLLIN},
+                                      {.fd = a->ifd, .events = POLLIN},
+                                      {.fd = na_http_fd(a->http), .events = POLLIN}};
                 long long wake = min_ll(a->next_rescan, a->next_resync);
                 int timeout;
 
@@ -746,7 +749,7 @@ int na_cmd_agent(const struct na_config *cfg)
                         wake = min_ll(wake, a->next_features);
                 now = now_ms();
                 timeout = wake <= now ? 0 : wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
-                if (poll(p, a->ifd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR) {
+                if (poll(p, 3, timeout) < 0 && errno != EINTR) { /* -1 entries are skipped */
                         alog(a, "error", "poll: %s", strerror(errno));
                         rc = NA_EXIT_INTERNAL;
                         break;
@@ -757,6 +760,8 @@ int na_cmd_agent(const struct na_config *cfg)
                         a->snap->last_loop_ms = now;
                         na_http_update(a->http, a->snap);
                 }
+                if (p[2].revents & POLLIN)
+                        na_http_accept(a->http);
                 if (p[0].revents & POLLIN) {
                         handle_signals(a, now);
                         if (a->stop)
@@ -798,6 +803,7 @@ int na_cmd_agent(const struct na_config *cfg)
              "stopped after %lu loops: %lu probes, %lu syncs, %lu API requests, %lu "
              "label changes",
              a->loops, a->probes, a->syncs, a->api_requests, a->label_changes);
+        na_child_side(-1, NULL, NULL);
         na_http_stop(a->http);
         close(a->sfd);
         if (a->ifd >= 0)

@@ -24,6 +24,20 @@ static long long mono_ms(void)
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A descriptor the parent keeps serving while it waits on a child (the agent's listener). */
+static struct {
+        int fd;
+        void (*fn)(void *);
+        void *arg;
+} side = {.fd = -1};
+
+void na_child_side(int fd, void (*fn)(void *), void *arg)
+{
+        side.fd = fn ? fd : -1;
+        side.fn = fn;
+        side.arg = arg;
+}
+
 void na_write_all(int fd, const void *data, size_t len)
 {
         const char *p = data;
@@ -63,13 +77,16 @@ int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void 
                 sigfillset(&all);
                 sigprocmask(SIG_UNBLOCK, &all, NULL);
                 close(fds[0]);
+                side.fd = -1; /* the listener belongs to the parent */
                 _exit(fn(fds[1], arg));
         }
         close(fds[1]);
         deadline = mono_ms() + timeout_ms;
         for (;;) {
-                struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN},
-                                      {.fd = abort_fd, .events = POLLIN}};
+                /* poll() skips negative descriptors: absent ones are -1. */
+                struct pollfd p[3] = {{.fd = fds[0], .events = POLLIN},
+                                      {.fd = abort_fd, .events = POLLIN},
+                                      {.fd = side.fd, .events = POLLIN}};
                 long long left = deadline - mono_ms();
                 ssize_t k;
                 int pr;
@@ -78,7 +95,7 @@ int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void 
                         end->timed_out = true;
                         break;
                 }
-                pr = poll(p, abort_fd >= 0 ? 2 : 1, (int)left);
+                pr = poll(p, 3, (int)left);
                 if (pr < 0 && errno == EINTR)
                         continue;
                 if (pr == 0) {
@@ -88,6 +105,11 @@ int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void 
                 if (abort_fd >= 0 && (p[1].revents & POLLIN)) {
                         end->aborted = true;
                         break;
+                }
+                if (side.fd >= 0 && (p[2].revents & POLLIN)) {
+                        side.fn(side.arg);
+                        if (!(p[0].revents & (POLLIN | POLLHUP)))
+                                continue;
                 }
                 if (used >= reply_len) {
                         char extra;

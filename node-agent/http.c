@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The agent's /healthz and /metrics, served by libmicrohttpd in its own polling thread.
- * libmicrohttpd (and the GnuTLS it links) is dlopen()ed only when --listen is given, so an
- * agent without a listener never maps it. The handler reads a snapshot the main loop
- * publishes under a mutex; it never touches the agent's own state.
+ * The agent's /healthz and /metrics, served by libmicrohttpd in a short-lived child per
+ * connection. The parent only owns the listening socket: it accepts, forks, and the child
+ * dlopen()s libmicrohttpd (and the GnuTLS, nettle, gmp and p11-kit it links, 3 MiB resident
+ * that never unload), hands it the connection with MHD_add_connection() on a daemon without
+ * a listening socket, answers from the snapshot it inherited, and exits when the client
+ * closes or after 15 s. So the long-running parent stays at its own size and has no threads.
+ * Scrapes and liveness probes come every 10-30 s; a fork and a dlopen cost a few ms.
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -28,11 +35,19 @@ static struct {
         enum MHD_Result (*add_header)(struct MHD_Response *, const char *, const char *);
         enum MHD_Result (*queue)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
         void (*destroy)(struct MHD_Response *);
+        enum MHD_Result (*add_connection)(struct MHD_Daemon *, MHD_socket, const struct sockaddr *,
+                                          socklen_t);
+        enum MHD_Result (*run_wait)(struct MHD_Daemon *, int32_t);
 } mhd;
 
+/* At most this many connections are served at once; more are closed at accept. */
+#define MAX_KIDS 8
+/* A child serves its connection (keep-alive included) for at most this long. */
+#define KID_SECONDS 15
+
 struct na_http {
-        struct MHD_Daemon *d;
-        pthread_mutex_t lock;
+        int lfd;
+        pid_t kids[MAX_KIDS];
         struct na_http_snapshot snap;
 };
 
@@ -64,6 +79,8 @@ static int load(void)
         SYM(add_header, "MHD_add_response_header");
         SYM(queue, "MHD_queue_response");
         SYM(destroy, "MHD_destroy_response");
+        SYM(add_connection, "MHD_add_connection");
+        SYM(run_wait, "MHD_run_wait"); /* since 0.9.72; Debian 12 has 0.9.75 */
 #undef SYM
         return 0;
 }
@@ -201,8 +218,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
-        struct na_http *h = cls;
-        struct na_http_snapshot s;
+        const struct na_http_snapshot *s = cls;
         struct buf b = {0};
         unsigned code = 200;
         const char *type = "text/plain; charset=utf-8";
@@ -213,18 +229,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         (void)upload;
         (void)upload_size;
         (void)con_cls;
-        pthread_mutex_lock(&h->lock);
-        s = h->snap;
-        pthread_mutex_unlock(&h->lock);
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
                 code = 405;
                 bprintf(&b, "method not allowed\n");
         } else if (strcmp(url, "/healthz") == 0) {
-                long long late = mono_ms() - s.last_loop_ms;
-                if (s.config_error[0]) {
+                long long late = mono_ms() - s->last_loop_ms;
+                if (s->config_error[0]) {
                         code = 503;
-                        bprintf(&b, "%s\n", s.config_error);
-                } else if (late > s.loop_deadline_ms) {
+                        bprintf(&b, "%s\n", s->config_error);
+                } else if (late > s->loop_deadline_ms) {
                         code = 503;
                         bprintf(&b, "the main loop has not run for %lld ms\n", late);
                 } else {
@@ -232,7 +245,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
                 }
         } else if (strcmp(url, "/metrics") == 0) {
                 type = "text/plain; version=0.0.4; charset=utf-8";
-                metrics(&s, &b);
+                metrics(s, &b);
         } else {
                 code = 404;
                 bprintf(&b, "not found: /healthz and /metrics are served\n");
@@ -247,47 +260,140 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         return r;
 }
 
-int na_http_start(const char *listen, struct na_http **ret, char *err, size_t errlen)
+static void closed(void *cls, struct MHD_Connection *conn, void **socket_context,
+                   enum MHD_ConnectionNotificationCode toe)
+{
+        (void)conn;
+        (void)socket_context;
+        if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+                *(bool *)cls = true;
+}
+
+/* In the forked child: serve one accepted connection until it closes. Never returns. */
+static void serve(struct na_http *h, int conn, const struct sockaddr_in *peer)
+{
+        struct MHD_Daemon *d;
+        bool done = false;
+        long long deadline = mono_ms() + KID_SECONDS * 1000LL;
+        sigset_t all;
+
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL); /* the agent blocks its signals for signalfd */
+        alarm(KID_SECONDS + 5);               /* whatever happens below, this child ends */
+        close(h->lfd);
+        if (load() < 0)
+                _exit(1);
+        d = mhd.start(MHD_USE_NO_LISTEN_SOCKET, 0, /* select(): our fds are few */ NULL, NULL,
+                      handle, &h->snap, MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+                      MHD_OPTION_NOTIFY_CONNECTION, closed, &done, MHD_OPTION_END);
+        if (!d ||
+            mhd.add_connection(d, conn, (const struct sockaddr *)peer, sizeof(*peer)) != MHD_YES)
+                _exit(1);
+        while (!done && mono_ms() < deadline)
+                if (mhd.run_wait(d, 500) != MHD_YES)
+                        break;
+        mhd.stop(d);
+        _exit(0);
+}
+
+static void reap(struct na_http *h)
+{
+        for (int i = 0; i < MAX_KIDS; i++)
+                if (h->kids[i] > 0 && waitpid(h->kids[i], NULL, WNOHANG) == h->kids[i])
+                        h->kids[i] = 0;
+}
+
+int na_http_fd(const struct na_http *h)
+{
+        return h ? h->lfd : -1;
+}
+
+void na_http_accept(void *arg)
+{
+        struct na_http *h = arg;
+
+        if (!h)
+                return;
+        reap(h);
+        for (;;) {
+                struct sockaddr_in peer;
+                socklen_t len = sizeof(peer);
+                int slot = -1, conn;
+                pid_t pid;
+
+                conn = accept4(h->lfd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+                if (conn < 0)
+                        return; /* EAGAIN: nothing more; anything else: next time */
+                for (int i = 0; i < MAX_KIDS && slot < 0; i++)
+                        if (h->kids[i] == 0)
+                                slot = i;
+                if (slot < 0) {
+                        close(conn); /* more than MAX_KIDS at once: not a scraper */
+                        continue;
+                }
+                fflush(NULL); /* the child must not flush our buffered output again */
+                pid = fork();
+                if (pid == 0)
+                        serve(h, conn, &peer);
+                close(conn);
+                if (pid > 0)
+                        h->kids[slot] = pid;
+        }
+}
+
+/* Whether libmicrohttpd loads, found out in a child so the parent never maps it. */
+static int probe_load(int wfd, void *arg)
+{
+        int ok = load() == 0;
+        (void)arg;
+        na_write_all(wfd, &ok, sizeof(ok));
+        return 0;
+}
+
+int na_http_start(const char *listen_addr, struct na_http **ret, char *err, size_t errlen)
 {
         struct sockaddr_in sa = {.sin_family = AF_INET};
         char host[64];
-        const char *colon = strrchr(listen, ':');
+        const char *colon = strrchr(listen_addr, ':');
         long port;
         char *end = NULL;
         struct na_http *h;
+        struct na_child_end ce;
+        int ok = 0, one = 1, e;
 
         *ret = NULL;
-        if (!colon || (size_t)(colon - listen) >= sizeof(host)) {
+        if (!colon || (size_t)(colon - listen_addr) >= sizeof(host)) {
                 snprintf(err, errlen, "--listen takes ADDR:PORT, e.g. 0.0.0.0:8080");
                 return -EINVAL;
         }
-        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_addr), listen_addr);
         port = strtol(colon + 1, &end, 10);
         if (!*(colon + 1) || *end || port < 0 || port > 65535 ||
             inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa.sin_addr) != 1) {
                 snprintf(err, errlen, "--listen takes ADDR:PORT with an IPv4 address, not '%s'",
-                         listen);
+                         listen_addr);
                 return -EINVAL;
         }
         sa.sin_port = htons((uint16_t)port);
-        if (load() < 0) {
+        if (na_child_call(probe_load, NULL, 5000, -1, &ok, sizeof(ok), &ce) < 0 || !ce.complete ||
+            !ok) {
                 snprintf(err, errlen, "cannot load libmicrohttpd (install libmicrohttpd12)");
                 return -ENOENT;
         }
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
-        pthread_mutex_init(&h->lock, NULL);
         h->snap.last_loop_ms = mono_ms();
         h->snap.loop_deadline_ms = 60000;
-        h->d = mhd.start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, (uint16_t)port, NULL, NULL,
-                         handle, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT, 16U,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
-        if (!h->d) {
-                snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(errno));
-                pthread_mutex_destroy(&h->lock);
+        h->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (h->lfd < 0 || setsockopt(h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+            bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(h->lfd, 16) < 0) {
+                e = errno;
+                snprintf(err, errlen, "cannot listen on %s: %s", listen_addr, strerror(e));
+                if (h->lfd >= 0)
+                        close(h->lfd);
                 free(h);
-                return -EADDRINUSE;
+                return -e;
         }
         *ret = h;
         return 0;
@@ -297,16 +403,20 @@ void na_http_update(struct na_http *h, const struct na_http_snapshot *s)
 {
         if (!h)
                 return;
-        pthread_mutex_lock(&h->lock);
         h->snap = *s;
-        pthread_mutex_unlock(&h->lock);
+        reap(h);
 }
 
 void na_http_stop(struct na_http *h)
 {
         if (!h)
                 return;
-        mhd.stop(h->d);
-        pthread_mutex_destroy(&h->lock);
+        close(h->lfd);
+        for (int i = 0; i < MAX_KIDS; i++)
+                if (h->kids[i] > 0) {
+                        kill(h->kids[i], SIGKILL);
+                        while (waitpid(h->kids[i], NULL, 0) < 0 && errno == EINTR)
+                                ;
+                }
         free(h);
 }

@@ -113,6 +113,9 @@ typedef int (*na_child_fn)(int wfd, void *arg);
  * child could be started. */
 int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void *reply,
                   size_t reply_len, struct na_child_end *end);
+/* While na_child_call() waits, call fn(arg) whenever fd is readable (the agent's HTTP
+ * listener, so /healthz answers during a long probe). fn NULL: none. Children never see it. */
+void na_child_side(int fd, void (*fn)(void *), void *arg);
 void na_write_all(int fd, const void *data, size_t len);
 
 /* A vp_va_runner that runs libva in a forked child with a timeout (milliseconds). */
@@ -180,8 +183,14 @@ struct na_http_snapshot {
         time_t last_success;
 };
 struct na_http;
-/* Start serving on ADDR:PORT in a thread of libmicrohttpd's. 0, or -errno with err filled. */
+/* Listen on ADDR:PORT (the socket only: libmicrohttpd is loaded in a child per connection).
+ * 0, or -errno with err filled. */
 int na_http_start(const char *listen, struct na_http **ret, char *err, size_t errlen);
+/* The listening socket to poll (-1 for NULL), and what to call when it is readable: accepts
+ * and forks a child per connection. arg is the struct na_http. */
+int na_http_fd(const struct na_http *h);
+void na_http_accept(void *arg);
+/* Publish a new snapshot for the next connections; also reaps finished children. */
 void na_http_update(struct na_http *h, const struct na_http_snapshot *s);
 void na_http_stop(struct na_http *h); /* NULL-safe */
 

@@ -395,6 +395,61 @@ Test(agent, crashing_va_driver_is_reported_not_fatal)
         cr_expect(strstr(log, "status va-failed"), "%s", log);
 }
 
+static char *http_get(int port, const char *path, long *code)
+{
+        g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+        g_autofree char *out = NULL;
+        gint st = 0;
+        char *argv[] = {"curl", "-s", "--noproxy",      "*", "-o",
+                        "-",    "-w", "\n%{http_code}", url, NULL};
+        cr_assert(
+            g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &st, NULL));
+        char *nl = strrchr(out, '\n');
+        cr_assert(nl, "%s", out);
+        *code = strtol(nl + 1, NULL, 10);
+        return g_strndup(out, (gsize)(nl - out));
+}
+
+static bool wait_http(int port, const char *path, long want, double timeout)
+{
+        double t0 = mono();
+        while (mono() - t0 < timeout) {
+                long code = 0;
+                g_autofree char *b = http_get(port, path, &code);
+                if (code == want)
+                        return true;
+                usleep(50000);
+        }
+        return false;
+}
+
+/* A VA driver that hangs: the probe child is killed at --va-timeout, the agent lives on and
+ * says va-failed, and /healthz keeps answering while the parent waits on the hung child (the
+ * listener is served from inside the wait, not only between loops). */
+Test(agent, hanging_va_driver_is_killed_and_healthz_answers_meanwhile)
+{
+        int port = 20000 + (int)((getpid() + 7) % 20000);
+        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        tb = np_testbed_new("cfl-gvtg-v54");
+        setenv("NP_FAKEVA_MODE", "hang", 1);
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "nodeprobe", NULL);
+        double t0 = mono();
+        struct run r = start((const char *const[]){
+            "--no-api", "--features-file", file, "--rescan-interval", "0.05", "--settle-delays",
+            "50", "--va-timeout", "2", "--listen", listen, NULL});
+        cr_expect(wait_http(port, "/healthz", 200, 1.5), "served during the first, hung probe");
+        cr_expect_lt(mono() - t0, 2.0, "before the VA deadline");
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/status=va-failed", 20),
+                  "the hang is a status");
+        cr_expect(wait_http(port, "/healthz", 200, 2), "and after it");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        unsetenv("NP_FAKEVA_MODE");
+        cr_expect_eq(code, 0, "the agent lives: %s", log);
+        cr_expect(strstr(log, "status va-failed"), "%s", log);
+}
+
 Test(agent, usage_errors)
 {
         g_autofree char *out = NULL, *err = NULL;
@@ -475,34 +530,6 @@ Test(agent, condition_and_events_on_transitions)
         free(node);
         /* Two transitions: two label PATCHes and two condition PATCHes, nothing more. */
         cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 4, "%s", log);
-}
-
-static char *http_get(int port, const char *path, long *code)
-{
-        g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
-        g_autofree char *out = NULL;
-        gint st = 0;
-        char *argv[] = {"curl", "-s", "--noproxy",      "*", "-o",
-                        "-",    "-w", "\n%{http_code}", url, NULL};
-        cr_assert(
-            g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &st, NULL));
-        char *nl = strrchr(out, '\n');
-        cr_assert(nl, "%s", out);
-        *code = strtol(nl + 1, NULL, 10);
-        return g_strndup(out, (gsize)(nl - out));
-}
-
-static bool wait_http(int port, const char *path, long want, double timeout)
-{
-        double t0 = mono();
-        while (mono() - t0 < timeout) {
-                long code = 0;
-                g_autofree char *b = http_get(port, path, &code);
-                if (code == want)
-                        return true;
-                usleep(50000);
-        }
-        return false;
 }
 
 /* /metrics parsed by the real Prometheus text parser (python3-prometheus-client). */
@@ -672,6 +699,54 @@ Test(agent, two_tiers_share_a_node)
         free(node);
         /* One label PATCH each, one condition PATCH (verify): no fight over a key. */
         cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1"), 3, "%s\n%s", dlog, vlog);
+}
+
+static bool node_has(const char *text)
+{
+        char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+        bool has = strstr(node, text) != NULL;
+        free(node);
+        return has;
+}
+
+/* The GPU goes away under both tiers (a VF removed, i915 unbound): each removes its own set.
+ * The device plugin's label goes, so the plugin leaves the node; va.*, decode.* and encode.*
+ * go; the status says no-gpu. Labels of other managers stay. */
+Test(agent, removing_the_gpu_removes_both_sets)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\",\"labels\":{\"team\":\"media\"}}"));
+        struct run d = start_verify((const char *const[]){"--tier", "discover", NULL});
+        struct run v = start_verify(NULL);
+        cr_expect(wait_for_label("intel.feature.node.kubernetes.io/gpu", "true", 20));
+        cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
+        cr_expect(wait_for_label("nodeprobe.io/decode.h264", "true", 20));
+
+        np_testbed_remove_gpus(tb);
+        cr_expect(wait_for_label("nodeprobe.io/status", "no-gpu", 20), "verify sees it go");
+        double t0 = mono();
+        while (mono() - t0 < 20 &&
+               (node_has("intel.feature.node.kubernetes.io/gpu") ||
+                node_has("nodeprobe.io/gpu.device-id") || node_has("nodeprobe.io/decode.") ||
+                node_has("nodeprobe.io/encode.") || node_has("nodeprobe.io/va.")))
+                usleep(50000);
+        int code = -1;
+        g_autofree char *dlog = stop(&d, &code, NULL);
+        cr_expect_eq(code, 0, "%s", dlog);
+        g_autofree char *vlog = stop(&v, &code, NULL);
+        cr_expect_eq(code, 0, "%s", vlog);
+        char *node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+        cr_expect_null(strstr(node, "intel.feature.node.kubernetes.io/gpu"), "%s", node);
+        cr_expect_null(strstr(node, "nodeprobe.io/gpu.device-id"), "%s", node);
+        cr_expect_null(strstr(node, "nodeprobe.io/gpu.platform"), "%s", node);
+        cr_expect_null(strstr(node, "nodeprobe.io/decode."), "%s", node);
+        cr_expect_null(strstr(node, "nodeprobe.io/encode."), "%s", node);
+        cr_expect_null(strstr(node, "nodeprobe.io/va."), "%s", node);
+        cr_expect(strstr(node, "\"team\": \"media\""), "another owner's label stays: %s", node);
+        cr_expect(strstr(dlog, "GPU state changed") && strstr(vlog, "GPU state changed"), "%s\n%s",
+                  dlog, vlog);
+        free(node);
 }
 
 Test(agent, heartbeat_is_opt_in)

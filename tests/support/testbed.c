@@ -239,6 +239,29 @@ static void setup_va(struct np_testbed *t)
         }
 }
 
+static gint deeper_first(gconstpointer a, gconstpointer b)
+{
+        return (gint)strlen(*(char *const *)b) - (gint)strlen(*(char *const *)a);
+}
+
+void np_testbed_remove_gpus(struct np_testbed *t)
+{
+        g_autofree char *path = g_strdup_printf("%s/devices.umockdev", t->fixture_dir);
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+        g_autoptr(GPtrArray) devs = g_ptr_array_new_with_free_func(g_free);
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return;
+        lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++)
+                if (g_str_has_prefix(*l, "P: "))
+                        g_ptr_array_add(devs, g_strdup_printf("/sys%s", *l + 3));
+        g_ptr_array_sort(devs, deeper_first);
+        for (guint i = 0; i < devs->len; i++)
+                umockdev_testbed_remove_device(t->tb, g_ptr_array_index(devs, i));
+}
+
 struct np_testbed *np_testbed_new(const char *fixture)
 {
         struct np_testbed *t = calloc(1, sizeof(*t));

@@ -36,6 +36,11 @@ struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated);
  * what an unprivileged pod sees. The facts travel back as JSON. */
 struct vp_facts *np_testbed_probe_as_nobody(struct np_testbed *t);
 
+/* Unplug every device of the fixture's devices.umockdev at run time (deepest first: DRM
+ * connectors, render and card nodes, then the PCI device): sysfs, class links and /dev nodes
+ * go, as when a VF is removed or the driver unbinds. */
+void np_testbed_remove_gpus(struct np_testbed *t);
+
 /* Read a whole file into a new string (caller frees); NULL on error. */
 char *np_slurp(const char *path);
 
