@@ -2,7 +2,8 @@
 /*
  * nodeprobe label: the node's GPU labels applied to its own Node with server-side apply.
  * --dry-run asks the API server to validate without persisting; --cleanup removes every
- * label this field manager applied (uninstall).
+ * label nodeprobe applied, under both tiers' field managers, and the IntelGPUReady condition
+ * (uninstall).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -141,8 +142,10 @@ out:
         return rc;
 }
 
-int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
-                 FILE *out)
+/* One field manager's labels: computed and applied, or (cleanup) all given up; with
+ * cleanup and the verify manager, the condition too. quiet: print nothing when unchanged. */
+static int label_as(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                    const char *manager, bool quiet, FILE *out)
 {
         struct lbl_set *desired = calloc(1, sizeof(*desired));
         struct lbl_node_view *view = calloc(1, sizeof(*view));
@@ -152,19 +155,13 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
         struct lbl_options lo = {.prefix = cfg->label_prefix,
                                  .no_intel_gpu_label = cfg->no_intel_gpu_label};
         char node[256];
-        const char *prefix = cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX;
         unsigned flags = cfg->dry_run ? LBL_APPLY_DRY_RUN : 0;
+        bool cond_removed = false;
         int rc = NA_EXIT_INTERNAL, r;
 
         if (!desired || !view || !res)
                 goto out;
-        if (lbl_reserved_prefix(prefix)) {
-                na_logf("--label-prefix %s: that namespace belongs to Intel's device plugin",
-                        prefix);
-                rc = NA_EXIT_USAGE;
-                goto out;
-        }
-        rc = na_kube_open(cfg, NULL, NULL, &c, node, sizeof(node));
+        rc = na_kube_open(cfg, manager, NULL, &c, node, sizeof(node));
         if (rc != NA_EXIT_OK)
                 goto out;
         rc = NA_EXIT_INTERNAL;
@@ -192,6 +189,14 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                 rc = NA_EXIT_KUBE_API;
                 goto out;
         }
+        if (cfg->cleanup && !cfg->dry_run && strcmp(manager, LBL_MANAGER_VERIFY) == 0) {
+                r = lbl_condition_remove(c, node, view, &cond_removed, &err);
+                if (r < 0) {
+                        api_error(node, &err);
+                        rc = NA_EXIT_KUBE_API;
+                        goto out;
+                }
+        }
         for (uint32_t i = 0; i < res->n_skipped; i++)
                 na_logf("label %s left to '%s', which set it%s%s%s", res->skipped[i].key,
                         res->skipped[i].manager, res->skipped[i].value[0] ? " to '" : "",
@@ -201,17 +206,42 @@ int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const st
                         node);
                 print_changes(out, &view->owned, &res->live, &res->remaining, true);
         } else if (!res->changed) {
-                fprintf(out, "node %s: %u labels, unchanged\n", node, res->live.n);
+                if (!quiet)
+                        fprintf(out, "node %s: %u labels, unchanged\n", node, res->live.n);
         } else {
                 fprintf(out, "node %s: %s\n", node,
-                        cfg->cleanup ? "removed nodeprobe's labels" : "labels updated");
+                        !cfg->cleanup ? "labels updated"
+                        : strcmp(manager, LBL_MANAGER_DISCOVER) == 0
+                            ? "removed the discover tier's labels"
+                            : "removed nodeprobe's labels");
                 print_changes(out, &view->owned, &res->live, &res->remaining, false);
         }
+        if (cond_removed)
+                fprintf(out, "node %s: removed the %s condition\n", node, LBL_CONDITION_TYPE);
         rc = NA_EXIT_OK;
 out:
         lbl_client_free(c);
         free(desired);
         free(view);
         free(res);
+        return rc;
+}
+
+int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                 FILE *out)
+{
+        const char *prefix = cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX;
+        int rc;
+
+        if (lbl_reserved_prefix(prefix)) {
+                na_logf("--label-prefix %s: that namespace belongs to Intel's device plugin",
+                        prefix);
+                return NA_EXIT_USAGE;
+        }
+        rc = label_as(cfg, f, e, LBL_MANAGER_VERIFY, false, out);
+        /* Uninstall: the agent's discover tier applies under its own field manager; its
+         * labels go too (quietly when it never ran here). */
+        if (rc == NA_EXIT_OK && cfg->cleanup)
+                rc = label_as(cfg, f, e, LBL_MANAGER_DISCOVER, true, out);
         return rc;
 }

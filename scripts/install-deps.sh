@@ -4,13 +4,16 @@
 # Installs only what is missing, so a second run costs nothing.
 set -eu
 
-BUILD="build-essential cmake pkg-config python3 libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev"
+BUILD="build-essential cmake pkg-config python3 help2man libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev"
 TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git python3-prometheus-client"
+# tests/deploy: the image is built with podman (vfs, chroot isolation) on a debootstrap base
+# and run with runc; the manifests are validated with npm packages on Node.js.
+DEPLOY="podman runc debootstrap"
 # libFuzzer: clang and its runtime (libclang-rt-14-dev has libclang_rt.fuzzer).
 FUZZ="clang libclang-rt-14-dev python3"
 
 want="$BUILD"
-[ "${1:-}" = "--test" ] && want="$BUILD $TEST $FUZZ"
+[ "${1:-}" = "--test" ] && want="$BUILD $TEST $FUZZ $DEPLOY"
 [ "${1:-}" = "--fuzz" ] && want="$BUILD $FUZZ"
 
 missing=""
@@ -20,6 +23,12 @@ done
 # The API server tests run the real kubectl; Debian ships it as kubernetes-client.
 if [ "${1:-}" = "--test" ] && ! command -v kubectl >/dev/null 2>&1; then
     missing="$missing kubernetes-client"
+fi
+# Node.js and npm: Debian's, unless the machine has its own (e.g. NodeSource's nodejs, which
+# bundles npm and conflicts with Debian's npm package).
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+    missing="$missing npm"
 fi
 
 if [ -n "$missing" ]; then

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: install what is missing, then build and run every test twice, plainly
 # and under AddressSanitizer + UndefinedBehaviorSanitizer, run each libFuzzer target for 30 s
-# (NODEPROBE_FUZZ_SECONDS), and check the formatting. Warnings are errors here. Tests needing a
+# (NODEPROBE_FUZZ_SECONDS), validate the manifests, build and run the container image, and
+# check the formatting. Warnings are errors here. Tests needing a
 # real Intel GPU (label hw) skip themselves when there is none.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,5 +28,9 @@ cmake --build "$top/build-release" -j"$jobs" >/dev/null
 run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNODEPROBE_SANITIZE=ON
 "$top/scripts/fuzz.sh"
+echo "== deploy: manifests (kustomize, OpenAPI schemas, RBAC, Pod Security, CEL policy)" >&2
+"$top/tests/deploy/manifests.sh"
+echo "== deploy: the image, built with podman and run" >&2
+"$top/tests/deploy/container.sh"
 echo "== format check" >&2
 "$top/scripts/check-format.sh"

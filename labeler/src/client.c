@@ -1000,6 +1000,42 @@ int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl
         return rc;
 }
 
+int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lbl_node_view *known,
+                         bool *ret_changed, struct lbl_error *err)
+{
+        char path[640], q[128];
+        struct resp r = {0};
+        json_t *doc;
+        char *body = NULL;
+        int rc;
+
+        if (!c || !node)
+                return -EINVAL;
+        if (ret_changed)
+                *ret_changed = false;
+        if (known && !known->cond.known)
+                return 0; /* nothing to remove: no request */
+        /* An apply without the condition: the field manager gives it up, and a condition no
+         * other manager holds is removed (conditions are a map keyed by type). */
+        doc = json_pack("{s:s, s:s, s:{s:s}, s:{}}", "apiVersion", "v1", "kind", "Node", "metadata",
+                        "name", node, "status");
+        body = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        rc = !body ? -ENOMEM : node_path(c, node, "/status", path, sizeof(path) - 128);
+        if (rc == 0)
+                rc = manager_query(c, true, q, sizeof(q));
+        if (rc == 0) {
+                strncat(path, q, sizeof(path) - strlen(path) - 1);
+                c->stats.patches++;
+                rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
+        }
+        if (rc == 0 && ret_changed)
+                *ret_changed = true;
+        free(r.buf);
+        free(body);
+        json_decref(doc);
+        return rc;
+}
+
 int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,
                    const char *reason, const char *message, struct lbl_error *err)
 {

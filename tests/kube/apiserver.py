@@ -246,11 +246,22 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(*status(400, "BadRequest", "the patch is not valid JSON"))
                 if (patch.get("metadata") or {}).get("labels"):
                     return self.reply(*status(422, "Invalid", "the status subresource does not change labels"))
-                # conditions are a map keyed by type (+listType=map, +listMapKey=type)
-                for c in (patch.get("status") or {}).get("conditions") or []:
+                # conditions are a map keyed by type (+listType=map, +listMapKey=type); an
+                # apply owns the types it sends, and a type no manager owns any more goes.
+                mgr = (q.get("fieldManager") or [""])[0]
+                sent = (patch.get("status") or {}).get("conditions") or []
+                for c in sent:
                     if not c.get("type") or c.get("status") not in ("True", "False", "Unknown"):
                         return self.reply(*status(422, "Invalid", "condition needs type and status"))
+                owners = n.setdefault("cond_owners", {})
+                for t in [t for t, ms in owners.items() if mgr in ms and t not in {c["type"] for c in sent}]:
+                    owners[t].discard(mgr)
+                    if not owners[t]:
+                        del owners[t]
+                        n.get("conditions", {}).pop(t, None)
+                for c in sent:
                     n.setdefault("conditions", {})[c["type"]] = c
+                    owners.setdefault(c["type"], set()).add(mgr)
                 n["rv"] += 1
                 return self.reply(200, node_json(name, n))
         m = re.fullmatch(r"/api/v1/nodes(?:/([^/]+))?", path)

@@ -699,6 +699,23 @@ Test(agent, two_tiers_share_a_node)
         free(node);
         /* One label PATCH each, one condition PATCH (verify): no fight over a key. */
         cr_expect_eq(np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1"), 3, "%s\n%s", dlog, vlog);
+
+        /* Uninstall: label --cleanup removes both tiers' labels and the condition. */
+        g_autofree char *out = NULL, *err = NULL;
+        gint st = 0;
+        char *argv[] = {NP_NODEPROBE_BIN, "label",       "--cleanup", "--kubeconfig",
+                        kube->kubeconfig, "--node-name", "vm1",       NULL};
+        cr_assert(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, &out, &err, &st, NULL));
+        cr_expect(g_spawn_check_wait_status(st, NULL), "%s%s", out, err);
+        cr_expect(strstr(out, "removed nodeprobe's labels") &&
+                      strstr(out, "removed the discover tier's labels") &&
+                      strstr(out, "removed the IntelGPUReady condition"),
+                  "%s", out);
+        node = np_kube_ctl(kube, "get", "{\"name\":\"vm1\"}");
+        cr_expect_null(strstr(node, "nodeprobe.io/"), "%s", node);
+        cr_expect_null(strstr(node, "intel.feature.node.kubernetes.io/gpu"), "%s", node);
+        cr_expect_null(strstr(node, "IntelGPUReady"), "%s", node);
+        free(node);
 }
 
 static bool node_has(const char *text)

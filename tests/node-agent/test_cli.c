@@ -487,40 +487,7 @@ Test(cli, label_trust_boundary)
         np_kube_stop(k);
 }
 
-/* The shipped manifests are valid YAML, and the RBAC stays least-privilege. */
-Test(cli, manifests_parse_and_rbac_is_minimal)
-{
-        static const char *const files[] = {"rbac.yaml", "vap.yaml", "label-daemonset.yaml",
-                                            "jellyfin-initcontainer.yaml"};
-        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                char path[4096];
-                snprintf(path, sizeof(path), "%s/manifests/%s", NP_SOURCE_DIR, files[i]);
-                char *text = np_slurp(path);
-                cr_assert(text, "%s missing", path);
-                yaml_parser_t p;
-                yaml_document_t doc;
-                int docs = 0;
-                cr_assert(yaml_parser_initialize(&p));
-                yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
-                for (;;) {
-                        cr_assert(yaml_parser_load(&p, &doc), "%s: %s at line %zu", files[i],
-                                  p.problem, p.problem_mark.line + 1);
-                        bool empty = !yaml_document_get_root_node(&doc);
-                        yaml_document_delete(&doc);
-                        if (empty)
-                                break;
-                        docs++;
-                }
-                yaml_parser_delete(&p);
-                cr_expect_gt(docs, 0, "%s has no document", files[i]);
-                if (strcmp(files[i], "rbac.yaml") == 0) {
-                        cr_expect(strstr(text, "verbs: [\"get\", \"patch\"]"), "%s", text);
-                        cr_expect_null(strstr(text, "\"create\""));
-                        cr_expect_null(strstr(text, "\"list\""));
-                }
-                free(text);
-        }
-}
+/* The manifests are validated by tests/deploy (kustomize, OpenAPI schemas, CEL policy). */
 
 Test(cli, host_mode)
 {

@@ -261,6 +261,12 @@ int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl
                         const struct lbl_node_view *known, bool *ret_changed,
                         struct lbl_error *err);
 
+/* Give up the condition (uninstall): an apply of nodes/{node}/status without it, so the API
+ * server removes it when no other manager holds it. No request when known says the Node has
+ * no such condition. 0 or a negative errno (err filled); *ret_changed when one was sent. */
+int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lbl_node_view *known,
+                         bool *ret_changed, struct lbl_error *err);
+
 /* A core/v1 Event about the Node (namespace "default", involvedObject the Node with its uid,
  * reportingController nodeprobe.io/agent, reportingInstance the node). 0 or a negative errno. */
 int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,

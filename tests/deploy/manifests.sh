@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Validate manifests/ offline: kubectl kustomize renders each kustomization, kubernetes-models
+# checks every object against the Kubernetes OpenAPI schemas, the RBAC and Pod Security
+# levels are asserted, the ValidatingAdmissionPolicy is evaluated with @bufbuild/cel, and the
+# image tag is the project version (validate.mjs). The npm packages are pinned by
+# package-lock.json and installed once into $NODEPROBE_DEPLOY_CACHE/node (build-deploy/).
+# Usage: tests/deploy/manifests.sh   (exit 0 ok, 1 a check failed, 2 set-up error)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${NODEPROBE_DEPLOY_CACHE:-$top/build-deploy}
+version=$(sed -n 's/^project(nodeprobe VERSION \([0-9.]*\).*/\1/p' "$top/CMakeLists.txt")
+for c in node npm kubectl; do
+    command -v "$c" >/dev/null 2>&1 || { echo "manifests: $c is missing (scripts/install-deps.sh --test)" >&2; exit 2; }
+done
+mods="$cache/node"
+mkdir -p "$mods"
+# Reinstall only when the lock file changed.
+if ! cmp -s "$here/package-lock.json" "$mods/package-lock.json" || [ ! -d "$mods/node_modules" ]; then
+    cp "$here/package.json" "$here/package-lock.json" "$mods/"
+    (cd "$mods" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+        { echo "manifests: npm ci failed" >&2; exit 2; }
+fi
+echo "manifests: kubectl $(kubectl version --client 2>/dev/null | head -1), node $(node --version)" >&2
+exec node "$here/validate.mjs" --modules "$mods" --manifests "$top/manifests" \
+    --version "$version" --readme "$top/README.md"

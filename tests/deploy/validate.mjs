@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+// Offline validation of manifests/: every kustomization rendered by the real kubectl, every
+// object checked against the Kubernetes OpenAPI schemas (kubernetes-models), RBAC and Pod
+// Security asserted, the ValidatingAdmissionPolicy evaluated with a CEL evaluator
+// (@bufbuild/cel) on admission requests built as the API server builds them, and one image
+// tag everywhere. Each check first proves it can fail (a broken object must be refused).
+//
+//   node validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--readme F]
+//
+// Prints one line per check ("ok ..." / "not ok ..."); exit 0 when all pass, 1 otherwise,
+// 2 on a usage or set-up error.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const args = {};
+for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
+if (!args.modules || !args.manifests || !args.version) {
+  console.error("usage: validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--readme FILE]");
+  process.exit(2);
+}
+const require = createRequire(join(args.modules, "node_modules", "index.js"));
+const YAML = require("yaml");
+const cel = require("@bufbuild/cel");
+const kubectl = args.kubectl || "kubectl";
+
+let failures = 0;
+function check(name, ok, detail) {
+  console.log(`${ok ? "ok" : "not ok"} - ${name}${ok || !detail ? "" : `: ${detail}`}`);
+  if (!ok) failures++;
+}
+
+// ---- Rendering ---------------------------------------------------------------------------
+const targets = ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos"];
+const rendered = {};
+for (const t of targets) {
+  const dir = join(args.manifests, t);
+  let text = "";
+  try {
+    text = execFileSync(kubectl, ["kustomize", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    check(`kubectl kustomize manifests/${t}`, false, String(e.stderr || e.message).split("\n")[0]);
+    continue;
+  }
+  const docs = YAML.parseAllDocuments(text).map((d) => d.toJSON()).filter((d) => d !== null);
+  check(`kubectl kustomize manifests/${t} renders ${docs.length} objects`, docs.length > 0);
+  rendered[t || "."] = docs;
+}
+const examples = {};
+for (const f of readdirSync(join(args.manifests, "examples")).filter((f) => f.endsWith(".yaml")).sort()) {
+  examples[f] = YAML.parseAllDocuments(readFileSync(join(args.manifests, "examples", f), "utf8"))
+    .map((d) => d.toJSON())
+    .filter((d) => d !== null);
+}
+
+// ---- OpenAPI schemas -----------------------------------------------------------------------
+// kubernetes-models has one module per group/version/kind, generated from the Kubernetes
+// OpenAPI document; validate() runs the schema (types, required fields, enums, formats).
+function modelFor(obj) {
+  if (!obj || typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return null;
+  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
+  if (!/^[A-Za-z0-9]+$/.test(obj.kind)) return null;
+  try {
+    const mod = require(`kubernetes-models/${group ? `${group}/` : ""}${version}/${obj.kind}`);
+    return mod[obj.kind] || null;
+  } catch {
+    return null;
+  }
+}
+function schemaErrors(obj) {
+  const Model = modelFor(obj);
+  if (!Model) return `unknown kind ${obj && obj.apiVersion}/${obj && obj.kind}`;
+  try {
+    new Model(obj).validate();
+    return null;
+  } catch (e) {
+    return String(e.message).split("\n")[0];
+  }
+}
+const goodDs = {
+  apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "x" },
+  spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } },
+};
+check("schema: a well-formed DaemonSet passes", schemaErrors(goodDs) === null, schemaErrors(goodDs));
+{
+  const wrongType = structuredClone(goodDs);
+  wrongType.spec.template.spec.containers[0].ports = [{ containerPort: "8080" }];
+  const missing = structuredClone(goodDs);
+  delete missing.spec.selector;
+  const unknownKind = { ...structuredClone(goodDs), kind: "DaemonSett" };
+  const badPolicy = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name: "p" }, spec: { validations: [{ message: "no expression" }] } };
+  check("schema: a wrong type is refused", schemaErrors(wrongType) !== null);
+  check("schema: a missing required field is refused", schemaErrors(missing) !== null);
+  check("schema: an unknown kind is refused", schemaErrors(unknownKind) !== null);
+  check("schema: a ValidatingAdmissionPolicy without an expression is refused", schemaErrors(badPolicy) !== null);
+}
+for (const [where, docs] of [...Object.entries(rendered), ...Object.entries(examples).map(([f, d]) => [`examples/${f}`, d])]) {
+  for (const o of docs) {
+    const err = schemaErrors(o);
+    check(`schema: ${where}: ${o && o.kind}/${o && o.metadata && o.metadata.name}`, err === null, err);
+  }
+}
+
+// ---- RBAC ----------------------------------------------------------------------------------
+const sa = { kind: "ServiceAccount", name: "nodeprobe", namespace: "nodeprobe" };
+function rbacOf(docs) {
+  return docs.filter((o) => /^(Cluster)?Role(Binding)?$/.test(o.kind));
+}
+function rulesText(role) {
+  return JSON.stringify((role.rules || []).map((r) => ({ g: r.apiGroups, r: r.resources, v: [...r.verbs].sort(), n: r.resourceNames })));
+}
+for (const t of [".", "base", "overlays/talos", "overlays/privileged"]) {
+  const docs = rendered[t];
+  if (!docs) continue;
+  const rbac = rbacOf(docs);
+  const cr = rbac.filter((o) => o.kind === "ClusterRole");
+  const roles = rbac.filter((o) => o.kind === "Role");
+  check(`rbac ${t}: one ClusterRole, one Role`, cr.length === 1 && roles.length === 1, rbac.map((o) => o.kind).join(","));
+  check(`rbac ${t}: ClusterRole is nodes get,patch and nodes/status patch, nothing else`,
+    cr[0] && rulesText(cr[0]) === JSON.stringify([{ g: [""], r: ["nodes"], v: ["get", "patch"] }, { g: [""], r: ["nodes/status"], v: ["patch"] }]),
+    cr[0] && rulesText(cr[0]));
+  check(`rbac ${t}: Role in default is events create,patch, nothing else`,
+    roles[0] && roles[0].metadata.namespace === "default" && rulesText(roles[0]) === JSON.stringify([{ g: [""], r: ["events"], v: ["create", "patch"] }]),
+    roles[0] && rulesText(roles[0]));
+  for (const b of rbac.filter((o) => o.kind.endsWith("Binding"))) {
+    const subj = JSON.stringify(b.subjects);
+    check(`rbac ${t}: ${b.kind} ${b.metadata.name} binds only the nodeprobe service account`, subj === JSON.stringify([sa]), subj);
+    const target = rbac.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name);
+    check(`rbac ${t}: ${b.kind} ${b.metadata.name} refers to a role that is shipped`, !!target, `${b.roleRef.kind}/${b.roleRef.name}`);
+  }
+}
+{
+  const nfd = rendered["overlays/nfd"] || [];
+  check("rbac overlays/nfd: no service account, role, binding or policy at all",
+    nfd.length > 0 && nfd.every((o) => ["Namespace", "DaemonSet"].includes(o.kind)), nfd.map((o) => o.kind).join(","));
+  for (const ds of nfd.filter((o) => o.kind === "DaemonSet")) {
+    const spec = ds.spec.template.spec;
+    check(`nfd: ${ds.metadata.name} mounts no token and talks to no API`,
+      spec.automountServiceAccountToken === false && spec.containers.every((c) => c.args.includes("--no-api") && c.args.includes("--features-file")));
+    const v = (spec.volumes || []).find((x) => x.hostPath);
+    check(`nfd: ${ds.metadata.name} writes features.d through a DirectoryOrCreate hostPath`,
+      v && v.hostPath.path === "/etc/kubernetes/node-feature-discovery/features.d" && v.hostPath.type === "DirectoryOrCreate");
+  }
+}
+
+// ---- Pod Security Standards -------------------------------------------------------------
+// The field rules of https://kubernetes.io/docs/concepts/security/pod-security-standards/
+// (v1.30), as a table: each returns the violations of one control for a pod spec.
+const allContainers = (s) => [...(s.initContainers || []), ...(s.containers || []), ...(s.ephemeralContainers || [])];
+const baselineCaps = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+const safeSysctls = ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"];
+const restrictedVolumes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const PSS = [
+  { level: "baseline", control: "HostProcess", test: (s) => [s.securityContext, ...allContainers(s).map((c) => c.securityContext)].some((x) => x && x.windowsOptions && x.windowsOptions.hostProcess) ? ["hostProcess"] : [] },
+  { level: "baseline", control: "Host Namespaces", test: (s) => ["hostNetwork", "hostPID", "hostIPC"].filter((f) => s[f]) },
+  { level: "baseline", control: "Privileged Containers", test: (s) => allContainers(s).filter((c) => c.securityContext && c.securityContext.privileged).map((c) => `${c.name} privileged`) },
+  { level: "baseline", control: "Capabilities", test: (s) => allContainers(s).flatMap((c) => ((c.securityContext && c.securityContext.capabilities && c.securityContext.capabilities.add) || []).filter((x) => !baselineCaps.includes(x)).map((x) => `${c.name} adds ${x}`)) },
+  { level: "baseline", control: "HostPath Volumes", test: (s) => (s.volumes || []).filter((v) => v.hostPath).map((v) => `hostPath ${v.name}`) },
+  { level: "baseline", control: "Host Ports", test: (s) => allContainers(s).flatMap((c) => (c.ports || []).filter((p) => p.hostPort)).map((p) => `hostPort ${p.hostPort}`) },
+  { level: "baseline", control: "AppArmor", test: (s) => [s.securityContext, ...allContainers(s).map((c) => c.securityContext)].filter((x) => x && x.appArmorProfile && !["RuntimeDefault", "Localhost"].includes(x.appArmorProfile.type)).map(() => "appArmorProfile") },
+  { level: "baseline", control: "SELinux", test: (s) => [s.securityContext, ...allContainers(s).map((c) => c.securityContext)].filter((x) => x && x.seLinuxOptions && ((x.seLinuxOptions.type && !["container_t", "container_init_t", "container_kvm_t", "container_engine_t"].includes(x.seLinuxOptions.type)) || x.seLinuxOptions.user || x.seLinuxOptions.role)).map(() => "seLinuxOptions") },
+  { level: "baseline", control: "/proc Mount Type", test: (s) => allContainers(s).filter((c) => c.securityContext && c.securityContext.procMount && c.securityContext.procMount !== "Default").map((c) => `${c.name} procMount`) },
+  { level: "baseline", control: "Seccomp", test: (s) => [s.securityContext, ...allContainers(s).map((c) => c.securityContext)].filter((x) => x && x.seccompProfile && x.seccompProfile.type === "Unconfined").map(() => "seccomp Unconfined") },
+  { level: "baseline", control: "Sysctls", test: (s) => ((s.securityContext && s.securityContext.sysctls) || []).filter((x) => !safeSysctls.includes(x.name)).map((x) => `sysctl ${x.name}`) },
+  { level: "restricted", control: "Volume Types", test: (s) => (s.volumes || []).filter((v) => !Object.keys(v).some((k) => restrictedVolumes.includes(k))).map((v) => `volume ${v.name}`) },
+  { level: "restricted", control: "Privilege Escalation", test: (s) => allContainers(s).filter((c) => !(c.securityContext && c.securityContext.allowPrivilegeEscalation === false)).map((c) => `${c.name} may escalate`) },
+  { level: "restricted", control: "Running as Non-root", test: (s) => allContainers(s).filter((c) => { const v = c.securityContext && c.securityContext.runAsNonRoot !== undefined ? c.securityContext.runAsNonRoot : s.securityContext && s.securityContext.runAsNonRoot; return v !== true; }).map((c) => `${c.name} runAsNonRoot not true`) },
+  { level: "restricted", control: "Running as Non-root user", test: (s) => [s.securityContext, ...allContainers(s).map((c) => c.securityContext)].filter((x) => x && x.runAsUser === 0).map(() => "runAsUser 0") },
+  { level: "restricted", control: "Seccomp (restricted)", test: (s) => allContainers(s).filter((c) => { const p = (c.securityContext && c.securityContext.seccompProfile) || (s.securityContext && s.securityContext.seccompProfile); return !p || !["RuntimeDefault", "Localhost"].includes(p.type); }).map((c) => `${c.name} seccomp unset`) },
+  { level: "restricted", control: "Capabilities (restricted)", test: (s) => allContainers(s).filter((c) => { const k = (c.securityContext && c.securityContext.capabilities) || {}; return !(k.drop || []).includes("ALL") || (k.add || []).some((x) => x !== "NET_BIND_SERVICE"); }).map((c) => `${c.name} does not drop ALL`) },
+];
+const levels = { privileged: 0, baseline: 1, restricted: 2 };
+function pssViolations(spec, level) {
+  return PSS.filter((r) => levels[r.level] <= levels[level]).flatMap((r) => r.test(spec).map((v) => `${r.control}: ${v}`));
+}
+{
+  const s = structuredClone(goodDs.spec.template.spec);
+  s.volumes = [{ name: "dri", hostPath: { path: "/dev/dri" } }];
+  s.containers[0].securityContext = { privileged: true };
+  check("pss: the table flags hostPath and privileged at baseline", pssViolations(s, "baseline").length === 2, pssViolations(s, "baseline").join("; "));
+  check("pss: and allows them at privileged", pssViolations(s, "privileged").length === 0);
+  check("pss: a bare pod is not restricted", pssViolations(goodDs.spec.template.spec, "restricted").length > 0);
+}
+function podsOf(docs) {
+  return docs.filter((o) => ["DaemonSet", "Deployment", "StatefulSet", "Job"].includes(o.kind)).map((o) => ({ o, spec: o.spec.template.spec }));
+}
+function nsLevel(docs, ns) {
+  const n = docs.find((o) => o.kind === "Namespace" && o.metadata.name === ns);
+  return n && n.metadata.labels && n.metadata.labels["pod-security.kubernetes.io/enforce"];
+}
+for (const [where, docs] of [...Object.entries(rendered), ...Object.entries(examples).map(([f, d]) => [`examples/${f}`, d])]) {
+  for (const { o, spec } of podsOf(docs)) {
+    const level = nsLevel(docs, o.metadata.namespace);
+    check(`pss ${where}: namespace ${o.metadata.namespace} declares an enforce level`, !!level);
+    if (!level) continue;
+    const v = pssViolations(spec, level);
+    check(`pss ${where}: ${o.kind} ${o.metadata.name} meets "${level}"`, v.length === 0, v.join("; "));
+  }
+}
+{
+  const base = rendered.base || [];
+  const ds = (n) => base.find((o) => o.kind === "DaemonSet" && o.metadata.name === n);
+  const d = ds("nodeprobe-discover"), v = ds("nodeprobe-verify");
+  check("pss base: the discover tier meets restricted", d && pssViolations(d.spec.template.spec, "restricted").length === 0, d && pssViolations(d.spec.template.spec, "restricted").join("; "));
+  check("pss base: the verify tier is baseline, and not restricted only because of uid 0",
+    v && pssViolations(v.spec.template.spec, "baseline").length === 0 &&
+    pssViolations(v.spec.template.spec, "restricted").every((x) => /Non-root/.test(x)), v && pssViolations(v.spec.template.spec, "restricted").join("; "));
+  check("base: discover has no volumes beyond the token, no /dev", d && !(d.spec.template.spec.volumes || []).length);
+  check("base: verify gets /dev/dri from the device plugin's monitoring resource",
+    v && v.spec.template.spec.containers[0].resources.limits["gpu.intel.com/monitoring"] == 1 &&
+    v.spec.template.spec.nodeSelector["intel.feature.node.kubernetes.io/gpu"] === "true");
+  for (const x of [d, v].filter(Boolean)) {
+    const c = x.spec.template.spec.containers[0];
+    check(`base: ${x.metadata.name} has NODE_NAME from the downward API, /healthz liveness, a metrics port, requests and limits`,
+      c.env.some((e) => e.name === "NODE_NAME" && e.valueFrom.fieldRef.fieldPath === "spec.nodeName") &&
+      c.livenessProbe.httpGet.path === "/healthz" && c.ports.some((p) => p.name === "metrics") &&
+      c.resources.requests.memory && c.resources.limits.memory && c.securityContext.readOnlyRootFilesystem === true);
+  }
+}
+
+// ---- The admission policy, evaluated ----------------------------------------------------
+// Admission as the API server does it for a ValidatingAdmissionPolicy: match the resource
+// rules (resource/subresource, operation), then the matchConditions, then the variables in
+// order, then every validation; an expression that errors counts as failurePolicy says.
+const toCel = (v) => Array.isArray(v) ? v.map(toCel)
+  : v && typeof v === "object" ? new Map(Object.entries(v).map(([k, x]) => [k, toCel(x)]))
+  : typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v;
+function evalExpr(expr, act) {
+  try {
+    const r = cel.run(expr, act);
+    return cel.isCelError(r) ? { error: String(r.message) } : { value: r };
+  } catch (e) {
+    return { error: String(e.message).split("\n")[0] };
+  }
+}
+function admit(policy, req) {
+  const spec = policy.spec;
+  const res = req.subResource ? `${req.resource}/${req.subResource}` : req.resource;
+  const matched = spec.matchConstraints.resourceRules.some((r) =>
+    r.apiGroups.some((g) => g === "" || g === "*") && r.operations.some((o) => o === req.operation || o === "*") &&
+    r.resources.some((x) => x === res || x === "*" || x === `${req.resource}/*`));
+  if (!matched) return { allowed: true, matched: false };
+  const fail = spec.failurePolicy !== "Ignore";
+  const request = toCel({ operation: req.operation, subResource: req.subResource || "", resource: { group: "", version: "v1", resource: req.resource }, name: (req.object || req.oldObject).metadata.name, userInfo: req.userInfo });
+  const act = { object: req.object ? toCel(req.object) : null, oldObject: req.oldObject ? toCel(req.oldObject) : null, request, params: null };
+  for (const m of spec.matchConditions || []) {
+    const r = evalExpr(m.expression, { ...act, variables: new Map() });
+    if (r.error) return { allowed: !fail, matched: true, message: `matchCondition ${m.name}: ${r.error}` };
+    if (r.value !== true) return { allowed: true, matched: false };
+  }
+  const vars = new Map();
+  for (const v of spec.variables || []) {
+    const r = evalExpr(v.expression, { ...act, variables: vars });
+    if (!r.error) vars.set(v.name, r.value); // an errored variable errors where it is used
+  }
+  for (const v of spec.validations) {
+    const r = evalExpr(v.expression, { ...act, variables: vars });
+    if (r.error) { if (fail) return { allowed: false, matched: true, message: `error: ${r.error}` }; continue; }
+    if (r.value !== true) {
+      let msg = v.message;
+      if (v.messageExpression) { const m = evalExpr(v.messageExpression, { ...act, variables: vars }); if (typeof m.value === "string") msg = m.value; }
+      return { allowed: false, matched: true, message: msg || v.expression };
+    }
+  }
+  return { allowed: true, matched: true };
+}
+const policy = (rendered.base || []).find((o) => o.kind === "ValidatingAdmissionPolicy");
+const binding = (rendered.base || []).find((o) => o.kind === "ValidatingAdmissionPolicyBinding");
+check("policy: shipped with a Deny binding", policy && binding && binding.spec.policyName === policy.metadata.name && binding.spec.validationActions.includes("Deny"));
+if (policy) {
+  for (const e of [...(policy.spec.matchConditions || []), ...(policy.spec.variables || []), ...policy.spec.validations]) {
+    let err = null;
+    try { cel.parse(e.expression); } catch (x) { err = String(x.message).split("\n")[0]; }
+    check(`policy: parses: ${e.name || e.message || e.messageExpression}`, err === null, err);
+  }
+  const me = { username: "system:serviceaccount:nodeprobe:nodeprobe", uid: "u1", groups: ["system:serviceaccounts", "system:serviceaccounts:nodeprobe", "system:authenticated"],
+    // What a pod-bound projected token carries (ServiceAccountTokenPodNodeInfo, 1.30+).
+    extra: { "authentication.kubernetes.io/pod-name": ["nodeprobe-verify-x7k2p"], "authentication.kubernetes.io/pod-uid": ["0c9a"], "authentication.kubernetes.io/node-name": ["vm1"], "authentication.kubernetes.io/node-uid": ["5e1f"], "authentication.kubernetes.io/credential-id": ["JTI=abc"] } };
+  const unbound = { ...me, extra: {} };
+  const node = (name) => ({
+    apiVersion: "v1", kind: "Node",
+    metadata: { name, uid: "5e1f", labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", team: "media", "nodeprobe.io/status": "ok", "nodeprobe.io/decode.h264": "true", "intel.feature.node.kubernetes.io/gpu": "true" }, annotations: { "node.alpha.kubernetes.io/ttl": "0" } },
+    spec: { podCIDR: "10.42.0.0/24", providerID: "k3s://" + name },
+    status: {
+      capacity: { cpu: "4", memory: "8Gi", "gpu.intel.com/i915": "1" }, allocatable: { cpu: "4", memory: "8Gi", "gpu.intel.com/i915": "1" },
+      addresses: [{ type: "InternalIP", address: "10.0.0.11" }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } }, nodeInfo: { kubeletVersion: "v1.31.4+k3s1" },
+      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady" }, { type: "IntelGPUReady", status: "True", reason: "GPUReady", message: "ok" }],
+    },
+  });
+  const edit = (name, f) => { const o = node(name); f(o); return o; };
+  const upd = (name, f, sub = "", who = me) => ({ operation: "UPDATE", resource: "nodes", subResource: sub, userInfo: who, oldObject: node(name), object: edit(name, f) });
+  const cases = [
+    ["own node: change an own label", true, upd("vm1", (o) => { o.metadata.labels["nodeprobe.io/status"] = "degraded"; })],
+    ["own node: add an own label", true, upd("vm1", (o) => { o.metadata.labels["nodeprobe.io/encode.hevc"] = "true"; })],
+    ["own node: remove an own label", true, upd("vm1", (o) => { delete o.metadata.labels["nodeprobe.io/decode.h264"]; })],
+    ["own node: remove the device plugin's node label", true, upd("vm1", (o) => { delete o.metadata.labels["intel.feature.node.kubernetes.io/gpu"]; })],
+    ["own node: nothing changed (an apply that matches)", true, upd("vm1", () => {})],
+    ["another node's labels", false, upd("vm2", (o) => { o.metadata.labels["nodeprobe.io/status"] = "degraded"; })],
+    ["a foreign label added", false, upd("vm1", (o) => { o.metadata.labels["node-role.kubernetes.io/control-plane"] = "true"; })],
+    ["a foreign label changed", false, upd("vm1", (o) => { o.metadata.labels.team = "ops"; })],
+    ["a foreign label removed", false, upd("vm1", (o) => { delete o.metadata.labels["kubernetes.io/hostname"]; })],
+    ["a label merely prefixed like ours (nodeprobe.io.evil/x)", false, upd("vm1", (o) => { o.metadata.labels["nodeprobe.io.evil/x"] = "1"; })],
+    ["a label that only starts like the shared key (intel.feature.node.kubernetes.io/gpu-x)", false, upd("vm1", (o) => { o.metadata.labels["intel.feature.node.kubernetes.io/gpu-x"] = "1"; })],
+    ["a taint added", false, upd("vm1", (o) => { o.spec.taints = [{ key: "x", effect: "NoSchedule" }]; })],
+    ["the node cordoned", false, upd("vm1", (o) => { o.spec.unschedulable = true; })],
+    ["an annotation changed", false, upd("vm1", (o) => { o.metadata.annotations["node.alpha.kubernetes.io/ttl"] = "30"; })],
+    ["an annotation added", false, upd("vm1", (o) => { o.metadata.annotations["nfd.node.kubernetes.io/feature-labels"] = "x"; })],
+    ["a token without a node binding", false, upd("vm1", (o) => { o.metadata.labels["nodeprobe.io/status"] = "degraded"; }, "", unbound)],
+    ["creating a Node", false, { operation: "CREATE", resource: "nodes", subResource: "", userInfo: me, oldObject: null, object: node("vm1") }],
+    ["deleting its own Node", false, { operation: "DELETE", resource: "nodes", subResource: "", userInfo: me, oldObject: node("vm1"), object: null }],
+    ["status: its own IntelGPUReady condition on its own node", true, upd("vm1", (o) => { o.status.conditions[1] = { type: "IntelGPUReady", status: "False", reason: "VAFailed", message: "vaInitialize failed" }; }, "status")],
+    ["status: its condition added for the first time", true, { ...upd("vm1", () => {}, "status"), oldObject: edit("vm1", (o) => { o.status.conditions.pop(); }) }],
+    ["status: the Ready condition changed", false, upd("vm1", (o) => { o.status.conditions[0].status = "False"; }, "status")],
+    ["status: another condition added", false, upd("vm1", (o) => { o.status.conditions.push({ type: "MemoryPressure", status: "True" }); }, "status")],
+    ["status: another node's IntelGPUReady", false, upd("vm2", (o) => { o.status.conditions[1].status = "False"; }, "status")],
+    ["status: fake GPU capacity", false, upd("vm1", (o) => { o.status.capacity["gpu.intel.com/i915"] = "100"; }, "status")],
+    ["status: fake allocatable", false, upd("vm1", (o) => { o.status.allocatable["gpu.intel.com/i915"] = "100"; }, "status")],
+    ["status: node addresses changed", false, upd("vm1", (o) => { o.status.addresses[0].address = "10.6.6.6"; }, "status")],
+    ["status: a foreign label through the status subresource", false, upd("vm1", (o) => { o.metadata.labels.team = "ops"; }, "status")],
+  ];
+  for (const [name, want, req] of cases) {
+    const r = admit(policy, req);
+    check(`policy: ${name} is ${want ? "allowed" : "denied"}${r.message ? " [" + r.message + "]" : ""}`, r.matched && r.allowed === want, `${r.allowed ? "allowed" : "denied"}${r.message ? ` (${r.message})` : ""}${r.matched ? "" : " (policy did not match)"}`);
+  }
+  // The policy applies to nodeprobe's service account only: the kubelet is left alone.
+  const kubelet = { username: "system:node:vm1", groups: ["system:nodes"], extra: {} };
+  const k = admit(policy, upd("vm1", (o) => { o.metadata.labels.team = "ops"; }, "", kubelet));
+  check("policy: another user's request is not matched", k.matched === false && k.allowed === true);
+  const s = admit(policy, upd("vm1", (o) => { o.status.conditions[0].status = "False"; }, "status"));
+  check("policy: the nodes/status subresource is matched", s.matched === true, JSON.stringify(s));
+}
+
+// ---- One image tag, equal to the project version -----------------------------------------
+const want = `ghcr.io/nodeprobe/nodeprobe:${args.version}`;
+const images = [];
+for (const [where, docs] of [...Object.entries(rendered), ...Object.entries(examples).map(([f, d]) => [`examples/${f}`, d])])
+  for (const { spec } of podsOf(docs)) for (const c of allContainers(spec)) if (/nodeprobe/.test(c.image)) images.push(`${where}: ${c.image}`);
+check(`images: every nodeprobe image is ${want} (${images.length} found)`, images.length > 0 && images.every((i) => i.endsWith(`: ${want}`)), images.filter((i) => !i.endsWith(`: ${want}`)).join(", "));
+if (args.readme) {
+  const refs = readFileSync(args.readme, "utf8").match(/ghcr\.io\/nodeprobe\/nodeprobe:[^\s`"')]+/g) || [];
+  check(`images: the README names ${want} (${refs.length} times) and no other tag`, refs.length > 0 && refs.every((r) => r === want), refs.filter((r) => r !== want).join(", "));
+}
+
+console.log(failures ? `${failures} check(s) failed` : "all checks passed");
+process.exit(failures ? 1 : 0);
