@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "../../vaprobe/verdict/src/eval.h"
 #include "../../vaprobe/verdict/src/tables.h"
 #include "testbed.h"
 
@@ -102,15 +103,30 @@ Test(tables, codec_matrix_matches_csv)
         static const char *const conf[] = {"high", "medium", "low"};
         FILE *f = open_data("intel-codec-matrix.csv");
         char line[4096], *fl[MAX_FIELDS];
-        size_t row = 0;
+        size_t row = 0, seen[64] = {0}, covered = 0;
 
+        /* The table is the CSV grouped by platform (stable), with an index per platform:
+         * the CSV's k-th row of platform P is row first(P) + k. */
+        cr_assert_leq(vpi_n_platforms, 64);
+        for (size_t p = 0; p < vpi_n_platforms; p++) {
+                const struct vpi_span *sp = &vpi_matrix_by_platform[p];
+                cr_expect_eq(sp->first, covered, "platform %zu starts where the last ended", p);
+                for (uint32_t i = sp->first; i < sp->first + sp->count; i++)
+                        cr_expect_eq(vpi_matrix[i].platform, p, "row %u is platform %zu", i, p);
+                covered += sp->count;
+        }
+        cr_expect_eq(covered, vpi_n_matrix, "the index covers every row");
         cr_assert(fgets(line, sizeof(line), f));
         while (fgets(line, sizeof(line), f)) {
                 int n = split_csv(line, fl);
                 cr_assert_eq(n, 13, "row %zu has %d fields", row, n);
                 cr_assert_lt(row, vpi_n_matrix);
-                const struct vpi_cell *c = &vpi_matrix[row];
+                int pi = vpi_platform_index(fl[0]);
+                cr_assert_geq(pi, 0, "row %zu: platform %s", row, fl[0]);
+                size_t at = vpi_matrix_by_platform[pi].first + seen[pi]++;
+                const struct vpi_cell *c = &vpi_matrix[at];
                 cr_expect_str_eq(vpi_platforms[c->platform].name, fl[0], "row %zu", row);
+                cr_expect_eq(c->note_huc, strstr(fl[11], "HuC") != NULL, "row %zu HuC", row);
                 cr_expect_eq(c->codec, index_of(codecs, 8, fl[1]), "row %zu codec", row);
                 cr_expect_eq(c->bitdepth, atoi(fl[2]), "row %zu depth", row);
                 cr_expect_eq(c->dir, strcmp(fl[3], "encode") == 0, "row %zu dir", row);

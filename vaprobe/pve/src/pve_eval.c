@@ -60,7 +60,8 @@ static void check_cpu(struct vp_check *c, const void *arg)
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
         const struct vp_platform *p = &x->p;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
 
         if (h->cpu_model[0])
                 EVID(c, "cpu: %s\n", h->cpu_model);
@@ -103,7 +104,8 @@ static void check_cmdline(struct vp_check *c, const void *arg)
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
         enum vpi_split s = x->s;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
@@ -192,7 +194,8 @@ static void check_modules(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
         static const char *const gvt[] = {"vfio", "vfio_iommu_type1", "vfio_pci", "kvmgt"};
         const enum vp_tri loaded[] = {h->loaded_vfio, h->loaded_vfio_iommu_type1,
                                       h->loaded_vfio_pci, h->loaded_kvmgt};
@@ -260,7 +263,8 @@ static void check_iommu(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
 
         EVID(c, "iommu units: %s\n",
              h->iommu == VP_YES ? h->iommu_names[0] ? h->iommu_names : "yes"
@@ -304,7 +308,8 @@ static void check_mdev(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
         char holders[160] = "";
         int64_t total = 0;
 
@@ -369,7 +374,8 @@ static void check_sriov(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
 
         if (x->s != VPI_SPLIT_SRIOV) {
                 vpi_check_set(c, VP_STATUS_SKIP);
@@ -406,7 +412,8 @@ static void check_guc(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
         char val[16];
         int64_t guc = -1;
 
@@ -456,7 +463,8 @@ static void check_vms(struct vp_check *c, const void *arg)
 {
         const struct hctx *x = arg;
         const struct vp_pve *h = x->h;
-        struct vpi_vars v = x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, &x->base);
         unsigned problems = 0, gpu_vms = 0;
         char fixes[1024] = "";
 

@@ -76,15 +76,26 @@ def main():
     build = {"free": "VPI_BUILD_FREE", "nonfree": "VPI_BUILD_NONFREE", "any": "VPI_BUILD_ANY"}
     sup = {"yes": "VPI_SUP_YES", "no": "VPI_SUP_NO", "hybrid": "VPI_SUP_HYBRID"}
     conf = {"high": "VPI_CONF_HIGH", "medium": "VPI_CONF_MEDIUM", "low": "VPI_CONF_LOW"}
+    # Grouped by platform (stable: the CSV's order within one), with an index of where each
+    # platform's rows start: a lookup reads one platform's rows, not all of them.
+    matrix = sorted(matrix, key=lambda r: platforms.index(r["platform"]))
     out.append("const struct vpi_cell vpi_matrix[] = {")
     for r in matrix:
         out.append(
             f"        {{{platforms.index(r['platform'])}, {codec[r['codec']]}, {r['bitdepth']}, "
             f"{'VPI_DIR_ENCODE' if r['direction'] == 'encode' else 'VPI_DIR_DECODE'}, {ep[r['entrypoint']]}, "
             f"{'VPI_DRV_IHD' if r['driver'] == 'iHD' else 'VPI_DRV_I965'}, {build[r['build']]}, "
-            f"{sup[r['supported']]}, {conf[r['confidence']]}, {notes.index(r['notes'])}}},")
+            f"{sup[r['supported']]}, {conf[r['confidence']]}, {notes.index(r['notes'])}, "
+            f"{'true' if 'HuC' in r['notes'] else 'false'}}},")
     out.append("};")
-    out.append(f"const size_t vpi_n_matrix = {len(matrix)};")
+    out.append(f"const size_t vpi_n_matrix = {len(matrix)};\n")
+    out.append("const struct vpi_span vpi_matrix_by_platform[] = {")
+    first = 0
+    for i, p in enumerate(platforms):
+        n = sum(1 for r in matrix if r["platform"] == p)
+        out.append(f"        {{{first}, {n}}}, /* {p} */")
+        first += n
+    out.append("};")
     text = "\n".join(out) + "\n"
     if len(sys.argv) > 1:
         tmp = sys.argv[1] + ".tmp"

@@ -32,6 +32,12 @@ const struct vp_cause_info *vp_cause_find(const char *id)
         return NULL;
 }
 
+void vpi_vars_copy(struct vpi_vars *dst, const struct vpi_vars *src)
+{
+        dst->n = src->n;
+        memcpy(dst->v, src->v, (size_t)src->n * sizeof(src->v[0]));
+}
+
 void vpi_var(struct vpi_vars *v, const char *name, const char *fmt, ...)
 {
         uint32_t i;

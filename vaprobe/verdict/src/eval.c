@@ -281,7 +281,8 @@ static void check_gpu(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
         const struct vp_facts *f = x->f;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         EVID(c, "DRM devices and display-class PCI devices: %u%s\n", f->n_gpus,
              f->gpus_partial ? " (more were there: only these were examined)" : "");
@@ -331,7 +332,8 @@ static void check_cpu(struct vp_check *c, const void *arg)
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
         const struct vp_platform *p;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         enum vpi_split split;
         double gen;
 
@@ -401,7 +403,8 @@ static void check_virt(struct vp_check *c, const void *arg)
         const struct vp_machine *h = &x->f->machine;
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         EVID(c, "hypervisor cpu flag: %s\n", vp_tri_str(h->hypervisor));
         if (h->dmi_sys_vendor[0])
@@ -455,7 +458,8 @@ static void check_viommu(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
         const struct vp_machine *m = &x->f->machine;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         if (strcmp(x->f->source, "vainfo") == 0) {
                 vpi_check_set(c, VP_STATUS_SKIP);
@@ -482,7 +486,8 @@ static void check_secure_boot(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
         const struct vp_machine *h = &x->f->machine;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         bool gpu_works = x->g && x->g->va.outcome == VP_VA_OK;
 
         if (strcmp(x->f->source, "vainfo") == 0) {
@@ -516,7 +521,8 @@ static void check_kernel_driver(struct vp_check *c, const void *arg)
         const struct vp_machine *h = &x->f->machine;
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         vpi_var(&v, "kernel", "%s", h->kernel_release[0] ? h->kernel_release : "?");
         vpi_var(&v, "no_gpu_yet", "%s", "");
@@ -585,7 +591,8 @@ static void check_render_node(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         if (skip_without_gpu(c, x))
                 return;
@@ -629,7 +636,8 @@ static void check_render_access(struct vp_check *c, const void *arg)
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
         const struct vp_machine *m = &x->f->machine;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         if (skip_without_gpu(c, x))
                 return;
@@ -741,7 +749,8 @@ static void check_va_driver(struct vp_check *c, const void *arg)
         const struct vp_gpu *g = x->g;
         const struct vp_gpu *first = NULL;
         const struct vp_va *va;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         int sel;
 
         if (skip_without_gpu(c, x))
@@ -813,7 +822,8 @@ static void check_va_init(struct vp_check *c, const void *arg)
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
         const struct vp_va *va;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         int sel;
 
         if (skip_without_gpu(c, x))
@@ -905,7 +915,8 @@ static void check_encoder_build(struct vp_check *c, const void *arg)
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
 
         if (skip_without_gpu(c, x))
                 return;
@@ -946,7 +957,8 @@ static void check_huc(struct vp_check *c, const void *arg)
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         bool lp = false;
 
         if (skip_without_gpu(c, x))
@@ -987,7 +999,8 @@ static void check_codecs(struct vp_check *c, const void *arg)
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
         const struct vp_gpu_eval *ge = x->ge;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         unsigned ok = 0, missing = 0, explained = 0, low = 0, unknown = 0;
 
         if (skip_without_gpu(c, x))
@@ -1052,7 +1065,8 @@ static void check_gpu_top(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
         const struct vp_gpu *g = x->g;
-        struct vpi_vars v = *x->base;
+        struct vpi_vars v;
+        vpi_vars_copy(&v, x->base);
         bool xe;
         enum vp_tri pmu;
 

@@ -40,6 +40,8 @@ struct vpi_vars {
 /* Set (or replace) a variable; printf-style value, truncated to valid UTF-8. */
 __attribute__((format(printf, 3, 4))) void vpi_var(struct vpi_vars *v, const char *name,
                                                    const char *fmt, ...);
+/* Copy the n variables in use (a whole struct is 10 KiB, copied once per check). */
+void vpi_vars_copy(struct vpi_vars *dst, const struct vpi_vars *src);
 /* The catalogue's commands for the machine's distribution (distro.c). */
 void vpi_distro_vars(const struct vp_machine *m, struct vpi_vars *v);
 

@@ -158,11 +158,12 @@ static enum vp_tri expected_cap(int pi, const struct capdef *d, enum vpi_drv drv
                                 enum vpi_build build, bool *low, bool *note_huc)
 {
         bool any_row = false, yes = false, high = false;
+        const struct vpi_span *span = &vpi_matrix_by_platform[pi];
 
-        for (size_t i = 0; i < vpi_n_matrix; i++) {
+        for (size_t i = span->first; i < span->first + span->count; i++) {
                 const struct vpi_cell *c = &vpi_matrix[i];
-                if (c->platform != pi || c->codec != d->codec || c->bitdepth != d->depth ||
-                    c->dir != d->dir || c->driver != drv)
+                if (c->codec != d->codec || c->bitdepth != d->depth || c->dir != d->dir ||
+                    c->driver != drv)
                         continue;
                 if (c->build != VPI_BUILD_ANY && c->build != build)
                         continue;
@@ -171,7 +172,7 @@ static enum vp_tri expected_cap(int pi, const struct capdef *d, enum vpi_drv drv
                         continue;
                 yes = true;
                 high |= c->confidence == VPI_CONF_HIGH;
-                if (note_huc && strstr(vpi_notes[c->note], "HuC"))
+                if (note_huc && c->note_huc)
                         *note_huc = true;
         }
         if (low)

@@ -54,6 +54,12 @@ struct vpi_cell {
         uint8_t supported;  /* enum vpi_sup */
         uint8_t confidence; /* enum vpi_conf */
         uint16_t note;      /* index into vpi_notes; 0 = none */
+        bool note_huc;      /* the note says support depends on HuC */
+};
+
+/* Rows [first, first + count) of vpi_matrix are one platform's. */
+struct vpi_span {
+        uint32_t first, count;
 };
 
 extern const struct vpi_platform vpi_platforms[];
@@ -61,7 +67,8 @@ extern const size_t vpi_n_platforms;
 extern const struct vpi_pci_id vpi_pci_ids[]; /* sorted by id */
 extern const size_t vpi_n_pci_ids;
 extern const char *const vpi_notes[];
-extern const struct vpi_cell vpi_matrix[];
+extern const struct vpi_cell vpi_matrix[]; /* grouped by platform */
 extern const size_t vpi_n_matrix;
+extern const struct vpi_span vpi_matrix_by_platform[]; /* vpi_n_platforms entries */
 
 #endif
