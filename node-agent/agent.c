@@ -546,9 +546,11 @@ static void settled(struct agent *a, const struct probe_msg *m, long long now)
 /* A probe during settling: publish once two in a row agree. */
 static void settle_probe(struct agent *a, long long now)
 {
-        static const long defaults[] = {1000, 3000, 10000};
+        /* The first confirmation comes quickly (a render node appears once i915 has bound:
+         * labels within a second); while probes disagree, back off to 1, 3 and 10 s. */
+        static const long defaults[] = {250, 1000, 3000, 10000};
         const long *delays = a->cfg->n_settle ? a->cfg->settle_ms : defaults;
-        unsigned n = a->cfg->n_settle ? (unsigned)a->cfg->n_settle : 3;
+        unsigned n = a->cfg->n_settle ? (unsigned)a->cfg->n_settle : 4;
         struct probe_msg *m = calloc(1, sizeof(*m));
 
         if (!m)
@@ -758,6 +760,7 @@ int na_cmd_agent(const struct na_config *cfg)
                 now = now_ms();
                 if (a->http) {
                         a->snap->last_loop_ms = now;
+                        a->snap->loops = a->loops;
                         na_http_update(a->http, a->snap);
                 }
                 if (p[2].revents & POLLIN)

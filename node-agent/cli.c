@@ -135,7 +135,7 @@ static const struct {
     {OPT_TIER, "TIER", "agent: discover (sysfs only, no /dev) or verify (libva; default)"},
     {OPT_RESCAN, "SECONDS", "agent: fingerprint interval (default 10)"},
     {OPT_RESYNC, "SECONDS", "agent: full probe interval, +-10% (default 3600)"},
-    {OPT_SETTLE, "MS,...", "agent: re-probe delays after a change (default 1000,3000,10000)"},
+    {OPT_SETTLE, "MS,...", "agent: re-probe delays after a change (default 250,1000,3000,10000)"},
     {OPT_FEATURES_FILE, "PATH", "agent: also write NFD's local-source features file"},
     {OPT_NO_API, NULL, "agent: features file only, no Kubernetes API"},
     {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},

@@ -4,7 +4,7 @@
  *
  *     tier: discover
  *     rescan-interval: 10
- *     settle-delays: [1000, 3000, 10000]
+ *     settle-delays: [250, 1000, 3000, 10000]
  *     features-file: /etc/kubernetes/node-feature-discovery/features.d/nodeprobe
  *     no-api: true
  *

@@ -154,6 +154,11 @@ static void metrics(const struct na_http_snapshot *s, struct buf *b)
                 "nodeprobe_probe_duration_seconds %.3f\n",
                 s->probe_ms / 1000.0);
         bprintf(b,
+                "# HELP nodeprobe_loops_total Main loop iterations (fingerprints, events).\n"
+                "# TYPE nodeprobe_loops_total counter\n"
+                "nodeprobe_loops_total %lu\n",
+                s->loops);
+        bprintf(b,
                 "# HELP nodeprobe_probes_total Full probes by result.\n"
                 "# TYPE nodeprobe_probes_total counter\n"
                 "nodeprobe_probes_total{result=\"ok\"} %lu\n"

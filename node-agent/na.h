@@ -69,7 +69,7 @@ struct na_config {
         long rescan_ms;            /* fingerprint interval */
         long resync_ms;            /* full probe interval, +-10 % jitter */
         long settle_ms[8];         /* re-probe delays after a change */
-        int n_settle;              /* 0 = 1 s, 3 s, 10 s */
+        int n_settle;              /* 0 = 0.25 s, 1 s, 3 s, 10 s */
         const char *features_file; /* NFD local-source file, or NULL */
         bool no_api;               /* features file only, no Kubernetes credentials */
         bool log_json;
@@ -176,6 +176,7 @@ struct na_http_snapshot {
         char prefix[254];
         struct lbl_set labels;
         long long probe_ms;
+        unsigned long loops; /* main loop iterations */
         unsigned long probes_ok, probes_failed, api_gets, api_patches, api_posts, label_changes;
         long codes[8];
         unsigned long code_counts[8];

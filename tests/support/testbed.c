@@ -244,6 +244,15 @@ static gint deeper_first(gconstpointer a, gconstpointer b)
         return (gint)strlen(*(char *const *)b) - (gint)strlen(*(char *const *)a);
 }
 
+void np_testbed_add_gpus(struct np_testbed *t)
+{
+        g_autofree char *path = g_strdup_printf("%s/devices.umockdev", t->fixture_dir);
+        GError *err = NULL;
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+                TB_REQUIRE(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
+                           err ? err->message : "?");
+}
+
 void np_testbed_remove_gpus(struct np_testbed *t)
 {
         g_autofree char *path = g_strdup_printf("%s/devices.umockdev", t->fixture_dir);
@@ -277,7 +286,11 @@ struct np_testbed *np_testbed_new(const char *fixture)
         /* Readable by every uid: the access tests probe as nobody. */
         chmod(t->root, 0755);
         t->ini = g_key_file_new();
-        t->fixture_dir = g_strdup_printf("%s/%s", NP_FIXTURES_DIR, fixture ? fixture : "empty");
+        /* A name under tests/fixtures, or an absolute path (bench/ generates machines). */
+        t->fixture_dir =
+            fixture && fixture[0] == '/'
+                ? g_strdup(fixture)
+                : g_strdup_printf("%s/%s", NP_FIXTURES_DIR, fixture ? fixture : "empty");
         t->dmesg = g_strdup_printf("%s/dmesg.txt", t->fixture_dir);
 
         snprintf(path, sizeof(path), "%s/devices.umockdev", t->fixture_dir);

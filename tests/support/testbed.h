@@ -20,7 +20,8 @@
 
 struct np_testbed;
 
-/* NULL name = an empty machine. Aborts the test (cr_assert) on a broken fixture. */
+/* fixture: a name under tests/fixtures or an absolute directory; NULL = an empty machine. Aborts
+ * the test (cr_assert) on a broken fixture. */
 struct np_testbed *np_testbed_new(const char *fixture);
 void np_testbed_free(struct np_testbed *t);
 
@@ -40,6 +41,8 @@ struct vp_facts *np_testbed_probe_as_nobody(struct np_testbed *t);
  * connectors, render and card nodes, then the PCI device): sysfs, class links and /dev nodes
  * go, as when a VF is removed or the driver unbinds. */
 void np_testbed_remove_gpus(struct np_testbed *t);
+/* Plug them in again (after np_testbed_remove_gpus): the render node appears at run time. */
+void np_testbed_add_gpus(struct np_testbed *t);
 
 /* Read a whole file into a new string (caller frees); NULL on error. */
 char *np_slurp(const char *path);
