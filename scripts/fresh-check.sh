@@ -39,6 +39,13 @@ deb $mirror bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 SRC
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The machine's own trust for its network (a registry reached through a TLS proxy): the same
+# extra CA bundle Node.js is told about here, handed to npm in the new root.
+extra_ca=""
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+    cp "$NODE_EXTRA_CA_CERTS" "$root/etc/ssl/host-extra-ca.crt"
+    extra_ca="NODE_EXTRA_CA_CERTS=/etc/ssl/host-extra-ca.crt npm_config_cafile=/etc/ssl/host-extra-ca.crt"
+fi
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
@@ -53,8 +60,9 @@ echo "fresh-check: running in $root:" >&2
 echo "$cmds" | sed 's/^/    /' >&2
 start=$(date +%s)
 status=0
+# shellcheck disable=SC2086
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    CI=true sh -c "cd /work/main && set -e && $(echo "$cmds" | tr '\n' ';')" </dev/null ||
+    CI=true $extra_ca sh -c "cd /work/main && set -e && $(echo "$cmds" | tr '\n' ';')" </dev/null ||
     status=$?
 end=$(date +%s)
 echo "fresh-check: exit $status after $((end - start)) s" >&2
