@@ -43,6 +43,7 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 # extra CA bundle Node.js is told about here, handed to npm in the new root.
 extra_ca=""
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+    mkdir -p "$root/etc/ssl"
     cp "$NODE_EXTRA_CA_CERTS" "$root/etc/ssl/host-extra-ca.crt"
     extra_ca="NODE_EXTRA_CA_CERTS=/etc/ssl/host-extra-ca.crt npm_config_cafile=/etc/ssl/host-extra-ca.crt"
 fi
