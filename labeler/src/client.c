@@ -954,16 +954,40 @@ static int manager_query(struct lbl_client *c, bool force, char *buf, size_t n)
         return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }
 
+/* Server-side apply of doc (a Node with a status) to nodes/{node}/status under our field
+ * manager; takes doc (NULL: out of memory). *ret_changed when it was sent. */
+static int status_apply(struct lbl_client *c, const char *node, json_t *doc, bool *ret_changed,
+                        struct lbl_error *err)
+{
+        char path[640], q[128];
+        struct resp r = {0};
+        char *body = NULL;
+        int rc;
+
+        body = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        rc = !body ? -ENOMEM : node_path(c, node, "/status", path, sizeof(path) - 128);
+        if (rc == 0)
+                rc = manager_query(c, true, q, sizeof(q));
+        if (rc == 0) {
+                strncat(path, q, sizeof(path) - strlen(path) - 1);
+                c->stats.patches++;
+                rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
+        }
+        if (rc == 0 && ret_changed)
+                *ret_changed = true;
+        free(r.buf);
+        free(body);
+        json_decref(doc);
+        return rc;
+}
+
 int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl_condition *want,
                         const struct lbl_node_view *known, bool *ret_changed, struct lbl_error *err)
 {
         const struct lbl_condition_view *old = known ? &known->cond : NULL;
         const char *st = want && want->ok ? "True" : "False";
-        char msg[1024], path[640], q[128], now[32];
-        struct resp r = {0};
-        json_t *doc = NULL;
-        char *body = NULL;
-        int rc;
+        char msg[1024], now[32];
+        json_t *doc;
 
         if (!c || !want || !want->reason)
                 return -EINVAL;
@@ -983,31 +1007,13 @@ int lbl_condition_apply(struct lbl_client *c, const char *node, const struct lbl
                             ? old->transition
                             : now,
                         "lastHeartbeatTime", now);
-        body = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        rc = !body ? -ENOMEM : node_path(c, node, "/status", path, sizeof(path) - 128);
-        if (rc == 0)
-                rc = manager_query(c, true, q, sizeof(q));
-        if (rc == 0) {
-                strncat(path, q, sizeof(path) - strlen(path) - 1);
-                c->stats.patches++;
-                rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
-        }
-        if (rc == 0 && ret_changed)
-                *ret_changed = true;
-        free(r.buf);
-        free(body);
-        json_decref(doc);
-        return rc;
+        return status_apply(c, node, doc, ret_changed, err);
 }
 
 int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lbl_node_view *known,
                          bool *ret_changed, struct lbl_error *err)
 {
-        char path[640], q[128];
-        struct resp r = {0};
         json_t *doc;
-        char *body = NULL;
-        int rc;
 
         if (!c || !node)
                 return -EINVAL;
@@ -1019,21 +1025,7 @@ int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lb
          * other manager holds is removed (conditions are a map keyed by type). */
         doc = json_pack("{s:s, s:s, s:{s:s}, s:{}}", "apiVersion", "v1", "kind", "Node", "metadata",
                         "name", node, "status");
-        body = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        rc = !body ? -ENOMEM : node_path(c, node, "/status", path, sizeof(path) - 128);
-        if (rc == 0)
-                rc = manager_query(c, true, q, sizeof(q));
-        if (rc == 0) {
-                strncat(path, q, sizeof(path) - strlen(path) - 1);
-                c->stats.patches++;
-                rc = request(c, "PATCH", path, "application/apply-patch+yaml", body, &r, err);
-        }
-        if (rc == 0 && ret_changed)
-                *ret_changed = true;
-        free(r.buf);
-        free(body);
-        json_decref(doc);
-        return rc;
+        return status_apply(c, node, doc, ret_changed, err);
 }
 
 int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,

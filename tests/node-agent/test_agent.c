@@ -673,16 +673,24 @@ Test(agent, config_file_errors_name_the_line_and_flags_win)
         cr_expect_eq(count_of(log, "starting"), 2, "started again by the reload: %s", log);
 }
 
+/* The GPU fixture, the API test server with Node vm1 (node_json), and both tiers against it,
+ * once the discover tier has brought the device plugin's label. */
+static void start_both_tiers(const char *node_json, struct run *d, struct run *v)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", node_json));
+        *d = start_verify((const char *const[]){"--tier", "discover", NULL});
+        *v = start_verify(NULL);
+        cr_expect(wait_for_label("intel.feature.node.kubernetes.io/gpu", "true", 20));
+}
+
 /* The two tiers on one Node: disjoint labels under two field managers, never fighting; the
  * union is what the Node shows, and each tier's writes stay its own. */
 Test(agent, two_tiers_share_a_node)
 {
-        tb = np_testbed_new("cfl-gvtg-v54");
-        kube = np_kube_start();
-        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
-        struct run d = start_verify((const char *const[]){"--tier", "discover", NULL});
-        struct run v = start_verify(NULL);
-        cr_expect(wait_for_label("intel.feature.node.kubernetes.io/gpu", "true", 20));
+        struct run d, v;
+        start_both_tiers("{\"name\":\"vm1\"}", &d, &v);
         cr_expect(wait_for_label("nodeprobe.io/gpu.device-id", "3e92", 20));
         cr_expect(wait_for_label("nodeprobe.io/decode.hevc-10bit", "true", 20));
         cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
@@ -731,12 +739,8 @@ static bool node_has(const char *text)
  * go; the status says no-gpu. Labels of other managers stay. */
 Test(agent, removing_the_gpu_removes_both_sets)
 {
-        tb = np_testbed_new("cfl-gvtg-v54");
-        kube = np_kube_start();
-        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\",\"labels\":{\"team\":\"media\"}}"));
-        struct run d = start_verify((const char *const[]){"--tier", "discover", NULL});
-        struct run v = start_verify(NULL);
-        cr_expect(wait_for_label("intel.feature.node.kubernetes.io/gpu", "true", 20));
+        struct run d, v;
+        start_both_tiers("{\"name\":\"vm1\",\"labels\":{\"team\":\"media\"}}", &d, &v);
         cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
         cr_expect(wait_for_label("nodeprobe.io/decode.h264", "true", 20));
 

@@ -244,15 +244,6 @@ static gint deeper_first(gconstpointer a, gconstpointer b)
         return (gint)strlen(*(char *const *)b) - (gint)strlen(*(char *const *)a);
 }
 
-void np_testbed_add_gpus(struct np_testbed *t)
-{
-        g_autofree char *path = g_strdup_printf("%s/devices.umockdev", t->fixture_dir);
-        GError *err = NULL;
-        if (g_file_test(path, G_FILE_TEST_EXISTS))
-                TB_REQUIRE(umockdev_testbed_add_from_file(t->tb, path, &err), "%s: %s", path,
-                           err ? err->message : "?");
-}
-
 void np_testbed_remove_gpus(struct np_testbed *t)
 {
         g_autofree char *path = g_strdup_printf("%s/devices.umockdev", t->fixture_dir);

@@ -41,8 +41,6 @@ struct vp_facts *np_testbed_probe_as_nobody(struct np_testbed *t);
  * connectors, render and card nodes, then the PCI device): sysfs, class links and /dev nodes
  * go, as when a VF is removed or the driver unbinds. */
 void np_testbed_remove_gpus(struct np_testbed *t);
-/* Plug them in again (after np_testbed_remove_gpus): the render node appears at run time. */
-void np_testbed_add_gpus(struct np_testbed *t);
 
 /* Read a whole file into a new string (caller frees); NULL on error. */
 char *np_slurp(const char *path);
