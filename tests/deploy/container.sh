@@ -52,19 +52,23 @@ if [ ! -s "$cache/bookworm-minbase.tar" ]; then
 fi
 
 # Storage and configuration of our own: nothing of the machine's podman setup is used.
+# The run root holds sockets and podman refuses one longer than 50 characters, which a
+# checkout under a deep path (CI's /check/work/main/build-deploy/...) exceeds: it goes to a
+# short directory under /tmp, the image storage (hundreds of MiB) stays in the cache.
 mkdir -p "$cache/tmp"
 work=$(mktemp -d "$cache/tmp/podman.XXXXXX")
+runroot=$(mktemp -d /tmp/nprun.XXXXXX)
 cleanup() {
-    podman --storage-driver vfs --root "$work/storage" --runroot "$work/run" rm -af >/dev/null 2>&1 || true
-    rm -rf "$work"
+    podman --storage-driver vfs --root "$work/storage" --runroot "$runroot" rm -af >/dev/null 2>&1 || true
+    rm -rf "$work" "$runroot"
 }
 trap cleanup EXIT INT TERM
-mkdir -p "$work/storage" "$work/run" "$work/tmp" "$work/config/containers"
+mkdir -p "$work/storage" "$work/tmp" "$work/config/containers"
 cat >"$work/config/containers/storage.conf" <<EOF
 [storage]
 driver = "vfs"
 graphroot = "$work/storage"
-runroot = "$work/run"
+runroot = "$runroot"
 EOF
 cat >"$work/config/containers/containers.conf" <<EOF
 [engine]
@@ -75,7 +79,7 @@ EOF
 export CONTAINERS_STORAGE_CONF="$work/config/containers/storage.conf"
 export CONTAINERS_CONF="$work/config/containers/containers.conf"
 export TMPDIR="$work/tmp"
-pm() { podman --storage-driver vfs --root "$work/storage" --runroot "$work/run" "$@"; }
+pm() { podman --storage-driver vfs --root "$work/storage" --runroot "$runroot" "$@"; }
 run() {
     pm run --rm --runtime runc --network none --ulimit nofile=1024:1024 \
         --ulimit nproc=1024:1024 "$@"
