@@ -193,7 +193,7 @@ static int probe_child(int wfd, void *arg)
         const struct agent *a = arg;
         const struct na_config *cfg = a->cfg;
         struct na_isolate iso = {.timeout_ms = cfg->va_timeout_ms};
-        struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
+        struct vp_va_runner runner = NA_VA_RUNNER(&iso);
         struct vp_options o = {.root = cfg->root,
                                .device = cfg->device,
                                .dmesg_file = cfg->dmesg_file,

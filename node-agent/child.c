@@ -52,15 +52,13 @@ void na_write_all(int fd, const void *data, size_t len)
         }
 }
 
-int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void *reply,
-                  size_t reply_len, struct na_child_end *end)
+int na_child_start(na_child_fn fn, void *arg, int timeout_ms, struct na_child *ret)
 {
-        int fds[2], status = 0;
-        size_t used = 0;
-        long long deadline;
+        int fds[2];
         pid_t pid;
 
-        memset(end, 0, sizeof(*end));
+        ret->pid = -1;
+        ret->fd = -1;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         fflush(NULL); /* the child must not flush our buffered output a second time */
@@ -81,13 +79,27 @@ int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void 
                 _exit(fn(fds[1], arg));
         }
         close(fds[1]);
-        deadline = mono_ms() + timeout_ms;
+        ret->pid = pid;
+        ret->fd = fds[0];
+        ret->deadline_ms = mono_ms() + timeout_ms;
+        return 0;
+}
+
+int na_child_wait(struct na_child *c, int abort_fd, void *reply, size_t reply_len,
+                  struct na_child_end *end)
+{
+        int status = 0;
+        size_t used = 0;
+
+        memset(end, 0, sizeof(*end));
+        if (c->pid <= 0 || c->fd < 0)
+                return -EINVAL;
         for (;;) {
                 /* poll() skips negative descriptors: absent ones are -1. */
-                struct pollfd p[3] = {{.fd = fds[0], .events = POLLIN},
+                struct pollfd p[3] = {{.fd = c->fd, .events = POLLIN},
                                       {.fd = abort_fd, .events = POLLIN},
                                       {.fd = side.fd, .events = POLLIN}};
-                long long left = deadline - mono_ms();
+                long long left = c->deadline_ms - mono_ms();
                 ssize_t k;
                 int pr;
 
@@ -113,26 +125,41 @@ int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void 
                 }
                 if (used >= reply_len) {
                         char extra;
-                        if (read(fds[0], &extra, 1) > 0)
+                        if (read(c->fd, &extra, 1) > 0)
                                 end->oversized = true; /* more than the struct: garbage */
                         break;
                 }
-                k = read(fds[0], (char *)reply + used, reply_len - used);
+                k = read(c->fd, (char *)reply + used, reply_len - used);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)
                         break;
                 used += (size_t)k;
         }
-        close(fds[0]);
+        close(c->fd);
+        c->fd = -1;
         if (end->timed_out || end->aborted || end->oversized)
-                kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
                 ;
+        c->pid = -1;
         if (WIFSIGNALED(status) && !end->timed_out && !end->aborted)
                 end->signal = WTERMSIG(status);
         end->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         end->complete = !end->timed_out && !end->aborted && !end->oversized && !end->signal &&
                         end->exit_code == 0 && used == reply_len;
         return 0;
+}
+
+int na_child_call(na_child_fn fn, void *arg, int timeout_ms, int abort_fd, void *reply,
+                  size_t reply_len, struct na_child_end *end)
+{
+        struct na_child c;
+        int r;
+
+        memset(end, 0, sizeof(*end));
+        r = na_child_start(fn, arg, timeout_ms, &c);
+        if (r < 0)
+                return r;
+        return na_child_wait(&c, abort_fd, reply, reply_len, end);
 }

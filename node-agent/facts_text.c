@@ -72,7 +72,8 @@ void na_print_facts_text(FILE *o, const struct vp_facts *f)
                                                            : strerror(g->render_open_errno));
                 fprintf(o, "    %-22s %s (%s)\n", "drm driver", or_unknown(g->drm_name),
                         or_unknown(g->drm_desc));
-                opt_hex(o, "chipset id", g->chipset_id, 4);
+                if (g->chipset_id.known) /* older snapshots */
+                        opt_hex(o, "chipset id", g->chipset_id, 4);
                 opt_hex(o, "pci class", g->pci_class, 6);
                 opt(o, "pci revision", g->revision);
                 opt(o, "fences", g->num_fences);

@@ -106,7 +106,7 @@ static int gather_facts_file(const char *path, struct vp_facts **ret)
 int na_gather(const struct na_config *cfg, struct vp_facts **ret)
 {
         struct na_isolate iso = {.timeout_ms = cfg->va_timeout_ms};
-        struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
+        struct vp_va_runner runner = NA_VA_RUNNER(&iso);
         struct vp_options o = {
             .root = cfg->root,
             .device = cfg->device,

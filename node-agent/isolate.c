@@ -39,27 +39,72 @@ static int va_child(int wfd, void *arg)
         return 0;
 }
 
+static int timeout_of(const struct na_isolate *iso)
+{
+        return iso && iso->timeout_ms > 0 ? iso->timeout_ms : 10000;
+}
+
+/* How the child ended, as the probe's outcome. */
+static void outcome(const struct na_child_end *end, struct vp_va *ret)
+{
+        if (end->complete)
+                return;
+        memset(ret, 0, sizeof(*ret));
+        if (end->timed_out) {
+                ret->outcome = VP_VA_TIMED_OUT;
+        } else if (end->signal) {
+                ret->outcome = VP_VA_CRASHED;
+                ret->child_signal = end->signal;
+        } else {
+                ret->outcome = VP_VA_CHILD_FAILED;
+        }
+}
+
 int na_va_isolated(void *userdata, const char *node, struct vp_va *ret)
 {
-        const struct na_isolate *iso = userdata;
-        int timeout = iso && iso->timeout_ms > 0 ? iso->timeout_ms : 10000;
         struct na_child_end end;
         int r;
 
         memset(ret, 0, sizeof(*ret));
-        r = na_child_call(va_child, (void *)(uintptr_t)node, timeout, -1, ret, sizeof(*ret), &end);
+        r = na_child_call(va_child, (void *)(uintptr_t)node, timeout_of(userdata), -1, ret,
+                          sizeof(*ret), &end);
         if (r < 0)
                 return r;
-        if (end.complete)
-                return 0;
-        memset(ret, 0, sizeof(*ret));
-        if (end.timed_out) {
-                ret->outcome = VP_VA_TIMED_OUT;
-        } else if (end.signal) {
-                ret->outcome = VP_VA_CRASHED;
-                ret->child_signal = end.signal;
-        } else {
-                ret->outcome = VP_VA_CHILD_FAILED;
+        outcome(&end, ret);
+        return 0;
+}
+
+int na_va_isolated_start(void *userdata, const char *node, void **ret_job)
+{
+        struct na_child *c = malloc(sizeof(*c));
+        int r;
+
+        *ret_job = NULL;
+        if (!c)
+                return -ENOMEM;
+        r = na_child_start(va_child, (void *)(uintptr_t)node, timeout_of(userdata), c);
+        if (r < 0) {
+                free(c);
+                return r;
         }
+        *ret_job = c;
+        return 0;
+}
+
+int na_va_isolated_finish(void *userdata, void *job, struct vp_va *ret)
+{
+        struct na_child *c = job;
+        struct na_child_end end;
+        int r;
+
+        (void)userdata;
+        memset(ret, 0, sizeof(*ret));
+        if (!c)
+                return -EINVAL;
+        r = na_child_wait(c, -1, ret, sizeof(*ret), &end);
+        free(c);
+        if (r < 0)
+                return r;
+        outcome(&end, ret);
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "vaprobe/vaprobe.h"
@@ -108,6 +109,18 @@ struct na_child_end {
 };
 /* The child's work: write the reply struct to wfd; return the exit code. */
 typedef int (*na_child_fn)(int wfd, void *arg);
+/* A child started by na_child_start and not yet waited for. */
+struct na_child {
+        pid_t pid;
+        int fd; /* the read end of its reply pipe */
+        long long deadline_ms;
+};
+/* Fork a child running fn; 0 or -errno. Every started child must be given to na_child_wait,
+ * which kills it at the deadline (timeout_ms from now) if it has not finished by then. */
+int na_child_start(na_child_fn fn, void *arg, int timeout_ms, struct na_child *ret);
+/* Wait for it as na_child_call does (abort_fd, the side descriptor); reaps it. */
+int na_child_wait(struct na_child *c, int abort_fd, void *reply, size_t reply_len,
+                  struct na_child_end *end);
 /* Run fn in a forked child, wait at most timeout_ms (or until abort_fd, when >= 0, is
  * readable), and read exactly reply_len bytes into reply. 0 (see *end), or -errno when no
  * child could be started. */
@@ -123,6 +136,15 @@ struct na_isolate {
         int timeout_ms;
 };
 int na_va_isolated(void *userdata, const char *render_node, struct vp_va *ret);
+/* The same, started now and collected later (vp_va_runner.start and .finish): the probe
+ * overlaps its sysfs and ioctl work with the libva children. */
+int na_va_isolated_start(void *userdata, const char *render_node, void **ret_job);
+int na_va_isolated_finish(void *userdata, void *job, struct vp_va *ret);
+#define NA_VA_RUNNER(iso)                                                                          \
+        ((struct vp_va_runner){.run = na_va_isolated,                                              \
+                               .start = na_va_isolated_start,                                      \
+                               .finish = na_va_isolated_finish,                                    \
+                               .userdata = (iso)})
 
 /* Read a whole file ("-" = stdin), capped at 8 MiB. Caller frees *ret. 0 or -errno. */
 int na_read_input(const char *path, char **ret, size_t *ret_len);

@@ -9,11 +9,13 @@ TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 op
 # tests/deploy: the image is built with podman (vfs, chroot isolation) on a debootstrap base
 # and run with runc; the manifests are validated with npm packages on Node.js.
 DEPLOY="podman runc debootstrap"
+# bench/run: valgrind for instruction counts (callgrind) and the agent's leak check (memcheck).
+BENCH="valgrind"
 # libFuzzer: clang and its runtime (libclang-rt-14-dev has libclang_rt.fuzzer).
 FUZZ="clang libclang-rt-14-dev python3"
 
 want="$BUILD"
-[ "${1:-}" = "--test" ] && want="$BUILD $TEST $FUZZ $DEPLOY"
+[ "${1:-}" = "--test" ] && want="$BUILD $TEST $FUZZ $DEPLOY $BENCH"
 [ "${1:-}" = "--fuzz" ] && want="$BUILD $FUZZ"
 
 missing=""

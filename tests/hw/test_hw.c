@@ -32,9 +32,8 @@ Test(hw, real_intel_gpu)
         cr_expect(strcmp(g->kernel_driver, "i915") == 0 || strcmp(g->kernel_driver, "xe") == 0);
         cr_expect_str_eq(g->drm_name, g->kernel_driver);
         if (strcmp(g->drm_name, "i915") == 0)
-                cr_expect(g->chipset_id.known && g->chipset_id.value == g->device_id,
-                          "GETPARAM CHIPSET_ID 0x%llx vs PCI 0x%04x",
-                          (unsigned long long)g->chipset_id.value, g->device_id);
+                cr_expect(g->num_fences.known && g->huc_status.known,
+                          "i915 GETPARAMs answered on the render node");
         if (g->render_open_errno == 0)
                 cr_expect_neq(g->va.outcome, VP_VA_NOT_RUN);
         free(f);

@@ -37,6 +37,7 @@ static void render_nodes(const char *root, const char *dir, bool hide)
                 }
         closedir(d);
 }
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,19 @@ static void render_nodes(const char *root, const char *dir, bool hide)
 
 #include "testbed.h"
 
+static volatile pid_t child;
+
+/* SIGTERM, SIGINT and SIGHUP are for the command (bench/ stops the agent this way): passed
+ * on, and the testbed is torn down when it has exited. */
+static void forward(int sig)
+{
+        if (child > 0)
+                kill(child, sig);
+}
+
 int main(int argc, char **argv)
 {
+        struct sigaction sa = {.sa_handler = forward};
         struct np_testbed *t;
         int status = 0, cmd = 3;
         long hotplug = -1;
@@ -73,8 +85,15 @@ int main(int argc, char **argv)
         /* nodeprobe reads /proc, /sys and /lib/modules of the fixture, not of this machine. */
         setenv("NODEPROBE_ROOT", np_testbed_root(t), 1);
         setenv("NODEPROBE_DMESG", np_testbed_dmesg(t), 1);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
         pid = fork();
+        child = pid;
         if (pid == 0) {
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGHUP, SIG_DFL);
                 execvp(argv[cmd], argv + cmd);
                 perror(argv[cmd]);
                 _exit(127);

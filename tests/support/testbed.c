@@ -328,7 +328,7 @@ const char *np_testbed_dmesg(const struct np_testbed *t)
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
 {
         struct na_isolate iso = {.timeout_ms = 3000};
-        struct vp_va_runner runner = {.run = na_va_isolated, .userdata = &iso};
+        struct vp_va_runner runner = NA_VA_RUNNER(&iso);
         struct vp_options o = {.root = t->root, .dmesg_file = t->dmesg};
         struct vp_facts *f = NULL;
 

@@ -222,7 +222,7 @@ Test(json, more_gpus_than_the_cap_are_said)
         cr_assert_eq(vp_evaluate(f, &e), 0);
         const struct vp_check *c = vp_eval_check(e, "render-node");
         cr_assert(c);
-        cr_expect(strstr(c->evidence, "only the first 8"), "%s", c->evidence);
+        cr_expect(strstr(c->evidence, "only the first 16"), "%s", c->evidence);
         free(json);
         free(back);
         free(e);

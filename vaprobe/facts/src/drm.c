@@ -55,10 +55,10 @@ static void read_drm_identity(int fd, struct vp_gpu *g)
         if (strcmp(g->drm_name, "i915") == 0) {
                 struct drm_i915_gem_get_aperture ap = {0};
 
-                i915_getparam(fd, I915_PARAM_CHIPSET_ID, &g->chipset_id);
+                /* Not CHIPSET_ID or REVISION: the PCI ids from sysfs are the same values
+                 * (i915_getparam_ioctl in i915_getparam.c). */
                 i915_getparam(fd, I915_PARAM_NUM_FENCES_AVAIL, &g->num_fences);
                 i915_getparam(fd, I915_PARAM_HUC_STATUS, &g->huc_status);
-                i915_getparam(fd, I915_PARAM_REVISION, &g->i915_revision);
                 if (drmIoctl(fd, DRM_IOCTL_I915_GEM_GET_APERTURE, &ap) == 0) {
                         set_opt(&g->aperture_size, (int64_t)ap.aper_size);
                         set_opt(&g->aperture_available, (int64_t)ap.aper_available_size);
@@ -270,6 +270,7 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
                         break;
                 }
                 g = &f->gpus[f->n_gpus++];
+                memset(g, 0, sizeof(*g)); /* vp_probe leaves the unused entries as they are */
                 vpi_strlcpy(g->pci_slot, e->d_name, sizeof(g->pci_slot));
                 g->vendor_id = (uint16_t)pd.vendor.value;
                 g->device_id = (uint16_t)pd.device.value;
@@ -286,7 +287,7 @@ static void add_unbound_pci_gpus(const char *root, struct vp_facts *f)
         closedir(d);
 }
 
-int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f)
+int vpi_list_gpus(const struct vp_options *o, struct vp_facts *f)
 {
         drmDevicePtr devs[MAX_DRM_DEVICES];
         int n = drmGetDevices2(DRM_DEVICE_GET_PCI_REVISION, devs, MAX_DRM_DEVICES);
@@ -295,25 +296,33 @@ int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f)
         if (n < 0)
                 n = 0; /* no /dev/dri at all: a machine without GPUs */
         for (int i = 0; i < n; i++) {
-                struct vp_gpu g = {0};
+                struct vp_gpu spare, *g = f->n_gpus < VP_MAX_GPUS ? &f->gpus[f->n_gpus] : &spare;
 
-                fill_from_drm(devs[i], &g);
-                if (o->device && strcmp(o->device, g.render_node) != 0 &&
-                    strcmp(o->device, g.card_node) != 0)
+                memset(g, 0, sizeof(*g)); /* vp_probe leaves the unused entries as they are */
+                fill_from_drm(devs[i], g);
+                if (o->device && strcmp(o->device, g->render_node) != 0 &&
+                    strcmp(o->device, g->card_node) != 0)
                         continue;
-                if (f->n_gpus >= VP_MAX_GPUS) {
+                if (g == &spare) {
                         f->gpus_partial = true;
                         break;
                 }
                 matched = true;
-                read_pci_sysfs(o->root, &g);
-                read_render_access(&g);
-                f->gpus[f->n_gpus++] = g;
+                f->n_gpus++;
         }
         if (n > 0)
                 drmFreeDevices(devs, n);
         if (o->device)
                 return matched ? 0 : -ENOENT;
-        add_unbound_pci_gpus(o->root, f);
         return 0;
+}
+
+void vpi_detail_gpus(const struct vp_options *o, struct vp_facts *f)
+{
+        for (uint32_t i = 0; i < f->n_gpus; i++) {
+                read_pci_sysfs(o->root, &f->gpus[i]);
+                read_render_access(&f->gpus[i]);
+        }
+        if (!o->device)
+                add_unbound_pci_gpus(o->root, f);
 }

@@ -8,9 +8,12 @@
 /* host.c: fill the machine-wide signals. */
 void vpi_probe_machine(const struct vp_options *o, struct vp_machine *h);
 
-/* drm.c: enumerate DRM devices (libdrm) and display-class PCI devices without a driver.
- * Fills f->gpus and f->n_gpus. 0 or -errno. */
-int vpi_probe_gpus(const struct vp_options *o, struct vp_facts *f);
+/* drm.c, in two steps so that vp_probe can start the VA runs in between. The DRM devices libdrm
+ * lists (identity and nodes only): 0, or -ENOENT when opts->device names none of them. */
+int vpi_list_gpus(const struct vp_options *o, struct vp_facts *f);
+/* Then for each: sysfs, render node access and the kernel driver's ioctls; and the display
+ * devices no driver made a DRM node for (not with opts->device). */
+void vpi_detail_gpus(const struct vp_options *o, struct vp_facts *f);
 
 /* names.c: inverse of vp_va_outcome_str. 0 or -EINVAL. */
 int vpi_outcome_from_str(const char *s, enum vp_va_outcome *ret);

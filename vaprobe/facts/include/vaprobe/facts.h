@@ -25,7 +25,7 @@ extern "C" {
 /* Version of the JSON facts schema (vp_facts_to_json). Bump on incompatible change. */
 #define VP_FACTS_SCHEMA 2 /* 2: "host" became "machine" (1 is still read) */
 
-#define VP_MAX_GPUS 8
+#define VP_MAX_GPUS 16
 #define VP_MAX_VA_CONFIGS 192
 #define VP_MAX_GROUPS 32
 
@@ -111,7 +111,10 @@ struct vp_gpu {
         char drm_desc[64];
         struct vp_opt drm_major, drm_minor, drm_patch;
 
-        /* i915 GETPARAMs and aperture: unknown on xe or when the ioctl fails. */
+        /* i915 GETPARAMs and aperture: unknown on xe or when the ioctl fails. chipset_id and
+         * i915_revision are only read from older snapshots: i915 answers them from the PCI
+         * device (pdev->device, pdev->revision), which device_id and revision already hold,
+         * so the probe no longer spends two ioctls on them. */
         struct vp_opt chipset_id;
         struct vp_opt num_fences; /* 4 on every GVT-g vGPU type, 32 on real gen8+ */
         struct vp_opt huc_status; /* >0 loaded/authenticated, 0 not loaded, <0 error */
@@ -188,8 +191,18 @@ struct vp_facts {
  */
 struct vp_va_runner {
         int (*run)(void *userdata, const char *render_node, struct vp_va *ret);
+        /* Optional, both or neither: start the run for a node and return at once (*ret_job
+         * is the runner's own), then collect it into *ret (zeroed first); finish is called
+         * exactly once for every job start returned 0 for. vp_probe starts the runs (at most
+         * VP_VA_PARALLEL at a time) before its own sysfs and ioctl work and collects them
+         * after, so the two overlap instead of adding up. */
+        int (*start)(void *userdata, const char *render_node, void **ret_job);
+        int (*finish)(void *userdata, void *job, struct vp_va *ret);
         void *userdata;
 };
+/* Concurrent VA runs: two use both cores of a small VM; more would multiply the drivers'
+ * memory (tens of MiB each) against the pod's limit. */
+#define VP_VA_PARALLEL 2
 
 struct vp_options {
         const char *root;       /* prefix for /proc, /sys, /lib/modules; NULL = "/" */
