@@ -56,6 +56,9 @@ struct probe_msg {
         char summary[256];     /* "check: summary" of the first failing check, or "" */
         char reason[32];       /* the condition's reason, CamelCase */
         char message[1024];    /* the condition's message: summary and fix */
+        bool exercised;        /* this probe ran the exercise: ex is new */
+        char ex_node[32];      /* the render node it is about (the primary GPU's) */
+        struct vp_exercise ex;
 };
 
 struct sync_msg {
@@ -79,6 +82,11 @@ struct agent {
 
         uint64_t fp;
         bool fp_known;
+        /* The exercise runs at start and after a change, never on the resync timer; the
+         * probes in between carry its last result so that labels and status do not flap. */
+        bool ex_due, ex_known;
+        char ex_node[32];
+        struct vp_exercise ex;
         struct lbl_set desired; /* last settled probe */
         int32_t node_status;    /* of the last settled probe */
         char cond_reason[32], cond_message[1024];
@@ -198,6 +206,7 @@ static int probe_child(int wfd, void *arg)
                                .device = cfg->device,
                                .dmesg_file = cfg->dmesg_file,
                                .skip_va = a->tier == LBL_TIER_DISCOVER,
+                               .exercise = a->ex_due,
                                .va_runner = &runner};
         struct lbl_options lo = {.prefix = cfg->label_prefix,
                                  .tier = a->tier,
@@ -206,9 +215,21 @@ static int probe_child(int wfd, void *arg)
         struct vp_facts *f = NULL;
         struct vp_eval *e = NULL;
 
-        if (!m || vp_probe(&o, &f) < 0 || vp_evaluate(f, &e) < 0 ||
-            lbl_compute(f, e, &lo, &m->labels) < 0)
+        if (!m || vp_probe(&o, &f) < 0)
                 return 3;
+        if (!a->ex_due && a->ex_known)
+                for (uint32_t i = 0; i < f->n_gpus; i++)
+                        if (strcmp(f->gpus[i].render_node, a->ex_node) == 0 &&
+                            f->gpus[i].va.outcome == VP_VA_OK)
+                                f->gpus[i].va.exercise = a->ex;
+        if (vp_evaluate(f, &e) < 0 || lbl_compute(f, e, &lo, &m->labels) < 0)
+                return 3;
+        if (a->ex_due && e->primary >= 0) {
+                const struct vp_gpu *g = &f->gpus[e->gpus[e->primary].gpu];
+                m->exercised = true;
+                m->ex = g->va.exercise;
+                snprintf(m->ex_node, sizeof(m->ex_node), "%s", g->render_node);
+        }
         lo.tier = LBL_TIER_ALL;
         lbl_compute(f, e, &lo, &m->all);
         m->node_status = (int32_t)e->node_status;
@@ -239,6 +260,16 @@ static bool probe(struct agent *a, struct probe_msg *m)
         long long t0 = now_ms();
         bool ok = probe_run(a, m);
 
+        if (ok && a->ex_due) {
+                a->ex_due = false;
+                a->ex_known = m->exercised;
+                if (m->exercised) {
+                        a->ex = m->ex;
+                        snprintf(a->ex_node, sizeof(a->ex_node), "%s", m->ex_node);
+                        alog(a, "info", "exercise on %s: %s", a->ex_node,
+                             lbl_exercise_value(&a->ex));
+                }
+        }
         if (a->snap) {
                 a->snap->probe_ms = now_ms() - t0;
                 if (ok)
@@ -253,6 +284,9 @@ static bool probe_run(struct agent *a, struct probe_msg *m)
 {
         struct na_child_end end;
         int timeout = a->cfg->va_timeout_ms * 2 + 10000; /* the VA grandchild has its own */
+
+        if (a->ex_due)
+                timeout += VP_VA_PARALLEL * VP_MAX_EX_STEPS * VP_EX_STEP_SECONDS * 1000;
 
         a->probes++;
         if (na_child_call(probe_child, a, timeout, a->sfd, m, sizeof(*m), &end) < 0) {
@@ -575,6 +609,8 @@ static void settle_probe(struct agent *a, long long now)
 
 static void start_settle(struct agent *a, long long now, const char *why)
 {
+        if (a->tier == LBL_TIER_VERIFY && !a->cfg->no_exercise && strcmp(why, "resync") != 0)
+                a->ex_due = true;
         if (a->settling)
                 return;
         if (a->desired_known)

@@ -37,6 +37,8 @@ enum {
         OPT_DEVICE_ID,
         OPT_KMD,
         OPT_NO_VA,
+        OPT_EXERCISE,
+        OPT_NO_EXERCISE,
         OPT_VA_ALL,
         OPT_VA_TIMEOUT,
         OPT_IN_PROCESS,
@@ -76,6 +78,8 @@ static const struct option long_opts[] = {
     {.name = "root", .has_arg = required_argument, .val = OPT_ROOT},
     {.name = "dmesg", .has_arg = required_argument, .val = OPT_DMESG},
     {.name = "no-va", .has_arg = no_argument, .val = OPT_NO_VA},
+    {.name = "exercise", .has_arg = no_argument, .val = OPT_EXERCISE},
+    {.name = "no-exercise", .has_arg = no_argument, .val = OPT_NO_EXERCISE},
     {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
     {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
     {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
@@ -121,6 +125,9 @@ static const struct {
     {OPT_ROOT, "DIR", "read /proc, /sys, /lib/modules under DIR ($NODEPROBE_ROOT)"},
     {OPT_DMESG, "FILE", "read the kernel log from FILE ($NODEPROBE_DMESG)"},
     {OPT_NO_VA, NULL, "do not load libva"},
+    {OPT_EXERCISE, NULL, "report, check: run a real job per engine (vpp, encode, decode back)"},
+    {OPT_NO_EXERCISE, NULL, "agent: no real jobs (by default the verify tier runs them at start "
+                            "and after a change)"},
     {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
     {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
     {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
@@ -339,6 +346,12 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                 case OPT_DMESG:
                         cfg->dmesg_file = optarg;
                         break;
+                case OPT_EXERCISE:
+                        cfg->exercise = true;
+                        break;
+                case OPT_NO_EXERCISE:
+                        cfg->no_exercise = true;
+                        break;
                 case OPT_NO_VA:
                         cfg->no_va = true;
                         break;
@@ -494,6 +507,15 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                 return usage_error("the agent probes this machine: no --facts or --from-vainfo");
         if (cfg->sysroot && cfg->mode != NA_MODE_HOST)
                 return usage_error("--sysroot goes with the host command");
+        if (cfg->exercise && cfg->mode != NA_MODE_REPORT && cfg->mode != NA_MODE_CHECK &&
+            cfg->mode != NA_MODE_SNAPSHOT)
+                return usage_error("--exercise goes with the report, snapshot and check commands "
+                                   "(the agent's verify tier runs it by default)");
+        if (cfg->exercise && (cfg->no_va || cfg->facts_file || cfg->vainfo_file))
+                return usage_error("--exercise runs jobs on this machine's GPU: not with --no-va, "
+                                   "--facts or --from-vainfo");
+        if (cfg->no_exercise && cfg->mode != NA_MODE_AGENT)
+                return usage_error("--no-exercise goes with the agent command");
         if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
                 return usage_error("--require goes with the check command");
         /* A tree that is not there would read as "no GPU" or "not an Intel GPU host": a

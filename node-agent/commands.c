@@ -29,7 +29,8 @@ static int cap_index(const char *key)
 }
 
 /* The verdict as an exit code; with quiet == false, one line per reason on stderr. */
-static int verdict(const struct na_config *cfg, const struct vp_eval *e, bool quiet)
+static int verdict(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
+                   bool quiet)
 {
         int rc = NA_EXIT_OK;
 
@@ -48,11 +49,22 @@ static int verdict(const struct na_config *cfg, const struct vp_eval *e, bool qu
         for (int i = 0; i < cfg->n_require; i++) {
                 int k = cap_index(cfg->require[i]);
                 const struct vp_cap *c = e->primary >= 0 ? &e->gpus[e->primary].caps[k] : NULL;
+                enum vp_ex_outcome ex;
                 if (!c || c->actual != VP_YES) {
                         if (!quiet)
                                 na_logf("required %s: %s", cfg->require[i],
                                         !c || c->actual == VP_UNKNOWN ? "unknown"
                                                                       : "not available");
+                        rc = NA_EXIT_DEGRADED;
+                        continue;
+                }
+                /* With the exercise, a required capability that has a job must have passed it:
+                 * listed is not enough. */
+                ex = vp_exercise_of_cap(f, e, cfg->require[i]);
+                if (cfg->exercise && ex != VP_EX_OK && ex != VP_EX_NOT_RUN) {
+                        if (!quiet)
+                                na_logf("required %s: listed, but the real job %s", cfg->require[i],
+                                        vp_ex_outcome_str(ex));
                         rc = NA_EXIT_DEGRADED;
                 }
         }
@@ -86,7 +98,7 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
                 goto out;
         }
         if (cfg->mode == NA_MODE_CHECK) {
-                rc = verdict(cfg, e, false);
+                rc = verdict(cfg, f, e, false);
                 if (rc == NA_EXIT_OK) {
                         fprintf(out, "nodeprobe: ");
                         na_print_status_line(out, e);
@@ -104,7 +116,7 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
                 na_print_facts_text(out, f);
         }
         if (cfg->strict)
-                rc = verdict(cfg, e, true);
+                rc = verdict(cfg, f, e, true);
 out:
         free(labels);
         free(e);

@@ -35,6 +35,7 @@ static const struct key {
     {"settle-delays", K_LIST, NULL},
     {"features-file", K_STRING, NULL},
     {"no-api", K_BOOL, NULL},
+    {"no-exercise", K_BOOL, NULL},
     {"log-format", K_CHOICE, "text json"},
     {"listen", K_STRING, NULL},
     {"kubeconfig", K_STRING, NULL},

@@ -113,6 +113,7 @@ int na_gather(const struct na_config *cfg, struct vp_facts **ret)
             .dmesg_file = cfg->dmesg_file,
             .skip_va = cfg->no_va,
             .va_all = cfg->va_all,
+            .exercise = cfg->exercise,
             .va_runner = cfg->in_process ? NULL : &runner,
         };
         int r;

@@ -5,25 +5,43 @@
  * must survive both and say which it was. The child writes its struct vp_va as is to a
  * pipe and exits (child.c); the parent waits with a deadline and kills it when the time is
  * up.
+ * With the exercise, the child also works in a struct vp_va shared with the parent
+ * (MAP_SHARED), which the library fills as it goes: when a job hangs or crashes, the parent
+ * still has the listing and every step done, and knows which step it was in. Each step has
+ * its own deadline, an alarm() in the child whose default action ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "na.h"
 
+struct va_job {
+        struct na_child child;
+        const char *node;
+        unsigned flags;
+        struct vp_va *shared; /* MAP_SHARED, with the exercise; NULL otherwise */
+};
+
+static void step_alarm(void *userdata, int step)
+{
+        (void)userdata;
+        alarm(step >= 0 ? VP_EX_STEP_SECONDS : 0);
+}
+
 /* The child: libva on one node, the answer as the plain struct. */
 static int va_child(int wfd, void *arg)
 {
-        struct vp_va *va = calloc(1, sizeof(*va));
+        const struct va_job *j = arg;
+        const struct vp_va_hooks hooks = {.step = step_alarm};
+        struct vp_va *va = j->shared ? j->shared : calloc(1, sizeof(*va));
         int devnull;
 
+        signal(SIGALRM, SIG_DFL);
         /* Drivers print; stdout may be carrying a JSON document for the user. */
         if (!getenv("NODEPROBE_DEBUG")) {
                 devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -33,22 +51,46 @@ static int va_child(int wfd, void *arg)
                         close(devnull);
                 }
         }
-        if (!va || vp_va_probe_node(arg, va) < 0)
+        if (!va || vp_va_probe_node_ex(j->node, j->flags, &hooks, va) < 0)
                 return 3;
         na_write_all(wfd, va, sizeof(*va));
         return 0;
 }
 
-static int timeout_of(const struct na_isolate *iso)
+static int timeout_of(const struct na_isolate *iso, unsigned flags)
 {
-        return iso && iso->timeout_ms > 0 ? iso->timeout_ms : 10000;
+        int t = iso && iso->timeout_ms > 0 ? iso->timeout_ms : 10000;
+        /* The exercise's steps have their own deadlines on top of the listing's. */
+        return flags & VP_VA_EXERCISE ? t + VP_MAX_EX_STEPS * VP_EX_STEP_SECONDS * 1000 : t;
 }
 
-/* How the child ended, as the probe's outcome. */
-static void outcome(const struct na_child_end *end, struct vp_va *ret)
+/* How the child ended, as the probe's outcome. A child that listed the configs and then
+ * hung or died in an exercise step keeps the listing; the step says what happened. */
+static void outcome(const struct na_child_end *end, const struct vp_va *shared, struct vp_va *ret)
 {
         if (end->complete)
                 return;
+        if (shared && shared->outcome == VP_VA_OK && shared->exercise.running >= 0 &&
+            shared->exercise.running < VP_MAX_EX_STEPS) {
+                struct vp_ex_step *s;
+
+                *ret = *shared;
+                s = &ret->exercise.steps[ret->exercise.running];
+                ret->exercise.running = -1;
+                if (end->timed_out || end->signal == SIGALRM) {
+                        s->outcome = VP_EX_HUNG;
+                        s->ms = VP_EX_STEP_SECONDS * 1000;
+                        snprintf(s->detail, sizeof(s->detail), "%s did not return within %d s",
+                                 s->call[0] ? s->call : "the job", VP_EX_STEP_SECONDS);
+                } else {
+                        s->outcome = VP_EX_CRASHED;
+                        ret->child_signal = end->signal;
+                        snprintf(s->detail, sizeof(s->detail), "the driver died in %s (%s)",
+                                 s->call[0] ? s->call : "the job",
+                                 end->signal ? strsignal(end->signal) : "no reply");
+                }
+                return;
+        }
         memset(ret, 0, sizeof(*ret));
         if (end->timed_out) {
                 ret->outcome = VP_VA_TIMED_OUT;
@@ -60,51 +102,68 @@ static void outcome(const struct na_child_end *end, struct vp_va *ret)
         }
 }
 
-int na_va_isolated(void *userdata, const char *node, struct vp_va *ret)
+static void job_free(struct va_job *j)
 {
-        struct na_child_end end;
-        int r;
-
-        memset(ret, 0, sizeof(*ret));
-        r = na_child_call(va_child, (void *)(uintptr_t)node, timeout_of(userdata), -1, ret,
-                          sizeof(*ret), &end);
-        if (r < 0)
-                return r;
-        outcome(&end, ret);
-        return 0;
+        if (!j)
+                return;
+        if (j->shared)
+                munmap(j->shared, sizeof(*j->shared));
+        free(j);
 }
 
-int na_va_isolated_start(void *userdata, const char *node, void **ret_job)
+int na_va_isolated_start(void *userdata, const char *node, unsigned flags, void **ret_job)
 {
-        struct na_child *c = malloc(sizeof(*c));
+        struct va_job *j = calloc(1, sizeof(*j));
         int r;
 
         *ret_job = NULL;
-        if (!c)
+        if (!j)
                 return -ENOMEM;
-        r = na_child_start(va_child, (void *)(uintptr_t)node, timeout_of(userdata), c);
+        j->node = node;
+        j->flags = flags;
+        if (flags & VP_VA_EXERCISE) {
+                void *m = mmap(NULL, sizeof(*j->shared), PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                if (m == MAP_FAILED) {
+                        r = -errno;
+                        free(j);
+                        return r;
+                }
+                j->shared = m;
+        }
+        r = na_child_start(va_child, j, timeout_of(userdata, flags), &j->child);
         if (r < 0) {
-                free(c);
+                job_free(j);
                 return r;
         }
-        *ret_job = c;
+        *ret_job = j;
         return 0;
 }
 
 int na_va_isolated_finish(void *userdata, void *job, struct vp_va *ret)
 {
-        struct na_child *c = job;
+        struct va_job *j = job;
         struct na_child_end end;
         int r;
 
         (void)userdata;
         memset(ret, 0, sizeof(*ret));
-        if (!c)
+        if (!j)
                 return -EINVAL;
-        r = na_child_wait(c, -1, ret, sizeof(*ret), &end);
-        free(c);
+        r = na_child_wait(&j->child, -1, ret, sizeof(*ret), &end);
+        if (r == 0)
+                outcome(&end, j->shared, ret);
+        job_free(j);
+        return r;
+}
+
+int na_va_isolated(void *userdata, const char *node, unsigned flags, struct vp_va *ret)
+{
+        void *job = NULL;
+        int r = na_va_isolated_start(userdata, node, flags, &job);
+
+        memset(ret, 0, sizeof(*ret));
         if (r < 0)
                 return r;
-        outcome(&end, ret);
-        return 0;
+        return na_va_isolated_finish(userdata, job, ret);
 }

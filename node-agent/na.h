@@ -46,6 +46,8 @@ struct na_config {
         bool strict;
         bool in_process; /* run libva in this process (debugging) */
         bool no_va;
+        bool exercise;    /* report, snapshot, check: a real job per engine */
+        bool no_exercise; /* agent: none, not even at start */
         bool va_all;
         int va_timeout_ms;  /* for the isolated libva child */
         const char *device; /* borrowed from argv */
@@ -135,10 +137,11 @@ void na_write_all(int fd, const void *data, size_t len);
 struct na_isolate {
         int timeout_ms;
 };
-int na_va_isolated(void *userdata, const char *render_node, struct vp_va *ret);
+int na_va_isolated(void *userdata, const char *render_node, unsigned flags, struct vp_va *ret);
 /* The same, started now and collected later (vp_va_runner.start and .finish): the probe
  * overlaps its sysfs and ioctl work with the libva children. */
-int na_va_isolated_start(void *userdata, const char *render_node, void **ret_job);
+int na_va_isolated_start(void *userdata, const char *render_node, unsigned flags,
+                         void **ret_job);
 int na_va_isolated_finish(void *userdata, void *job, struct vp_va *ret);
 #define NA_VA_RUNNER(iso)                                                                          \
         ((struct vp_va_runner){.run = na_va_isolated,                                              \

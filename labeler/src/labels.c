@@ -157,6 +157,18 @@ static const char *truth(bool b)
         return b ? "true" : "false";
 }
 
+const char *lbl_exercise_value(const struct vp_exercise *x)
+{
+        bool ok = false;
+
+        for (uint32_t i = 0; x && i < x->n_steps && i < VP_MAX_EX_STEPS; i++) {
+                if (x->steps[i].outcome > VP_EX_SKIPPED)
+                        return "failed";
+                ok |= x->steps[i].outcome == VP_EX_OK;
+        }
+        return ok ? "passed" : "skipped";
+}
+
 int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct lbl_options *o,
                 struct lbl_set *s)
 {
@@ -209,6 +221,10 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
                 add(s, prefix, "status", vp_node_status_str(e->node_status));
         if (!g)
                 return 0;
+        /* One summary of the exercise, only when it was asked for (never "skipped" for a probe
+         * that did not try). */
+        if (ver && g->va.exercise.requested)
+                add(s, prefix, "exercise", lbl_exercise_value(&g->va.exercise));
         if (disc) {
                 if (g->device_id) {
                         snprintf(buf, sizeof(buf), "%04x", g->device_id);

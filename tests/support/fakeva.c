@@ -8,7 +8,9 @@
  *   NP_FAKEVA_CAPS     capability file: "<Profile> <Entrypoint> [rt=0x..] [rc=0x..] [max=WxH]"
  *                      per line, or vainfo's "VAProfileX : VAEntrypointY" lines; '#' comments
  *   NP_FAKEVA_VENDOR   vendor string (default: an iHD-looking one)
- *   NP_FAKEVA_MODE     ok | fail:N (vaInitialize returns N) | crash | hang
+ *   NP_FAKEVA_MODE     ok | fail:N (vaInitialize returns N) | crash | hang, and for the
+ *                      jobs (fakeva_jobs.c): hang-sync | garbage | refuse-context |
+ *                      crash-job | reset (NP_FAKEVA_DMESG gets a GPU HANG line)
  *   NP_FAKEVA_MODE_<name>  the same for the copy loaded as <name>_drv_video.so only
  *   NP_FAKEVA_MODE_FILE    a file whose first line is the mode, read at every load (a test
  *                          changes the driver's behaviour under a running agent)
@@ -25,21 +27,8 @@
 #include <va/va_backend.h>
 #include <va/va_str.h>
 
+#include "fakeva.h"
 #include "fakeva_stubs.h"
-
-#define MAX_ENTRIES 256
-
-struct entry {
-        VAProfile profile;
-        VAEntrypoint ep;
-        unsigned rt, rc, w, h;
-};
-
-struct caps {
-        int n;
-        struct entry e[MAX_ENTRIES];
-        char vendor[256];
-};
 
 static int profile_from(const char *name, VAProfile *ret)
 {
@@ -123,6 +112,7 @@ static void load_caps(struct caps *c, const char *path)
 
 static VAStatus fake_terminate(VADriverContextP ctx)
 {
+        fakeva_jobs_free(ctx->pDriverData);
         free(ctx->pDriverData);
         ctx->pDriverData = NULL;
         return VA_STATUS_SUCCESS;
@@ -238,6 +228,7 @@ VAStatus __vaDriverInit_1_0(VADriverContextP ctx)
         if (!c)
                 return VA_STATUS_ERROR_ALLOCATION_FAILED;
         load_caps(c, getenv("NP_FAKEVA_CAPS"));
+        snprintf(c->mode, sizeof(c->mode), "%s", mode ? mode : "ok");
         vendor = getenv("NP_FAKEVA_VENDOR");
         snprintf(c->vendor, sizeof(c->vendor), "%s",
                  vendor ? vendor : "Intel iHD driver for Intel(R) Gen Graphics - 24.1.0 (fake)");
@@ -248,12 +239,13 @@ VAStatus __vaDriverInit_1_0(VADriverContextP ctx)
         ctx->vtable->vaQueryConfigEntrypoints = fake_entrypoints;
         ctx->vtable->vaGetConfigAttributes = fake_attributes;
         ctx->pDriverData = c;
+        fakeva_jobs_install(ctx);
         ctx->version_major = VA_MAJOR_VERSION;
         ctx->version_minor = VA_MINOR_VERSION;
         ctx->max_profiles = 64;
         ctx->max_entrypoints = 16;
         ctx->max_attributes = 32;
-        ctx->max_image_formats = 1;
+        ctx->max_image_formats = 4;
         ctx->max_subpic_formats = 1;
         ctx->max_display_attributes = 1;
         ctx->str_vendor = c->vendor;

@@ -47,7 +47,7 @@ struct lbl_set {
  *   discover (sysfs only): gpu.present, gpu.count, gpu.device-id, gpu.platform,
  *     gpu.generation, gpu.kernel-driver, gpu.virtualization, gpu.vgpu-type, and
  *     LBL_INTEL_GPU_KEY when an Intel GPU is bound to i915/xe with a render node;
- *   verify (libva): status, va.*, decode.*, encode.*. */
+ *   verify (libva): status, exercise, va.*, decode.*, encode.*. */
 enum lbl_tier {
         LBL_TIER_ALL = 0, /* nodeprobe label: everything (LBL_INTEL_GPU_KEY needs VA working) */
         LBL_TIER_DISCOVER,
@@ -75,6 +75,9 @@ int lbl_compute(const struct vp_facts *facts, const struct vp_eval *eval,
 /* Validation exactly as the API server does it (apimachinery validation.IsQualifiedName and
  * IsValidLabelValue). 0 when valid, -EINVAL otherwise. */
 int lbl_validate_key(const char *key);
+/* The nodeprobe.io/exercise value: "failed" when a step failed, "passed" when one ran and none
+ * failed, "skipped" when nothing could be run. Pure. */
+const char *lbl_exercise_value(const struct vp_exercise *x);
 int lbl_validate_value(const char *value);
 
 /* Is this prefix one nodeprobe must never write under (gpu.intel.com and its subdomains)? */

@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "util.h"
 
-enum ftype { F_STR, F_HEX16, F_U32, F_I32, F_OPT, F_TRI, F_BOOL, F_OUTCOME };
+enum ftype { F_STR, F_HEX16, F_U32, F_I32, F_OPT, F_TRI, F_BOOL, F_OUTCOME, F_EXOUTCOME };
 
 struct field {
         const char *name;
@@ -107,6 +107,15 @@ static const struct field va_fields[] = {
     FIELD(vp_va, configs_partial, F_BOOL),
 };
 
+static const struct field step_fields[] = {
+    FIELD(vp_ex_step, kind, F_STR),        FIELD(vp_ex_step, codec, F_STR),
+    FIELD(vp_ex_step, outcome, F_EXOUTCOME), FIELD(vp_ex_step, call, F_STR),
+    FIELD(vp_ex_step, va_status, F_I32),   FIELD(vp_ex_step, ms, F_U32),
+    FIELD(vp_ex_step, frames, F_U32),      FIELD(vp_ex_step, fps_x10, F_U32),
+    FIELD(vp_ex_step, bytes, F_U32),       FIELD(vp_ex_step, quality_x100, F_I32),
+    FIELD(vp_ex_step, detail, F_STR),
+};
+
 static const struct field config_fields[] = {
     FIELD(vp_va_config, rt_format, F_U32),
     FIELD(vp_va_config, rate_control, F_U32),
@@ -129,6 +138,9 @@ void vpi_facts_sanitize(struct vp_facts *f)
         for (uint32_t i = 0; i < f->n_gpus && i < VP_MAX_GPUS; i++) {
                 sanitize_fields(&f->gpus[i], gpu_fields, NF(gpu_fields));
                 sanitize_fields(&f->gpus[i].va, va_fields, NF(va_fields));
+                for (uint32_t k = 0; k < f->gpus[i].va.exercise.n_steps && k < VP_MAX_EX_STEPS; k++)
+                        sanitize_fields(&f->gpus[i].va.exercise.steps[k], step_fields,
+                                        NF(step_fields));
         }
 }
 
@@ -175,6 +187,9 @@ static json_t *encode_fields(const void *base, const struct field *t, size_t n)
                         break;
                 case F_OUTCOME:
                         v = json_string(vp_va_outcome_str(*(const enum vp_va_outcome *)p));
+                        break;
+                case F_EXOUTCOME:
+                        v = json_string(vp_ex_outcome_str(*(const enum vp_ex_outcome *)p));
                         break;
                 }
                 if (!v || json_object_set_new(o, t[i].name, v) < 0) {
@@ -236,6 +251,10 @@ static void decode_fields(const json_t *o, void *base, const struct field *t, si
                         if (json_is_string(v))
                                 vpi_outcome_from_str(json_string_value(v), p);
                         break;
+                case F_EXOUTCOME:
+                        if (json_is_string(v))
+                                vpi_ex_outcome_from_str(json_string_value(v), p);
+                        break;
                 }
         }
 }
@@ -266,6 +285,24 @@ static json_t *encode_va(const struct vp_va *va)
                 arr = NULL;
                 goto fail;
         }
+        arr = NULL;
+        if (va->exercise.requested) {
+                json_t *steps = json_array();
+                if (!steps || json_object_set_new(o, "exercise", steps) < 0)
+                        goto fail;
+                for (uint32_t i = 0; i < va->exercise.n_steps && i < VP_MAX_EX_STEPS; i++) {
+                        const struct vp_ex_step *s = &va->exercise.steps[i];
+                        const char *pn = vp_profile_name(s->profile),
+                                   *en = vp_entrypoint_name(s->entrypoint);
+                        json_t *so = encode_fields(s, step_fields, NF(step_fields));
+                        if (!so || json_array_append_new(steps, so) < 0)
+                                goto fail;
+                        json_object_set_new(so, "profile",
+                                            pn ? json_string(pn) : json_integer(s->profile));
+                        json_object_set_new(so, "entrypoint",
+                                            en ? json_string(en) : json_integer(s->entrypoint));
+                }
+        }
         return o;
 fail:
         json_decref(arr);
@@ -279,6 +316,30 @@ static void decode_va(const json_t *o, struct vp_va *va)
         size_t i;
 
         decode_fields(o, va, va_fields, NF(va_fields));
+        va->exercise.running = -1;
+        arr = json_object_get(o, "exercise");
+        if (json_is_array(arr)) {
+                va->exercise.requested = true;
+                json_array_foreach(arr, i, co)
+                {
+                        struct vp_ex_step *s;
+                        json_t *p = json_object_get(co, "profile"),
+                               *e = json_object_get(co, "entrypoint");
+                        if (va->exercise.n_steps >= VP_MAX_EX_STEPS || !json_is_object(co))
+                                break;
+                        s = &va->exercise.steps[va->exercise.n_steps++];
+                        memset(s, 0, sizeof(*s));
+                        decode_fields(co, s, step_fields, NF(step_fields));
+                        if (json_is_string(p))
+                                vp_profile_from_name(json_string_value(p), &s->profile);
+                        else if (json_is_integer(p))
+                                s->profile = (int32_t)json_integer_value(p);
+                        if (json_is_string(e))
+                                vp_entrypoint_from_name(json_string_value(e), &s->entrypoint);
+                        else if (json_is_integer(e))
+                                s->entrypoint = (int32_t)json_integer_value(e);
+                }
+        }
         arr = json_object_get(o, "configs");
         if (!json_is_array(arr))
                 return;

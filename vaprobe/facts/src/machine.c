@@ -261,6 +261,7 @@ static const char *const note_patterns[] = {
     "VT-d active for gfx access",
     "Hardware name:",
     "force_probe",
+    "GPU HANG",
 };
 
 static long kib_after(const char *line, const char *key)
@@ -272,6 +273,30 @@ static long kib_after(const char *line, const char *key)
         if (!p)
                 return -1;
         return strtol(p + 5, NULL, 10);
+}
+
+/* i915 logs "GPU HANG: ecode ..." and "Resetting rcs0 for ..."/"Resetting chip for ..."
+ * (i915_gpu_error.c, intel_reset.c); xe logs "Engine reset" and "GT reset"
+ * (xe_guc_submit.c, xe_gt.c). */
+bool vpi_is_reset_line(const char *msg)
+{
+        return strstr(msg, "GPU HANG") || strstr(msg, "Resetting rcs") ||
+               strstr(msg, "Resetting vcs") || strstr(msg, "Resetting vecs") ||
+               strstr(msg, "Resetting chip") || strstr(msg, "Engine reset") ||
+               strstr(msg, "GT reset");
+}
+
+uint32_t vpi_dmesg_resets(const struct vp_options *o)
+{
+        struct vp_machine *h = calloc(1, sizeof(*h));
+        uint32_t n = 0;
+
+        if (!h)
+                return 0;
+        read_dmesg(o, h);
+        n = h->dmesg_resets;
+        free(h);
+        return n;
 }
 
 void vp_dmesg_scan(const char *text, struct vp_machine *h)
@@ -307,6 +332,8 @@ void vp_dmesg_scan(const char *text, struct vp_machine *h)
                 if (strstr(msg, "HuC") && (strstr(msg, "authenticated") ||
                                            strstr(msg, "PRELOADED") || strstr(msg, "loaded")))
                         h->dmesg_huc = VP_YES;
+                if (vpi_is_reset_line(msg))
+                        h->dmesg_resets++;
                 if (strstr(msg, "Mappable graphic memory:"))
                         map_kib = kib_after(msg, "Mappable graphic memory:");
                 if (strstr(msg, "Unmappable graphic memory:"))

@@ -8,13 +8,11 @@
 #include "nodeprobe_version.h"
 #include "util.h"
 
-static int run_in_process(void *userdata, const char *node, struct vp_va *ret)
+static int run_in_process(void *userdata, const char *node, unsigned flags, struct vp_va *ret)
 {
         (void)userdata;
-        return vp_va_probe_node(node, ret);
+        return vp_va_probe_node_ex(node, flags, NULL, ret);
 }
-
-static const struct vp_va_runner in_process = {.run = run_in_process};
 
 /* libva is run on Intel devices that have a render node and a bound driver; other vendors
  * only on request (their drivers are not what nodeprobe is about, and they may hang). */
@@ -26,12 +24,13 @@ static bool wants_va(const struct vp_options *o, const struct vp_gpu *g)
 }
 
 /* Start one VA run; a node whose run cannot start gets its outcome now (jobs[i] stays NULL). */
-static void start_va(const struct vp_va_runner *runner, struct vp_facts *f, uint32_t i, void **jobs)
+static void start_va(const struct vp_va_runner *runner, struct vp_facts *f, uint32_t i,
+                     unsigned flags, void **jobs)
 {
         struct vp_gpu *g = &f->gpus[i];
 
         memset(&g->va, 0, sizeof(g->va));
-        if (runner->start(runner->userdata, g->render_node, &jobs[i]) < 0) {
+        if (runner->start(runner->userdata, g->render_node, flags, &jobs[i]) < 0) {
                 jobs[i] = NULL;
                 g->va.outcome = VP_VA_CHILD_FAILED;
         }
@@ -41,7 +40,11 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
 {
         static const struct vp_options defaults = {0};
         const struct vp_options *o = opts ? opts : &defaults;
+        const struct vp_va_runner in_process = {.run = run_in_process};
         const struct vp_va_runner *runner = o->va_runner ? o->va_runner : &in_process;
+        unsigned flags = o->exercise ? VP_VA_EXERCISE : 0;
+        uint32_t resets_before = 0;
+        bool ex_failed = false;
         void *jobs[VP_MAX_GPUS] = {0};
         uint32_t va_idx[VP_MAX_GPUS], n_va = 0, started = 0;
         struct vp_facts *f;
@@ -72,9 +75,12 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
                         va_idx[n_va++] = i;
         /* The VA runs first, so that the children load libva and initialise their drivers
          * while this process reads sysfs, asks the kernel driver and scans the kernel log. */
+        /* A GPU reset the exercise causes shows in the kernel log: count what is there now. */
+        if (flags && n_va)
+                resets_before = vpi_dmesg_resets(o);
         if (runner->start)
                 while (started < n_va && started < VP_VA_PARALLEL)
-                        start_va(runner, f, va_idx[started++], jobs);
+                        start_va(runner, f, va_idx[started++], flags, jobs);
         vpi_detail_gpus(o, f);
         vpi_probe_machine(o, &f->machine);
         for (uint32_t k = 0; k < n_va; k++) {
@@ -82,7 +88,7 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
 
                 if (runner->start) {
                         while (started < n_va && started < k + VP_VA_PARALLEL)
-                                start_va(runner, f, va_idx[started++], jobs);
+                                start_va(runner, f, va_idx[started++], flags, jobs);
                         if (jobs[va_idx[k]]) {
                                 r = runner->finish(runner->userdata, jobs[va_idx[k]], &g->va);
                                 if (r < 0 && g->va.outcome == VP_VA_NOT_RUN)
@@ -91,9 +97,20 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
                         continue;
                 }
                 memset(&g->va, 0, sizeof(g->va));
-                r = runner->run(runner->userdata, g->render_node, &g->va);
+                r = runner->run(runner->userdata, g->render_node, flags, &g->va);
                 if (r < 0 && g->va.outcome == VP_VA_NOT_RUN)
                         g->va.outcome = VP_VA_CHILD_FAILED;
+        }
+        for (uint32_t k = 0; k < n_va; k++) {
+                const struct vp_exercise *x = &f->gpus[va_idx[k]].va.exercise;
+                for (uint32_t i = 0; i < x->n_steps && i < VP_MAX_EX_STEPS; i++)
+                        ex_failed |= x->steps[i].outcome > VP_EX_SKIPPED;
+        }
+        if (ex_failed) {
+                uint32_t after = vpi_dmesg_resets(o);
+                for (uint32_t k = 0; k < n_va; k++)
+                        vp_exercise_note_resets(&f->gpus[va_idx[k]].va.exercise, resets_before,
+                                                after);
         }
         vpi_facts_sanitize(f);
         *ret_facts = f;

@@ -16,6 +16,7 @@
 #include <va/va.h>
 #include <va/va_drm.h>
 
+#include "internal.h"
 #include "util.h"
 
 static void on_va_message(void *user, const char *message)
@@ -132,12 +133,20 @@ static void driver_from_vendor(struct vp_va *va)
 
 int vp_va_probe_node(const char *render_node, struct vp_va *va)
 {
+        return vp_va_probe_node_ex(render_node, 0, NULL, va);
+}
+
+int vp_va_probe_node_ex(const char *render_node, unsigned flags, const struct vp_va_hooks *hooks,
+                        struct vp_va *va)
+{
         const char *env = getenv("LIBVA_DRIVER_NAME");
         VADisplay dpy = NULL;
         VAStatus st;
         int fd = -1, major = 0, minor = 0;
 
         memset(va, 0, sizeof(*va));
+        va->exercise.requested = (flags & VP_VA_EXERCISE) != 0;
+        va->exercise.running = -1;
         if (!render_node || !*render_node)
                 return -EINVAL;
         vpi_strlcpy(va->driver_env, env, sizeof(va->driver_env));
@@ -169,6 +178,8 @@ int vp_va_probe_node(const char *render_node, struct vp_va *va)
                 vpi_strlcpy(va->vendor, vaQueryVendorString(dpy), sizeof(va->vendor));
                 driver_from_vendor(va);
                 list_configs(dpy, va);
+                if (flags & VP_VA_EXERCISE)
+                        vpi_va_exercise(dpy, va, hooks);
         }
         /* vaTerminate is also the display's destructor; after a failed vaInitialize the driver
          * handle is already closed and it only frees the display (intel/libva va/va.c). */

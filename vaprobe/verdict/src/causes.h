@@ -243,6 +243,32 @@ X(EXPLAINED_GAPS, "explained-gaps", WARN,                                       
 X(LOW_CONFIDENCE, "low-confidence", WARN,                                                          \
   "Only capabilities whose reference data disagree are absent.",                                   \
   "")                                                                                              \
+/* exercise */                                                                                     \
+X(EXERCISE_REFUSED, "exercise-refused", FAIL,                                                      \
+  "The driver lists {what} but refused to run it: {detail}.",                                      \
+  "A vGPU or VF that advertises but refuses jobs is usually missing firmware on the host side: "   \
+  "on the Proxmox host check dmesg | grep -i -e guc -e huc (SR-IOV needs the PF with "             \
+  "i915.enable_guc=3 and the VF the same firmware; GVT-g needs i915.enable_guc=0 on the host). "   \
+  "In the VM reinstall the media driver ({reinstall_va}) and reboot it.")                          \
+X(EXERCISE_GARBAGE, "exercise-garbage", FAIL,                                                      \
+  "A {what} job ran, but its output is wrong: {detail}.",                                          \
+  "The engine runs but computes nonsense: the guest's media driver and the host's kernel or "      \
+  "firmware do not match. Update both (in the VM: {reinstall_va}; on the host: the kernel and "   \
+  "the i915 firmware package), then reboot the host and the VM.")                                  \
+X(EXERCISE_HUNG, "exercise-hung", FAIL,                                                            \
+  "A {what} job never finished: {detail}. The vGPU executes no video jobs.",                       \
+  "Check the host's GuC/HuC settings: on the Proxmox host dmesg | grep -i -e 'GPU HANG' -e guc "  \
+  "-e huc, and for SR-IOV the PF needs i915.enable_guc=3, for GVT-g i915.enable_guc=0. Then "      \
+  "restart the VM (a hung vGPU does not recover on its own).")                                     \
+X(EXERCISE_CRASHED, "exercise-crashed", FAIL,                                                      \
+  "The media driver crashed during a {what} job: {detail}.",                                       \
+  "Update the media driver ({reinstall_va}); if it still crashes, report it to "                   \
+  "https://github.com/intel/media-driver/issues with this report attached.")                      \
+X(EXERCISE_GPU_RESET, "exercise-gpu-reset", FAIL,                                                  \
+  "A {what} job hung the GPU: {detail}.",                                                          \
+  "The kernel had to reset the GPU. On the Proxmox host look at dmesg for the GPU HANG and its "   \
+  "engine; check the host's GuC/HuC settings (SR-IOV: i915.enable_guc=3 on the PF; GVT-g: "        \
+  "i915.enable_guc=0) and that host and guest run a kernel of the same generation.")               \
 /* gpu-top */                                                                                      \
 X(NO_PMU_VF, "no-pmu-vf", WARN,                                                                    \
   "An SR-IOV VF has no PMU (\"PMU not supported for this GPU\").",                                 \

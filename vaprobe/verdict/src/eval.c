@@ -994,6 +994,107 @@ static void check_huc(struct vp_check *c, const void *arg)
         vpi_cause(c, ge->virt == VP_VIRT_GVTG ? VPC_HUC_GVTG : VPC_HUC_OFF, &v);
 }
 
+static const char *step_what(const struct vp_ex_step *s, char *buf, size_t n)
+{
+        const char *ep = vp_entrypoint_name(s->entrypoint);
+        if (strcmp(s->kind, "vpp") == 0)
+                snprintf(buf, n, "video processing (scale and colour conversion)");
+        else
+                snprintf(buf, n, "%s %s (%s)", s->codec, s->kind, ep ? ep : "?");
+        return buf;
+}
+
+static void check_exercise(struct vp_check *c, const void *arg)
+{
+        const struct gctx *x = arg;
+        const struct vp_gpu *g = x->g;
+        const struct vp_exercise *ex;
+        const struct vp_ex_step *bad = NULL;
+        struct vpi_vars v;
+        unsigned ran = 0;
+        char what[96];
+
+        if (skip_without_gpu(c, x))
+                return;
+        ex = &g->va.exercise;
+        if (!ex->requested) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not run: no real job was asked for (the driver's list is trusted)");
+                return;
+        }
+        for (uint32_t i = 0; i < ex->n_steps && i < VP_MAX_EX_STEPS; i++) {
+                const struct vp_ex_step *s = &ex->steps[i];
+                EVID(c, "%s: %s, %u ms", step_what(s, what, sizeof(what)),
+                     vp_ex_outcome_str(s->outcome), s->ms);
+                if (s->frames && s->fps_x10)
+                        EVID(c, ", %u frame%s, %.1f fps", s->frames, s->frames == 1 ? "" : "s",
+                             s->fps_x10 / 10.0);
+                EVID(c, "%s%s\n", s->detail[0] ? ": " : "", s->detail);
+                if (s->outcome == VP_EX_OK)
+                        ran++;
+                else if (s->outcome > VP_EX_SKIPPED && !bad)
+                        bad = s;
+        }
+        if (!ex->n_steps) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, g->va.outcome == VP_VA_OK
+                               ? "nothing to run: the driver lists no video processing, H.264 "
+                                 "or HEVC encode"
+                               : "not run: libva did not initialise");
+                return;
+        }
+        if (!bad) {
+                vpi_check_set(c, VP_STATUS_OK);
+                SUMMARY(c, "%u real job%s ran and gave the right output", ran, ran == 1 ? "" : "s");
+                return;
+        }
+        vpi_vars_copy(&v, x->base);
+        vpi_var(&v, "what", "%s", step_what(bad, what, sizeof(what)));
+        vpi_var(&v, "detail", "%s", bad->detail[0] ? bad->detail : vp_ex_outcome_str(bad->outcome));
+        SUMMARY(c, "%s: %s", what, vp_ex_outcome_str(bad->outcome));
+        vpi_cause(c,
+                  bad->outcome == VP_EX_REFUSED   ? VPC_EXERCISE_REFUSED
+                  : bad->outcome == VP_EX_GARBAGE ? VPC_EXERCISE_GARBAGE
+                  : bad->outcome == VP_EX_HUNG    ? VPC_EXERCISE_HUNG
+                  : bad->outcome == VP_EX_CRASHED ? VPC_EXERCISE_CRASHED
+                                                  : VPC_EXERCISE_GPU_RESET,
+                  &v);
+}
+
+static const char *const cap_exercise[][3] = {
+    /* capability key, step kind, step codec */
+    {"encode.h264", "encode", "h264"},
+    {"encode.hevc", "encode", "hevc"},
+    {"encode.hevc-10bit", "encode", "hevc-10bit"},
+    {"decode.h264", "decode", "h264"},
+};
+
+enum vp_ex_outcome vp_exercise_of_cap(const struct vp_facts *f, const struct vp_eval *e,
+                                      const char *cap)
+{
+        enum vp_ex_outcome best = VP_EX_NOT_RUN;
+        const struct vp_exercise *ex;
+
+        if (!f || !e || e->primary < 0 || !cap)
+                return VP_EX_NOT_RUN;
+        ex = &f->gpus[e->gpus[e->primary].gpu].va.exercise;
+        for (size_t k = 0; k < sizeof(cap_exercise) / sizeof(cap_exercise[0]); k++) {
+                if (strcmp(cap, cap_exercise[k][0]) != 0)
+                        continue;
+                /* Every entrypoint that was run must have worked. */
+                for (uint32_t i = 0; i < ex->n_steps && i < VP_MAX_EX_STEPS; i++) {
+                        const struct vp_ex_step *s = &ex->steps[i];
+                        if (strcmp(s->kind, cap_exercise[k][1]) != 0 ||
+                            strcmp(s->codec, cap_exercise[k][2]) != 0)
+                                continue;
+                        if (s->outcome != VP_EX_OK)
+                                return s->outcome;
+                        best = VP_EX_OK;
+                }
+        }
+        return best;
+}
+
 static void check_codecs(struct vp_check *c, const void *arg)
 {
         const struct gctx *x = arg;
@@ -1111,6 +1212,7 @@ static const struct vpi_check_def guest_checks[] = {
     {"encoder-build", STEP_VA, check_encoder_build},
     {"huc", STEP_VA, check_huc},
     {"codecs", STEP_VA, check_codecs},
+    {"exercise", STEP_VA, check_exercise},
     {"gpu-top", STEP_MON, check_gpu_top},
 };
 

@@ -65,6 +65,45 @@ struct vp_va_config {
         uint32_t max_height;   /* pixels; 0 = not reported */
 };
 
+/*
+ * --exercise: one real job per engine, in the VA child (exercise.c). What the driver advertises
+ * is not proof that it runs: a vGPU without HuC or a wedged GuC lists every profile and hangs
+ * or returns garbage on the first job.
+ */
+enum vp_ex_outcome {
+        VP_EX_NOT_RUN = 0,
+        VP_EX_OK,
+        VP_EX_SKIPPED,   /* nothing to run it on (not listed, or what it needs failed) */
+        VP_EX_REFUSED,   /* a VA call returned an error (call, va_status) */
+        VP_EX_GARBAGE,   /* it ran; the output is not what was put in */
+        VP_EX_HUNG,      /* its deadline passed: the child was killed in this step */
+        VP_EX_CRASHED,   /* the child died in this step (child_signal of the vp_va) */
+        VP_EX_GPU_RESET, /* it failed and the kernel log shows a GPU hang or reset since */
+};
+#define VP_MAX_EX_STEPS 8
+#define VP_EX_STEP_SECONDS 5 /* each step's own deadline in the isolated child */
+struct vp_ex_step {
+        char kind[8];  /* "vpp", "encode", "decode" */
+        char codec[16]; /* "h264", "hevc", "hevc-10bit"; "nv12-bgra" for vpp */
+        int32_t profile, entrypoint;
+        enum vp_ex_outcome outcome;
+        char call[24];      /* the VA call that failed or hung, e.g. "vaSyncSurface" */
+        int32_t va_status;  /* its VAStatus */
+        uint32_t ms;        /* wall time of the step */
+        uint32_t frames;    /* frames processed */
+        uint32_t fps_x10;   /* frames per second, times 10 */
+        uint32_t bytes;     /* encode: coded size of all frames */
+        int32_t quality_x100; /* decode: luma PSNR (dB) against the source; vpp: mean absolute
+                               * error per channel; times 100 */
+        char detail[160];
+};
+struct vp_exercise {
+        bool requested;
+        int32_t running; /* while the child runs: the step in progress, -1 none */
+        uint32_t n_steps;
+        struct vp_ex_step steps[VP_MAX_EX_STEPS];
+};
+
 /* What libva said about one render node. */
 struct vp_va {
         enum vp_va_outcome outcome;
@@ -82,6 +121,7 @@ struct vp_va {
         bool configs_partial;    /* the list may be cut short (truncated text): absent = unknown */
         uint32_t n_configs;
         struct vp_va_config configs[VP_MAX_VA_CONFIGS];
+        struct vp_exercise exercise;
 };
 
 /* One DRM device as libdrm enumerates it (Intel or not). */
@@ -171,6 +211,7 @@ struct vp_machine {
         enum vp_tri dmesg_huc;      /* HuC loaded/authenticated line seen */
         char dmesg_vgpu_type[16];   /* "GVTg_V5_8" from ballooning sizes, "" unknown */
         char dmesg_notes[1024];     /* other notable lines, newline separated */
+        uint32_t dmesg_resets;      /* GPU hang and reset lines ("GPU HANG", "Resetting ...") */
 };
 
 struct vp_facts {
@@ -190,13 +231,14 @@ struct vp_facts {
  * hang. The callback fills *ret (already zeroed) and returns 0 or -errno.
  */
 struct vp_va_runner {
-        int (*run)(void *userdata, const char *render_node, struct vp_va *ret);
+        /* flags: VP_VA_EXERCISE when vp_options.exercise; pass them to vp_va_probe_node_ex */
+        int (*run)(void *userdata, const char *render_node, unsigned flags, struct vp_va *ret);
         /* Optional, both or neither: start the run for a node and return at once (*ret_job
          * is the runner's own), then collect it into *ret (zeroed first); finish is called
          * exactly once for every job start returned 0 for. vp_probe starts the runs (at most
          * VP_VA_PARALLEL at a time) before its own sysfs and ioctl work and collects them
          * after, so the two overlap instead of adding up. */
-        int (*start)(void *userdata, const char *render_node, void **ret_job);
+        int (*start)(void *userdata, const char *render_node, unsigned flags, void **ret_job);
         int (*finish)(void *userdata, void *job, struct vp_va *ret);
         void *userdata;
 };
@@ -210,6 +252,7 @@ struct vp_options {
         const char *dmesg_file; /* read the kernel log from here instead of klogctl() */
         bool skip_va;           /* do not touch libva at all */
         bool va_all;            /* also run libva on non-Intel render nodes */
+        bool exercise;          /* also run a real job per engine (VP_VA_EXERCISE) */
         const struct vp_va_runner *va_runner; /* NULL = vp_va_probe_node in-process */
 };
 
@@ -223,6 +266,22 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts);
 /* Run libva on one render node in this process and fill *ret (zeroed first). Returns 0
  * whenever *ret describes what happened (including init failures). */
 int vp_va_probe_node(const char *render_node, struct vp_va *ret);
+/* The same with flags: VP_VA_EXERCISE also runs the exercise after the listing. hooks (may be
+ * NULL) is told when each exercise step starts (step >= 0) and ends (-1): the isolated child
+ * arms its per-step deadline there. *ret is written as the work goes, so a caller that shares
+ * it with a child it killed still sees the step that was running (ret->exercise.running). */
+#define VP_VA_EXERCISE 1u
+struct vp_va_hooks {
+        void (*step)(void *userdata, int step);
+        void *userdata;
+};
+int vp_va_probe_node_ex(const char *render_node, unsigned flags, const struct vp_va_hooks *hooks,
+                        struct vp_va *ret);
+/* After an exercise with failed steps: mark those the kernel log explains. resets_before and
+ * resets_after are vp_machine.dmesg_resets from before the VA run and from a fresh scan. */
+void vp_exercise_note_resets(struct vp_exercise *x, uint32_t resets_before,
+                             uint32_t resets_after);
+const char *vp_ex_outcome_str(enum vp_ex_outcome o); /* "not-run", "ok", "skipped", ... */
 
 /*
  * A fingerprint of the GPU state as sysfs and /dev/dri show it, cheap enough to take every few

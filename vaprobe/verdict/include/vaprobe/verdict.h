@@ -121,6 +121,11 @@ const struct vp_cause_info *vp_cause_find(const char *id); /* NULL when not in t
 /* The guest checks in report order (every evaluation has each of them, status skip with the
  * reason when it cannot apply); NULL past the end. */
 const char *vp_check_id(unsigned i);
+/* How the exercise went for one capability key ("encode.h264", "decode.h264", "encode.hevc",
+ * "encode.hevc-10bit"): VP_EX_NOT_RUN when no step covers it (not asked, not listed, or a
+ * capability the exercise has no job for), else the worst outcome of its steps. Pure. */
+enum vp_ex_outcome vp_exercise_of_cap(const struct vp_facts *f, const struct vp_eval *e,
+                                      const char *cap);
 
 /* The check with this id, or NULL. */
 const struct vp_check *vp_eval_check(const struct vp_eval *e, const char *id);
