@@ -126,8 +126,9 @@ static const struct {
     {OPT_DMESG, "FILE", "read the kernel log from FILE ($NODEPROBE_DMESG)"},
     {OPT_NO_VA, NULL, "do not load libva"},
     {OPT_EXERCISE, NULL, "report, check: run a real job per engine (vpp, encode, decode back)"},
-    {OPT_NO_EXERCISE, NULL, "agent: no real jobs (by default the verify tier runs them at start "
-                            "and after a change)"},
+    {OPT_NO_EXERCISE, NULL,
+     "agent: no real jobs (by default the verify tier runs them at start "
+     "and after a change)"},
     {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
     {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
     {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},

@@ -24,6 +24,7 @@ struct va_job {
         struct na_child child;
         const char *node;
         unsigned flags;
+        int init_s;           /* with the exercise: the listing's own deadline, seconds */
         struct vp_va *shared; /* MAP_SHARED, with the exercise; NULL otherwise */
 };
 
@@ -42,6 +43,9 @@ static int va_child(int wfd, void *arg)
         int devnull;
 
         signal(SIGALRM, SIG_DFL);
+        /* With the exercise the parent waits longer; the listing keeps its own deadline. */
+        if (j->init_s)
+                alarm((unsigned)j->init_s);
         /* Drivers print; stdout may be carrying a JSON document for the user. */
         if (!getenv("NODEPROBE_DEBUG")) {
                 devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -68,8 +72,15 @@ static int timeout_of(const struct na_isolate *iso, unsigned flags)
  * hung or died in an exercise step keeps the listing; the step says what happened. */
 static void outcome(const struct na_child_end *end, const struct vp_va *shared, struct vp_va *ret)
 {
-        if (end->complete)
+        struct na_child_end e = *end;
+
+        if (e.complete)
                 return;
+        if (e.signal == SIGALRM) { /* the child's own deadline */
+                e.signal = 0;
+                e.timed_out = true;
+        }
+        end = &e;
         if (shared && shared->outcome == VP_VA_OK && shared->exercise.running >= 0 &&
             shared->exercise.running < VP_MAX_EX_STEPS) {
                 struct vp_ex_step *s;
@@ -77,7 +88,7 @@ static void outcome(const struct na_child_end *end, const struct vp_va *shared, 
                 *ret = *shared;
                 s = &ret->exercise.steps[ret->exercise.running];
                 ret->exercise.running = -1;
-                if (end->timed_out || end->signal == SIGALRM) {
+                if (end->timed_out) {
                         s->outcome = VP_EX_HUNG;
                         s->ms = VP_EX_STEP_SECONDS * 1000;
                         snprintf(s->detail, sizeof(s->detail), "%s did not return within %d s",
@@ -121,6 +132,8 @@ int na_va_isolated_start(void *userdata, const char *node, unsigned flags, void 
                 return -ENOMEM;
         j->node = node;
         j->flags = flags;
+        if (flags & VP_VA_EXERCISE)
+                j->init_s = (timeout_of(userdata, 0) + 999) / 1000;
         if (flags & VP_VA_EXERCISE) {
                 void *m = mmap(NULL, sizeof(*j->shared), PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -140,8 +140,7 @@ struct na_isolate {
 int na_va_isolated(void *userdata, const char *render_node, unsigned flags, struct vp_va *ret);
 /* The same, started now and collected later (vp_va_runner.start and .finish): the probe
  * overlaps its sysfs and ioctl work with the libva children. */
-int na_va_isolated_start(void *userdata, const char *render_node, unsigned flags,
-                         void **ret_job);
+int na_va_isolated_start(void *userdata, const char *render_node, unsigned flags, void **ret_job);
 int na_va_isolated_finish(void *userdata, void *job, struct vp_va *ret);
 #define NA_VA_RUNNER(iso)                                                                          \
         ((struct vp_va_runner){.run = na_va_isolated,                                              \

@@ -787,3 +787,61 @@ Test(agent, heartbeat_is_opt_in)
                          np_kube_count(kube, "PATCH", "/api/v1/nodes/vm1/status"),
                      1, "but the labels only once");
 }
+
+/* The verify tier runs the exercise at start and after a change, never on the resync timer;
+ * the probes in between keep its result (no flapping label), --no-exercise turns it off. */
+Test(agent, exercise_at_start_not_on_the_timer)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "nodeprobe", NULL);
+        struct run r = start((const char *const[]){"--no-api", "--features-file", file,
+                                                   "--rescan-interval", "0.05", "--resync-interval",
+                                                   "0.3", "--settle-delays", "50", NULL});
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/exercise=passed", 20), "labelled");
+        usleep(1500 * 1000); /* several resyncs */
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        cr_expect_eq(code, 0, "%s", log);
+        const char *first = strstr(log, "exercise on /dev/dri/renderD128: passed");
+        cr_expect(first, "%s", log);
+        cr_expect(first && !strstr(first + 1, "exercise on"), "once, not per resync: %s", log);
+        cr_expect_geq(stat_of(log, "probes"), 4, "the resyncs did probe: %s", log);
+        g_autofree char *text = np_slurp(file);
+        cr_expect(text && strstr(text, "nodeprobe.io/exercise=passed"), "kept: %s", text);
+}
+
+Test(agent, no_exercise_means_no_job_and_no_label)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "nodeprobe", NULL);
+        struct run r =
+            start((const char *const[]){"--no-api", "--features-file", file, "--rescan-interval",
+                                        "0.05", "--settle-delays", "50", "--no-exercise", NULL});
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/status=ok", 20), "labelled");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        g_autofree char *text = np_slurp(file);
+        cr_expect(text && !strstr(text, "exercise"), "%s", text);
+        cr_expect_null(strstr(log, "exercise on"), "%s", log);
+}
+
+/* A GPU that lists everything and runs nothing: the agent says so in the status. */
+Test(agent, a_refusing_gpu_is_degraded)
+{
+        tb = np_testbed_new("cfl-gvtg-v54");
+        setenv("NP_FAKEVA_MODE", "refuse-context", 1);
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        g_autofree char *file = g_build_filename(dir, "nodeprobe", NULL);
+        struct run r =
+            start((const char *const[]){"--no-api", "--features-file", file, "--rescan-interval",
+                                        "0.05", "--settle-delays", "50", NULL});
+        cr_expect(wait_for_file_with(file, "nodeprobe.io/exercise=failed", 20), "labelled");
+        int code = -1;
+        g_autofree char *log = stop(&r, &code, NULL);
+        unsetenv("NP_FAKEVA_MODE");
+        g_autofree char *text = np_slurp(file);
+        cr_expect(text && strstr(text, "nodeprobe.io/status=degraded"), "%s", text);
+        cr_expect(strstr(log, "exercise"), "%s", log);
+}

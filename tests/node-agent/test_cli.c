@@ -175,6 +175,37 @@ Test(cli, check_requirements)
         cr_expect_eq(NP(&out, &err, "check", "--require", "decode.bogus"), NA_EXIT_USAGE);
 }
 
+/* An init container that demands a real encode: listed is not enough with --exercise. */
+Test(cli, check_requires_a_real_encode)
+{
+        g_autofree char *out = NULL, *err = NULL;
+
+        tb = np_testbed_new("cfl-gvtg-v54");
+        cr_expect_eq(NP(&out, &err, "check", "--exercise", "--require", "encode.h264"), NA_EXIT_OK,
+                     "%s", err);
+        g_free(out);
+        g_free(err);
+        setenv("NP_FAKEVA_MODE", "refuse-context", 1);
+        cr_expect_eq(NP(&out, &err, "check", "--require", "encode.h264"), NA_EXIT_OK,
+                     "without --exercise the listing is trusted: %s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "check", "--exercise", "--require", "encode.h264"),
+                     NA_EXIT_DEGRADED);
+        unsetenv("NP_FAKEVA_MODE");
+        cr_expect(strstr(err, "required encode.h264: listed, but the real job refused"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "label", "--exercise"), NA_EXIT_USAGE);
+        cr_expect(strstr(err, "--exercise goes with"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--exercise", "--no-va"), NA_EXIT_USAGE);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--no-exercise"), NA_EXIT_USAGE);
+}
+
 Test(cli, degraded_exit_code_only_with_strict)
 {
         g_autofree char *out = NULL, *err = NULL;

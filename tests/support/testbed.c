@@ -327,9 +327,14 @@ const char *np_testbed_dmesg(const struct np_testbed *t)
 
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated)
 {
+        return np_testbed_probe_ex(t, isolated, false);
+}
+
+struct vp_facts *np_testbed_probe_ex(struct np_testbed *t, bool isolated, bool exercise)
+{
         struct na_isolate iso = {.timeout_ms = 3000};
         struct vp_va_runner runner = NA_VA_RUNNER(&iso);
-        struct vp_options o = {.root = t->root, .dmesg_file = t->dmesg};
+        struct vp_options o = {.root = t->root, .dmesg_file = t->dmesg, .exercise = exercise};
         struct vp_facts *f = NULL;
 
         if (isolated)

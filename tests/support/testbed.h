@@ -32,6 +32,8 @@ const char *np_testbed_dmesg(const struct np_testbed *t);
 
 /* Probe the testbed (root, dmesg file set); isolated = through the agent's child runner. */
 struct vp_facts *np_testbed_probe(struct np_testbed *t, bool isolated);
+/* The same with the exercise (vp_options.exercise). */
+struct vp_facts *np_testbed_probe_ex(struct np_testbed *t, bool isolated, bool exercise);
 
 /* Probe the testbed from a child process running as nobody (uid/gid 65534, no groups):
  * what an unprivileged pod sees. The facts travel back as JSON. */

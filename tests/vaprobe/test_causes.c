@@ -330,11 +330,49 @@ static void m_no_pmu(struct vp_facts *f)
         M->i915_pmu = VP_NO;
 }
 
+static void ex_step(struct vp_facts *f, enum vp_ex_outcome o)
+{
+        struct vp_exercise *x = &G0->va.exercise;
+        x->requested = true;
+        x->n_steps = 1;
+        snprintf(x->steps[0].kind, sizeof(x->steps[0].kind), "encode");
+        snprintf(x->steps[0].codec, sizeof(x->steps[0].codec), "h264");
+        x->steps[0].profile = VAProfileH264Main;
+        x->steps[0].entrypoint = VAEntrypointEncSliceLP;
+        x->steps[0].outcome = o;
+        snprintf(x->steps[0].detail, sizeof(x->steps[0].detail), "a test's words");
+}
+static void m_ex_refused(struct vp_facts *f)
+{
+        ex_step(f, VP_EX_REFUSED);
+}
+static void m_ex_garbage(struct vp_facts *f)
+{
+        ex_step(f, VP_EX_GARBAGE);
+}
+static void m_ex_hung(struct vp_facts *f)
+{
+        ex_step(f, VP_EX_HUNG);
+}
+static void m_ex_crashed(struct vp_facts *f)
+{
+        ex_step(f, VP_EX_CRASHED);
+}
+static void m_ex_reset(struct vp_facts *f)
+{
+        ex_step(f, VP_EX_GPU_RESET);
+}
+
 static const struct {
         const char *example;
         mutate_fn fn;
         const char *label;
 } guest_cases[] = {
+    {"gvtg-coffeelake-healthy.json", m_ex_refused, "exercise refused"},
+    {"gvtg-coffeelake-healthy.json", m_ex_garbage, "exercise garbage"},
+    {"gvtg-coffeelake-healthy.json", m_ex_hung, "exercise hung"},
+    {"gvtg-coffeelake-healthy.json", m_ex_crashed, "exercise crashed"},
+    {"gvtg-coffeelake-healthy.json", m_ex_reset, "exercise reset"},
     {"gvtg-coffeelake-healthy.json", m_no_gpu, "no gpu"},
     {"gvtg-coffeelake-healthy.json", m_device_not_intel, "--device on virtio"},
     {"gvtg-coffeelake-healthy.json", m_unknown_device, "unknown id"},

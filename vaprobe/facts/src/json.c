@@ -108,11 +108,11 @@ static const struct field va_fields[] = {
 };
 
 static const struct field step_fields[] = {
-    FIELD(vp_ex_step, kind, F_STR),        FIELD(vp_ex_step, codec, F_STR),
+    FIELD(vp_ex_step, kind, F_STR),          FIELD(vp_ex_step, codec, F_STR),
     FIELD(vp_ex_step, outcome, F_EXOUTCOME), FIELD(vp_ex_step, call, F_STR),
-    FIELD(vp_ex_step, va_status, F_I32),   FIELD(vp_ex_step, ms, F_U32),
-    FIELD(vp_ex_step, frames, F_U32),      FIELD(vp_ex_step, fps_x10, F_U32),
-    FIELD(vp_ex_step, bytes, F_U32),       FIELD(vp_ex_step, quality_x100, F_I32),
+    FIELD(vp_ex_step, va_status, F_I32),     FIELD(vp_ex_step, ms, F_U32),
+    FIELD(vp_ex_step, frames, F_U32),        FIELD(vp_ex_step, fps_x10, F_U32),
+    FIELD(vp_ex_step, bytes, F_U32),         FIELD(vp_ex_step, quality_x100, F_I32),
     FIELD(vp_ex_step, detail, F_STR),
 };
 

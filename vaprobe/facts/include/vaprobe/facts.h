@@ -83,16 +83,16 @@ enum vp_ex_outcome {
 #define VP_MAX_EX_STEPS 8
 #define VP_EX_STEP_SECONDS 5 /* each step's own deadline in the isolated child */
 struct vp_ex_step {
-        char kind[8];  /* "vpp", "encode", "decode" */
+        char kind[8];   /* "vpp", "encode", "decode" */
         char codec[16]; /* "h264", "hevc", "hevc-10bit"; "nv12-bgra" for vpp */
         int32_t profile, entrypoint;
         enum vp_ex_outcome outcome;
-        char call[24];      /* the VA call that failed or hung, e.g. "vaSyncSurface" */
-        int32_t va_status;  /* its VAStatus */
-        uint32_t ms;        /* wall time of the step */
-        uint32_t frames;    /* frames processed */
-        uint32_t fps_x10;   /* frames per second, times 10 */
-        uint32_t bytes;     /* encode: coded size of all frames */
+        char call[24];        /* the VA call that failed or hung, e.g. "vaSyncSurface" */
+        int32_t va_status;    /* its VAStatus */
+        uint32_t ms;          /* wall time of the step */
+        uint32_t frames;      /* frames processed */
+        uint32_t fps_x10;     /* frames per second, times 10 */
+        uint32_t bytes;       /* encode: coded size of all frames */
         int32_t quality_x100; /* decode: luma PSNR (dB) against the source; vpp: mean absolute
                                * error per channel; times 100 */
         char detail[160];
@@ -279,8 +279,7 @@ int vp_va_probe_node_ex(const char *render_node, unsigned flags, const struct vp
                         struct vp_va *ret);
 /* After an exercise with failed steps: mark those the kernel log explains. resets_before and
  * resets_after are vp_machine.dmesg_resets from before the VA run and from a fresh scan. */
-void vp_exercise_note_resets(struct vp_exercise *x, uint32_t resets_before,
-                             uint32_t resets_after);
+void vp_exercise_note_resets(struct vp_exercise *x, uint32_t resets_before, uint32_t resets_after);
 const char *vp_ex_outcome_str(enum vp_ex_outcome o); /* "not-run", "ok", "skipped", ... */
 
 /*
