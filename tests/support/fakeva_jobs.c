@@ -12,6 +12,7 @@
  * Failure modes (NP_FAKEVA_MODE): hang-sync (vaSyncSurface never returns), garbage (every job
  * writes noise), refuse-context (vaCreateContext fails), crash-job (SIGSEGV in vaEndPicture),
  * reset (a "GPU HANG" line appended to $NP_FAKEVA_DMESG, then vaSyncSurface fails).
+ * NP_FAKEVA_DUMP=FILE appends every H.264 stream it encodes to FILE.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -680,6 +681,14 @@ static void encode_h264(struct fakeva_jobs *j, bool garbage, struct ctx *x, cons
         emit_nal(out, cap + cap / 2, &len, rbsp, w.n);
         x->idr++;
         coded_append(coded, out, len);
+        /* For the test that has a real decoder (ffmpeg) read what this encoder writes. */
+        if (getenv("NP_FAKEVA_DUMP")) {
+                FILE *f = fopen(getenv("NP_FAKEVA_DUMP"), "ab");
+                if (f) {
+                        fwrite(out, 1, len, f);
+                        fclose(f);
+                }
+        }
 out:
         free(rbsp);
         free(out);

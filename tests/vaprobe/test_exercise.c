@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <va/va.h>
 
+#include "internal.h" /* vpi_h264_first_slice */
 #include "labeler/labeler.h"
 #include "testbed.h"
 
@@ -256,4 +257,90 @@ Test(exercise, survives_a_json_round_trip)
         cr_expect_eq(back->gpus[0].va.exercise.steps[0].entrypoint, VAEntrypointVideoProc);
         free(json);
         free(back);
+}
+
+/* ---- a real peer: ffmpeg (libavcodec, libx264) ---- */
+
+static bool have_ffmpeg(void)
+{
+        g_autofree char *p = g_find_program_in_path("ffmpeg");
+        return p != NULL;
+}
+
+static void sh(const char *cmd)
+{
+        cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* The fake driver's H.264 stream is real H.264: libavcodec decodes it, losslessly. */
+Test(exercise, the_fake_encoders_stream_decodes_with_ffmpeg)
+{
+        g_autofree char *dump = NULL, *yuv = NULL, *cmd = NULL, *pic = NULL;
+        gsize len = 0;
+        unsigned bad = 0;
+
+        if (!have_ffmpeg())
+                cr_skip_test("ffmpeg is not installed (scripts/install-deps.sh --test)");
+        tmpdir = g_dir_make_tmp("np-exercise-XXXXXX", NULL);
+        dump = g_build_filename(tmpdir, "fake.h264", NULL);
+        yuv = g_build_filename(tmpdir, "fake.yuv", NULL);
+        setenv("NP_FAKEVA_DUMP", dump, 1);
+        run(NULL, true);
+        unsetenv("NP_FAKEVA_DUMP");
+        cmd = g_strdup_printf("ffmpeg -nostdin -v error -y -i '%s' -frames:v 1 -f rawvideo "
+                              "-pix_fmt nv12 '%s'",
+                              dump, yuv);
+        sh(cmd);
+        cr_assert(g_file_get_contents(yuv, &pic, &len, NULL));
+        cr_assert_eq(len, 320 * 240 * 3 / 2);
+        for (int j = 0; j < 240; j++)
+                for (int i = 0; i < 320; i++)
+                        bad += (uint8_t)pic[j * 320 + i] != (uint8_t)(16 + (i + j) * 219 / 558);
+        cr_expect_eq(bad, 0, "I_PCM is lossless: %u luma samples differ", bad);
+}
+
+/* The decode back's header parser on streams a real encoder made: dimensions, entropy coding,
+ * and for CABAC the slice data offset (what follows it up to the byte boundary must be
+ * cabac_alignment_one_bits, so a header read one bit short or long shows). */
+Test(exercise, the_header_parser_reads_x264_streams)
+{
+        static const struct {
+                const char *profile;
+                unsigned cabac, t8x8;
+        } cases[] = {{"baseline", 0, 0}, {"main", 1, 0}, {"high", 1, 1}};
+
+        if (!have_ffmpeg())
+                cr_skip_test("ffmpeg is not installed (scripts/install-deps.sh --test)");
+        tmpdir = g_dir_make_tmp("np-exercise-XXXXXX", NULL);
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                g_autofree char *out = g_strdup_printf("%s/%s.h264", tmpdir, cases[k].profile);
+                g_autofree char *cmd = g_strdup_printf(
+                    "ffmpeg -nostdin -v error -y -f lavfi -i testsrc=size=320x240:rate=30 "
+                    "-frames:v 3 -c:v libx264 -profile:v %s -pix_fmt yuv420p -f h264 '%s'",
+                    cases[k].profile, out);
+                g_autofree char *data = NULL;
+                gsize len = 0;
+                struct vpi_h264_hdr h;
+                size_t start = 0, slen = 0;
+                unsigned ref = 0;
+                const char *why;
+
+                sh(cmd);
+                cr_assert(g_file_get_contents(out, &data, &len, NULL));
+                why = vpi_h264_first_slice((const uint8_t *)data, len, &h, &start, &slen, &ref);
+                cr_expect_null(why, "%s: %s", cases[k].profile, why);
+                cr_expect_eq(h.width_mbs, 20, "%s", cases[k].profile);
+                cr_expect_eq(h.height_mbs, 15, "%s", cases[k].profile);
+                cr_expect_eq(h.cabac, cases[k].cabac, "%s", cases[k].profile);
+                cr_expect_eq(h.transform_8x8, cases[k].t8x8, "%s", cases[k].profile);
+                cr_expect_eq(h.slice_type % 5, 2, "the first slice is intra");
+                cr_expect_neq(ref, 0);
+                if (cases[k].cabac) {
+                        const uint8_t *n = (const uint8_t *)data + start;
+                        for (size_t b = h.data_bit_offset; b % 8; b++)
+                                cr_expect(n[b / 8] >> (7 - b % 8) & 1,
+                                          "%s: bit %zu after the header is not an alignment one",
+                                          cases[k].profile, b);
+                }
+        }
 }

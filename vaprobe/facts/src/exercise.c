@@ -673,23 +673,6 @@ static int32_t se(struct bits *b)
         return k & 1 ? (int32_t)((k + 1) / 2) : -(int32_t)(k / 2);
 }
 
-struct h264_hdr {
-        /* SPS */
-        unsigned profile_idc, level_idc, chroma_format_idc, bit_depth_luma_minus8,
-            bit_depth_chroma_minus8, log2_max_frame_num_minus4, poc_type, log2_max_poc_lsb_minus4,
-            delta_pic_order_always_zero, num_ref_frames, gaps, width_mbs, height_mbs,
-            frame_mbs_only, mbaff, direct_8x8;
-        /* PPS */
-        unsigned cabac, bottom_field_pic_order, num_ref_idx_l0_minus1, num_ref_idx_l1_minus1,
-            weighted_pred, weighted_bipred, deblocking_control, constrained_intra, redundant_cnt,
-            transform_8x8;
-        int pic_init_qp_minus26, pic_init_qs_minus26, chroma_qp_offset, second_chroma_qp_offset;
-        /* slice */
-        unsigned first_mb, slice_type, frame_num, idr_pic_id, poc_lsb, disable_deblocking;
-        int slice_qp_delta, alpha_div2, beta_div2;
-        size_t data_bit_offset;
-};
-
 /* The next NAL unit at or after *at: its header byte's offset and size (without start code). */
 static bool next_nal(const uint8_t *p, size_t n, size_t *at, size_t *start, size_t *len)
 {
@@ -726,7 +709,7 @@ static bool more_rbsp(const struct bits *b)
         return false;
 }
 
-static const char *parse_sps(struct bits *b, struct h264_hdr *h)
+static const char *parse_sps(struct bits *b, struct vpi_h264_hdr *h)
 {
         static const unsigned high[] = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134};
 
@@ -773,7 +756,7 @@ static const char *parse_sps(struct bits *b, struct h264_hdr *h)
         return b->over ? "a truncated SPS" : NULL;
 }
 
-static const char *parse_pps(struct bits *b, struct h264_hdr *h)
+static const char *parse_pps(struct bits *b, struct vpi_h264_hdr *h)
 {
         ue(b); /* pic_parameter_set_id */
         ue(b); /* seq_parameter_set_id */
@@ -802,7 +785,7 @@ static const char *parse_pps(struct bits *b, struct h264_hdr *h)
 }
 
 static const char *parse_slice(struct bits *b, unsigned nal_type, unsigned ref_idc,
-                               struct h264_hdr *h)
+                               struct vpi_h264_hdr *h)
 {
         h->first_mb = ue(b);
         h->slice_type = ue(b);
@@ -844,6 +827,38 @@ static const char *parse_slice(struct bits *b, unsigned nal_type, unsigned ref_i
         return b->over ? "a truncated slice header" : NULL;
 }
 
+const char *vpi_h264_first_slice(const uint8_t *p, size_t n, struct vpi_h264_hdr *h,
+                                 size_t *slice_start, size_t *slice_len, unsigned *slice_ref)
+{
+        size_t at_ = 0, start = 0, len = 0;
+        const char *why = NULL;
+        bool sps = false, pps = false;
+
+        memset(h, 0, sizeof(*h));
+        *slice_len = 0;
+        while (!*slice_len && next_nal(p, n, &at_, &start, &len)) {
+                struct bits b = {.p = p + start, .n = len};
+                unsigned type = u(&b, 8), ref = type >> 5 & 3;
+
+                type &= 0x1f;
+                if (type == 7 && !sps) {
+                        why = parse_sps(&b, h);
+                        sps = !why;
+                } else if (type == 8 && sps && !pps) {
+                        why = parse_pps(&b, h);
+                        pps = !why;
+                } else if ((type == 5 || type == 1) && sps && pps) {
+                        why = parse_slice(&b, type, ref, h);
+                        *slice_start = start;
+                        *slice_len = why ? 0 : len;
+                        *slice_ref = ref;
+                }
+                if (why)
+                        return why;
+        }
+        return *slice_len ? NULL : "no SPS, PPS and slice";
+}
+
 static double psnr_y(const uint8_t *a, const uint8_t *img, const VAImage *vi)
 {
         double se_sum = 0;
@@ -858,7 +873,7 @@ static double psnr_y(const uint8_t *a, const uint8_t *img, const VAImage *vi)
         return se_sum < 1e-9 ? 99.0 : 10 * log10(255.0 * 255.0 / se_sum);
 }
 
-static void fill_pic(const struct h264_hdr *h, VASurfaceID out, unsigned ref_idc,
+static void fill_pic(const struct vpi_h264_hdr *h, VASurfaceID out, unsigned ref_idc,
                      VAPictureParameterBufferH264 *pp)
 {
         memset(pp, 0, sizeof(*pp));
@@ -910,11 +925,11 @@ static void run_decode(struct ex *e)
         VAPictureParameterBufferH264 pp;
         VAIQMatrixBufferH264 iq;
         VASliceParameterBufferH264 sp;
-        struct h264_hdr h = {0};
-        size_t at_ = 0, start = 0, len = 0, slice_start = 0, slice_len = 0;
-        unsigned slice_ref = 0, slice_type = 0;
+        struct vpi_h264_hdr h = {0};
+        size_t slice_start = 0, slice_len = 0;
+        unsigned slice_ref = 0;
         const char *why = NULL;
-        bool sps = false, pps = false, mapped_img = false, copied = false;
+        bool mapped_img = false, copied = false;
         struct vp_ex_step *s;
         VAImage img;
         uint8_t *p = NULL;
@@ -925,28 +940,10 @@ static void run_decode(struct ex *e)
         s = step_begin(e, "decode", "h264", e->h264_profile, VAEntrypointVLD);
         if (!s)
                 return;
-        while (!slice_len && next_nal(e->h264, e->h264_len, &at_, &start, &len)) {
-                struct bits b = {.p = e->h264 + start, .n = len};
-                unsigned type = u(&b, 8), ref = type >> 5 & 3;
-
-                type &= 0x1f;
-                if (type == 7 && !sps) {
-                        why = parse_sps(&b, &h);
-                        sps = !why;
-                } else if (type == 8 && sps && !pps) {
-                        why = parse_pps(&b, &h);
-                        pps = !why;
-                } else if ((type == 5 || type == 1) && sps && pps) {
-                        why = parse_slice(&b, type, ref, &h);
-                        slice_start = start;
-                        slice_len = why ? 0 : len;
-                        slice_ref = ref;
-                        slice_type = type;
-                }
-                if (why)
-                        break;
-        }
+        why = vpi_h264_first_slice(e->h264, e->h264_len, &h, &slice_start, &slice_len, &slice_ref);
         at(s, "");
+        if (why && strcmp(why, "no SPS, PPS and slice") == 0)
+                why = NULL;
         if (why || !slice_len || h.width_mbs * 16 != W || h.height_mbs * 16 != H) {
                 s->outcome = why ? VP_EX_SKIPPED : VP_EX_GARBAGE;
                 snprintf(s->detail, sizeof(s->detail), "%s%s",
@@ -956,7 +953,6 @@ static void run_decode(struct ex *e)
                                       : "the stream's SPS is not 320x240");
                 goto out;
         }
-        (void)slice_type;
         TRY(s, "vaCreateConfig",
             vaCreateConfig(e->dpy, e->h264_profile, VAEntrypointVLD, NULL, 0, &cfg));
         TRY(s, "vaCreateSurfaces",
