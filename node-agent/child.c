@@ -85,6 +85,11 @@ int na_child_start(na_child_fn fn, void *arg, int timeout_ms, struct na_child *r
         return 0;
 }
 
+void na_child_set_deadline(struct na_child *c, int timeout_ms)
+{
+        c->deadline_ms = mono_ms() + timeout_ms;
+}
+
 int na_child_wait(struct na_child *c, int abort_fd, void *reply, size_t reply_len,
                   struct na_child_end *end)
 {

@@ -23,6 +23,7 @@
 struct va_job {
         struct na_child child;
         const char *node;
+        int cmd[2]; /* a pre-forked worker's orders: node and flags; -1 when forked for one */
         unsigned flags;
         int init_s;           /* with the exercise: the listing's own deadline, seconds */
         struct vp_va *shared; /* MAP_SHARED, with the exercise; NULL otherwise */
@@ -59,6 +60,38 @@ static int va_child(int wfd, void *arg)
                 return 3;
         na_write_all(wfd, va, sizeof(*va));
         return 0;
+}
+
+/* What a pre-forked worker is told once the probe knows its node. */
+struct va_order {
+        char node[64];
+        unsigned flags;
+        int init_s;
+};
+
+/* A worker forked before the probe listed the GPUs: on a small VM the new process takes one
+ * or two milliseconds to be scheduled, which then passes while libdrm lists the devices. It
+ * waits for its order, and works as va_child; end of file without one: not needed. */
+static int va_worker(int wfd, void *arg)
+{
+        struct va_job *j = arg; /* this process's own copy */
+        struct va_order o;
+        size_t got = 0;
+
+        close(j->cmd[1]);
+        while (got < sizeof(o)) {
+                ssize_t k = read(j->cmd[0], (char *)&o + got, sizeof(o) - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return 0;
+                got += (size_t)k;
+        }
+        o.node[sizeof(o.node) - 1] = '\0';
+        j->node = o.node;
+        j->flags = o.flags;
+        j->init_s = o.init_s;
+        return va_child(wfd, j);
 }
 
 static int timeout_of(const struct na_isolate *iso, unsigned flags)
@@ -117,33 +150,125 @@ static void job_free(struct va_job *j)
 {
         if (!j)
                 return;
+        if (j->cmd[0] >= 0)
+                close(j->cmd[0]);
+        if (j->cmd[1] >= 0)
+                close(j->cmd[1]);
         if (j->shared)
                 munmap(j->shared, sizeof(*j->shared));
         free(j);
 }
 
-int na_va_isolated_start(void *userdata, const char *node, unsigned flags, void **ret_job)
+static struct va_job *new_job(unsigned flags, int *err)
 {
         struct va_job *j = calloc(1, sizeof(*j));
-        int r;
 
-        *ret_job = NULL;
+        *err = -ENOMEM;
         if (!j)
-                return -ENOMEM;
-        j->node = node;
+                return NULL;
+        j->cmd[0] = j->cmd[1] = -1;
         j->flags = flags;
-        if (flags & VP_VA_EXERCISE)
-                j->init_s = (timeout_of(userdata, 0) + 999) / 1000;
         if (flags & VP_VA_EXERCISE) {
                 void *m = mmap(NULL, sizeof(*j->shared), PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
                 if (m == MAP_FAILED) {
-                        r = -errno;
+                        *err = -errno;
                         free(j);
-                        return r;
+                        return NULL;
                 }
                 j->shared = m;
         }
+        *err = 0;
+        return j;
+}
+
+int na_va_isolated_prefork(struct na_isolate *iso, unsigned flags)
+{
+        struct va_job *j;
+        int r;
+
+        if (!iso || iso->spare)
+                return 0;
+        j = new_job(flags, &r);
+        if (!j)
+                return r;
+        if (pipe2(j->cmd, O_CLOEXEC) < 0) {
+                r = -errno;
+                j->cmd[0] = j->cmd[1] = -1;
+                job_free(j);
+                return r;
+        }
+        r = na_child_start(va_worker, j, timeout_of(iso, flags), &j->child);
+        if (r < 0) {
+                job_free(j);
+                return r;
+        }
+        close(j->cmd[0]);
+        j->cmd[0] = -1;
+        iso->spare = j;
+        return 0;
+}
+
+void na_va_isolated_release(struct na_isolate *iso)
+{
+        struct va_job *j = iso ? iso->spare : NULL;
+        struct na_child_end end;
+
+        if (!j)
+                return;
+        iso->spare = NULL;
+        close(j->cmd[1]); /* end of file: the worker exits */
+        j->cmd[1] = -1;
+        na_child_wait(&j->child, -1, NULL, 0, &end);
+        job_free(j);
+}
+
+/* Hand the node to the spare worker; false when there is none for these flags. */
+static bool use_spare(struct na_isolate *iso, const char *node, unsigned flags, struct va_job **ret)
+{
+        struct va_job *j = iso ? iso->spare : NULL;
+        struct va_order o = {.flags = flags};
+        ssize_t k;
+
+        if (!j || j->flags != flags || strlen(node) >= sizeof(o.node))
+                return false;
+        iso->spare = NULL;
+        snprintf(o.node, sizeof(o.node), "%s", node);
+        if (flags & VP_VA_EXERCISE)
+                o.init_s = (timeout_of(iso, 0) + 999) / 1000;
+        do
+                k = write(j->cmd[1], &o, sizeof(o));
+        while (k < 0 && errno == EINTR);
+        close(j->cmd[1]);
+        j->cmd[1] = -1;
+        if (k != (ssize_t)sizeof(o)) { /* it died waiting: reap it, fork one */
+                struct na_child_end end;
+                na_child_wait(&j->child, -1, NULL, 0, &end);
+                job_free(j);
+                return false;
+        }
+        j->node = node;
+        na_child_set_deadline(&j->child, timeout_of(iso, flags));
+        *ret = j;
+        return true;
+}
+
+int na_va_isolated_start(void *userdata, const char *node, unsigned flags, void **ret_job)
+{
+        struct va_job *j = NULL;
+        int r;
+
+        *ret_job = NULL;
+        if (use_spare(userdata, node, flags, &j)) {
+                *ret_job = j;
+                return 0;
+        }
+        j = new_job(flags, &r);
+        if (!j)
+                return r;
+        j->node = node;
+        if (flags & VP_VA_EXERCISE)
+                j->init_s = (timeout_of(userdata, 0) + 999) / 1000;
         r = na_child_start(va_child, j, timeout_of(userdata, flags), &j->child);
         if (r < 0) {
                 job_free(j);

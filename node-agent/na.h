@@ -123,6 +123,8 @@ int na_child_start(na_child_fn fn, void *arg, int timeout_ms, struct na_child *r
 /* Wait for it as na_child_call does (abort_fd, the side descriptor); reaps it. */
 int na_child_wait(struct na_child *c, int abort_fd, void *reply, size_t reply_len,
                   struct na_child_end *end);
+/* Its deadline, timeout_ms from now (a worker forked ahead, given its work now). */
+void na_child_set_deadline(struct na_child *c, int timeout_ms);
 /* Run fn in a forked child, wait at most timeout_ms (or until abort_fd, when >= 0, is
  * readable), and read exactly reply_len bytes into reply. 0 (see *end), or -errno when no
  * child could be started. */
@@ -136,7 +138,13 @@ void na_write_all(int fd, const void *data, size_t len);
 /* A vp_va_runner that runs libva in a forked child with a timeout (milliseconds). */
 struct na_isolate {
         int timeout_ms;
+        void *spare; /* a worker forked ahead (na_va_isolated_prefork), or NULL */
 };
+/* Fork a worker now, for the first node the probe will find (its start-up then overlaps the
+ * GPU listing); na_va_isolated_release ends it if the probe had no use for it. 0 or -errno
+ * (then the runner forks as it goes). */
+int na_va_isolated_prefork(struct na_isolate *iso, unsigned flags);
+void na_va_isolated_release(struct na_isolate *iso);
 int na_va_isolated(void *userdata, const char *render_node, unsigned flags, struct vp_va *ret);
 /* The same, started now and collected later (vp_va_runner.start and .finish): the probe
  * overlaps its sysfs and ioctl work with the libva children. */
