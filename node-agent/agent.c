@@ -214,12 +214,15 @@ static int probe_child(int wfd, void *arg)
         struct probe_msg *m = calloc(1, sizeof(*m));
         struct vp_facts *f = NULL;
         struct vp_eval *e = NULL;
+        int r;
 
-        if (!o.skip_va)
-                na_va_isolated_prefork(&iso, o.exercise ? VP_VA_EXERCISE : 0);
-        if (!m || vp_probe(&o, &f) < 0)
+        if (!m)
                 return 3;
+        na_va_isolated_prefork(&iso, &o);
+        r = vp_probe(&o, &f);
         na_va_isolated_release(&iso);
+        if (r < 0)
+                return 3;
         if (!a->ex_due && a->ex_known)
                 for (uint32_t i = 0; i < f->n_gpus; i++)
                         if (strcmp(f->gpus[i].render_node, a->ex_node) == 0 &&

@@ -122,8 +122,7 @@ int na_gather(const struct na_config *cfg, struct vp_facts **ret)
                 return gather_facts_file(cfg->facts_file, ret);
         if (cfg->vainfo_file)
                 return na_gather_vainfo(cfg, ret);
-        if (o.va_runner && !o.skip_va)
-                na_va_isolated_prefork(&iso, o.exercise ? VP_VA_EXERCISE : 0);
+        na_va_isolated_prefork(&iso, &o);
         r = vp_probe(&o, ret);
         na_va_isolated_release(&iso);
         if (r == -ENOENT) {

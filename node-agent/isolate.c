@@ -62,11 +62,10 @@ static int va_child(int wfd, void *arg)
         return 0;
 }
 
-/* What a pre-forked worker is told once the probe knows its node. */
+/* What a pre-forked worker is told once the probe knows its node (its flags and deadline it
+ * has from the fork: a spare is only used for the flags it was made with). */
 struct va_order {
         char node[64];
-        unsigned flags;
-        int init_s;
 };
 
 /* A worker forked before the probe listed the GPUs: on a small VM the new process takes one
@@ -89,8 +88,6 @@ static int va_worker(int wfd, void *arg)
         }
         o.node[sizeof(o.node) - 1] = '\0';
         j->node = o.node;
-        j->flags = o.flags;
-        j->init_s = o.init_s;
         return va_child(wfd, j);
 }
 
@@ -159,7 +156,7 @@ static void job_free(struct va_job *j)
         free(j);
 }
 
-static struct va_job *new_job(unsigned flags, int *err)
+static struct va_job *new_job(const struct na_isolate *iso, unsigned flags, int *err)
 {
         struct va_job *j = calloc(1, sizeof(*j));
 
@@ -177,19 +174,22 @@ static struct va_job *new_job(unsigned flags, int *err)
                         return NULL;
                 }
                 j->shared = m;
+                /* The parent waits for the steps too; the listing keeps its own deadline. */
+                j->init_s = (timeout_of(iso, 0) + 999) / 1000;
         }
         *err = 0;
         return j;
 }
 
-int na_va_isolated_prefork(struct na_isolate *iso, unsigned flags)
+int na_va_isolated_prefork(struct na_isolate *iso, const struct vp_options *o)
 {
+        unsigned flags = o->exercise ? VP_VA_EXERCISE : 0;
         struct va_job *j;
         int r;
 
-        if (!iso || iso->spare)
+        if (!iso || iso->spare || o->skip_va || !o->va_runner)
                 return 0;
-        j = new_job(flags, &r);
+        j = new_job(iso, flags, &r);
         if (!j)
                 return r;
         if (pipe2(j->cmd, O_CLOEXEC) < 0) {
@@ -227,15 +227,13 @@ void na_va_isolated_release(struct na_isolate *iso)
 static bool use_spare(struct na_isolate *iso, const char *node, unsigned flags, struct va_job **ret)
 {
         struct va_job *j = iso ? iso->spare : NULL;
-        struct va_order o = {.flags = flags};
+        struct va_order o = {{0}};
         ssize_t k;
 
         if (!j || j->flags != flags || strlen(node) >= sizeof(o.node))
                 return false;
         iso->spare = NULL;
         snprintf(o.node, sizeof(o.node), "%s", node);
-        if (flags & VP_VA_EXERCISE)
-                o.init_s = (timeout_of(iso, 0) + 999) / 1000;
         do
                 k = write(j->cmd[1], &o, sizeof(o));
         while (k < 0 && errno == EINTR);
@@ -263,12 +261,10 @@ int na_va_isolated_start(void *userdata, const char *node, unsigned flags, void 
                 *ret_job = j;
                 return 0;
         }
-        j = new_job(flags, &r);
+        j = new_job(userdata, flags, &r);
         if (!j)
                 return r;
         j->node = node;
-        if (flags & VP_VA_EXERCISE)
-                j->init_s = (timeout_of(userdata, 0) + 999) / 1000;
         r = na_child_start(va_child, j, timeout_of(userdata, flags), &j->child);
         if (r < 0) {
                 job_free(j);

@@ -140,10 +140,10 @@ struct na_isolate {
         int timeout_ms;
         void *spare; /* a worker forked ahead (na_va_isolated_prefork), or NULL */
 };
-/* Fork a worker now, for the first node the probe will find (its start-up then overlaps the
- * GPU listing); na_va_isolated_release ends it if the probe had no use for it. 0 or -errno
- * (then the runner forks as it goes). */
-int na_va_isolated_prefork(struct na_isolate *iso, unsigned flags);
+/* Fork a worker now (unless o skips VA or runs it in-process) for the first node the probe
+ * will find: its start-up then overlaps the GPU listing. na_va_isolated_release ends it if
+ * the probe had no use for it. 0 or -errno (then the runner forks as it goes). */
+int na_va_isolated_prefork(struct na_isolate *iso, const struct vp_options *o);
 void na_va_isolated_release(struct na_isolate *iso);
 int na_va_isolated(void *userdata, const char *render_node, unsigned flags, struct vp_va *ret);
 /* The same, started now and collected later (vp_va_runner.start and .finish): the probe

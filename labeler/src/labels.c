@@ -162,7 +162,7 @@ const char *lbl_exercise_value(const struct vp_exercise *x)
         bool ok = false;
 
         for (uint32_t i = 0; x && i < x->n_steps && i < VP_MAX_EX_STEPS; i++) {
-                if (x->steps[i].outcome > VP_EX_SKIPPED)
+                if (vp_ex_failed(x->steps[i].outcome))
                         return "failed";
                 ok |= x->steps[i].outcome == VP_EX_OK;
         }

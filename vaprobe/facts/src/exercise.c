@@ -417,6 +417,25 @@ static VAStatus read_coded(VADisplay d, VABufferID coded, uint8_t *out, size_t *
         return vaUnmapBuffer(d, coded);
 }
 
+/* Intra-only jobs: every reference list entry says "none". */
+static void no_refs_h264(VAPictureH264 *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                p[i].picture_id = VA_INVALID_SURFACE;
+                p[i].flags = VA_PICTURE_H264_INVALID;
+        }
+}
+
+static void no_refs_hevc(VAPictureHEVC *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                p[i].picture_id = VA_INVALID_SURFACE;
+                p[i].flags = VA_PICTURE_HEVC_INVALID;
+        }
+}
+
+#define NO_REFS(kind, arr) no_refs_##kind(arr, sizeof(arr) / sizeof((arr)[0]))
+
 static void h264_params(VAProfile prof, VASurfaceID rec, VABufferID coded, int frame,
                         VAEncSequenceParameterBufferH264 *seq, VAEncPictureParameterBufferH264 *pic,
                         VAEncSliceParameterBufferH264 *sl)
@@ -438,10 +457,7 @@ static void h264_params(VAProfile prof, VASurfaceID rec, VABufferID coded, int f
 
         memset(pic, 0, sizeof(*pic));
         pic->CurrPic.picture_id = rec;
-        for (int i = 0; i < 16; i++) {
-                pic->ReferenceFrames[i].picture_id = VA_INVALID_SURFACE;
-                pic->ReferenceFrames[i].flags = VA_PICTURE_H264_INVALID;
-        }
+        NO_REFS(h264, pic->ReferenceFrames);
         pic->coded_buf = coded;
         pic->last_picture = frame == FRAMES - 1;
         pic->pic_init_qp = 26;
@@ -456,12 +472,8 @@ static void h264_params(VAProfile prof, VASurfaceID rec, VABufferID coded, int f
         sl->slice_type = 2; /* I */
         sl->idr_pic_id = (uint16_t)frame;
         sl->direct_spatial_mv_pred_flag = 1;
-        for (int i = 0; i < 32; i++) {
-                sl->RefPicList0[i].picture_id = VA_INVALID_SURFACE;
-                sl->RefPicList0[i].flags = VA_PICTURE_H264_INVALID;
-                sl->RefPicList1[i].picture_id = VA_INVALID_SURFACE;
-                sl->RefPicList1[i].flags = VA_PICTURE_H264_INVALID;
-        }
+        NO_REFS(h264, sl->RefPicList0);
+        NO_REFS(h264, sl->RefPicList1);
 }
 
 static void hevc_params(VAProfile prof, VAEntrypoint ep, VASurfaceID rec, VABufferID coded,
@@ -493,10 +505,7 @@ static void hevc_params(VAProfile prof, VAEntrypoint ep, VASurfaceID rec, VABuff
 
         memset(pic, 0, sizeof(*pic));
         pic->decoded_curr_pic.picture_id = rec;
-        for (int i = 0; i < 15; i++) {
-                pic->reference_frames[i].picture_id = VA_INVALID_SURFACE;
-                pic->reference_frames[i].flags = VA_PICTURE_HEVC_INVALID;
-        }
+        NO_REFS(hevc, pic->reference_frames);
         pic->coded_buf = coded;
         pic->collocated_ref_pic_index = 0xff;
         pic->last_picture = frame == FRAMES - 1;
@@ -514,12 +523,8 @@ static void hevc_params(VAProfile prof, VAEntrypoint ep, VASurfaceID rec, VABuff
         sl->max_num_merge_cand = 5;
         sl->slice_fields.bits.last_slice_of_pic_flag = 1;
         sl->slice_fields.bits.slice_loop_filter_across_slices_enabled_flag = 1;
-        for (int i = 0; i < 15; i++) {
-                sl->ref_pic_list0[i].picture_id = VA_INVALID_SURFACE;
-                sl->ref_pic_list0[i].flags = VA_PICTURE_HEVC_INVALID;
-                sl->ref_pic_list1[i].picture_id = VA_INVALID_SURFACE;
-                sl->ref_pic_list1[i].flags = VA_PICTURE_HEVC_INVALID;
-        }
+        NO_REFS(hevc, sl->ref_pic_list0);
+        NO_REFS(hevc, sl->ref_pic_list1);
 }
 
 static void run_encode(struct ex *e, VAProfile prof, VAEntrypoint ep, const char *codec)
@@ -906,10 +911,7 @@ static void fill_pic(const struct vpi_h264_hdr *h, VASurfaceID out, unsigned ref
         pp->CurrPic.frame_idx = h->frame_num;
         pp->CurrPic.TopFieldOrderCnt = (int32_t)h->poc_lsb;
         pp->CurrPic.BottomFieldOrderCnt = (int32_t)h->poc_lsb;
-        for (int i = 0; i < 16; i++) {
-                pp->ReferenceFrames[i].picture_id = VA_INVALID_SURFACE;
-                pp->ReferenceFrames[i].flags = VA_PICTURE_H264_INVALID;
-        }
+        NO_REFS(h264, pp->ReferenceFrames);
         pp->picture_width_in_mbs_minus1 = (uint16_t)(h->width_mbs - 1);
         pp->picture_height_in_mbs_minus1 = (uint16_t)(h->height_mbs - 1);
         pp->bit_depth_luma_minus8 = (uint8_t)h->bit_depth_luma_minus8;
@@ -996,12 +998,8 @@ static void run_decode(struct ex *e)
         sp.disable_deblocking_filter_idc = (uint8_t)h.disable_deblocking;
         sp.slice_alpha_c0_offset_div2 = (int8_t)h.alpha_div2;
         sp.slice_beta_offset_div2 = (int8_t)h.beta_div2;
-        for (int i = 0; i < 32; i++) {
-                sp.RefPicList0[i].picture_id = VA_INVALID_SURFACE;
-                sp.RefPicList0[i].flags = VA_PICTURE_H264_INVALID;
-                sp.RefPicList1[i].picture_id = VA_INVALID_SURFACE;
-                sp.RefPicList1[i].flags = VA_PICTURE_H264_INVALID;
-        }
+        NO_REFS(h264, sp.RefPicList0);
+        NO_REFS(h264, sp.RefPicList1);
         TRY(s, "vaCreateBuffer",
             vaCreateBuffer(e->dpy, ctx, VAPictureParameterBufferType, sizeof(pp), 1, &pp,
                            &bufs[0]));
@@ -1116,10 +1114,11 @@ void vp_exercise_note_resets(struct vp_exercise *x, uint32_t before, uint32_t af
                 return;
         for (uint32_t i = 0; i < x->n_steps && i < VP_MAX_EX_STEPS; i++) {
                 struct vp_ex_step *s = &x->steps[i];
-                if (s->outcome == VP_EX_OK || s->outcome == VP_EX_SKIPPED ||
-                    s->outcome == VP_EX_NOT_RUN)
+                size_t l;
+
+                if (!vp_ex_failed(s->outcome))
                         continue;
-                size_t l = strlen(s->detail);
+                l = strlen(s->detail);
                 snprintf(s->detail + l, sizeof(s->detail) - l,
                          "%s(%s; the kernel logged %u GPU hang/reset line%s meanwhile)",
                          l ? " " : "", vp_ex_outcome_str(s->outcome), after - before,

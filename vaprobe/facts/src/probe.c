@@ -104,7 +104,7 @@ int vp_probe(const struct vp_options *opts, struct vp_facts **ret_facts)
         for (uint32_t k = 0; k < n_va; k++) {
                 const struct vp_exercise *x = &f->gpus[va_idx[k]].va.exercise;
                 for (uint32_t i = 0; i < x->n_steps && i < VP_MAX_EX_STEPS; i++)
-                        ex_failed |= x->steps[i].outcome > VP_EX_SKIPPED;
+                        ex_failed |= vp_ex_failed(x->steps[i].outcome);
         }
         if (ex_failed) {
                 uint32_t after = vpi_dmesg_resets(o);

@@ -1032,7 +1032,7 @@ static void check_exercise(struct vp_check *c, const void *arg)
                 EVID(c, "%s%s\n", s->detail[0] ? ": " : "", s->detail);
                 if (s->outcome == VP_EX_OK)
                         ran++;
-                else if (s->outcome > VP_EX_SKIPPED && !bad)
+                else if (vp_ex_failed(s->outcome) && !bad)
                         bad = s;
         }
         if (!ex->n_steps) {

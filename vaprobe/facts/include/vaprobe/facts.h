@@ -80,6 +80,11 @@ enum vp_ex_outcome {
         VP_EX_CRASHED,   /* the child died in this step (child_signal of the vp_va) */
         VP_EX_GPU_RESET, /* it failed and the kernel log shows a GPU hang or reset since */
 };
+/* A step that went wrong: refused, garbage, hung, crashed or a GPU reset. */
+static inline bool vp_ex_failed(enum vp_ex_outcome o)
+{
+        return o > VP_EX_SKIPPED;
+}
 #define VP_MAX_EX_STEPS 8
 #define VP_EX_STEP_SECONDS 5 /* each step's own deadline in the isolated child */
 struct vp_ex_step {
