@@ -54,11 +54,22 @@ struct run {
 
 static bool as_nobody;
 
-static void child_setup(gpointer unused)
+/* Dropping to nobody: the binary is opened while still root and run with fexecve(), because
+ * nobody may not be able to reach it by path (a checkout under root's 0700 home). */
+struct nobody_exec {
+        int fd;
+        char **argv, **envp;
+};
+
+static void child_setup(gpointer data)
 {
-        (void)unused;
-        if (as_nobody && (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+        const struct nobody_exec *x = data;
+        if (!x)
+                return;
+        if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
                 _exit(99);
+        fexecve(x->fd, x->argv, x->envp);
+        _exit(98);
 }
 
 static struct run start(const char *const *args)
@@ -78,8 +89,16 @@ static struct run start(const char *const *args)
                 env = g_environ_unsetenv(env, "NODEPROBE_ROOT");
         }
         env = g_environ_unsetenv(env, "KUBERNETES_SERVICE_HOST");
+        struct nobody_exec x = {.fd = -1, .argv = argv, .envp = env};
+        if (as_nobody) {
+                x.fd = open(NP_NODEPROBE_BIN, O_RDONLY | O_CLOEXEC);
+                cr_assert_geq(x.fd, 0, "%s: %s", NP_NODEPROBE_BIN, strerror(errno));
+        }
         cr_assert(g_spawn_async_with_pipes(NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
-                                           NULL, &r.pid, NULL, NULL, &r.err_fd, NULL));
+                                           as_nobody ? &x : NULL, &r.pid, NULL, NULL, &r.err_fd,
+                                           NULL));
+        if (x.fd >= 0)
+                close(x.fd);
         fcntl(r.err_fd, F_SETFL, O_NONBLOCK);
         return r;
 }
