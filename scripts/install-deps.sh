@@ -22,10 +22,6 @@ missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# The API server tests run the real kubectl; Debian ships it as kubernetes-client.
-if [ "${1:-}" = "--test" ] && ! command -v kubectl >/dev/null 2>&1; then
-    missing="$missing kubernetes-client"
-fi
 # Node.js and npm: Debian's, unless the machine has its own (e.g. NodeSource's nodejs, which
 # bundles npm and conflicts with Debian's npm package).
 if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
@@ -43,4 +39,11 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The real control plane and the tools users deploy with (kube-apiserver, etcd, kubectl,
+# kustomize, helm) are built from Go modules at pinned versions into a versioned cache; a
+# warm cache builds nothing. Go itself is not a Debian package here (Debian 12's is 1.19).
+if [ "${1:-}" = "--test" ]; then
+    "$(dirname "$0")/build-tools.sh"
 fi

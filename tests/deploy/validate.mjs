@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: MIT
-// Offline validation of manifests/: every kustomization rendered by the real kubectl, every
+// Offline validation of manifests/: every kustomization rendered by kustomize v5 and kubectl, every
 // object checked against the Kubernetes OpenAPI schemas (kubernetes-models), RBAC and Pod
 // Security asserted, the ValidatingAdmissionPolicy evaluated with a CEL evaluator
 // (@bufbuild/cel) on admission requests built as the API server builds them, and one image
 // tag everywhere. Each check first proves it can fail (a broken object must be refused).
 //
-//   node validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--readme F]
+//   node validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--kustomize PATH] [--readme F]
 //
 // Prints one line per check ("ok ..." / "not ok ..."); exit 0 when all pass, 1 otherwise,
 // 2 on a usage or set-up error.
-import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 if (!args.modules || !args.manifests || !args.version) {
-  console.error("usage: validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--readme FILE]");
+  console.error("usage: validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--kustomize PATH] [--readme FILE]");
   process.exit(2);
 }
 const require = createRequire(join(args.modules, "node_modules", "index.js"));
 const YAML = require("yaml");
 const cel = require("@bufbuild/cel");
 const kubectl = args.kubectl || "kubectl";
+const kustomize = args.kustomize || "kustomize";
 
 let failures = 0;
 function check(name, ok, detail) {
@@ -32,20 +34,47 @@ function check(name, ok, detail) {
 }
 
 // ---- Rendering ---------------------------------------------------------------------------
+// Each kustomization is rendered by kustomize v5 and by kubectl's embedded kustomize (the two
+// tools users run), both pinned (scripts/build-tools.sh). They must agree byte for byte and
+// neither may print anything on stderr (a deprecated field is a warning there).
 const targets = ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos"];
 const rendered = {};
+function render(tool, argv, t) {
+  const r = spawnSync(tool, argv, { encoding: "utf8" });
+  const what = `${[tool.split("/").pop(), ...argv.slice(0, -1)].join(" ")} manifests/${t}`;
+  if (r.error || r.status !== 0) {
+    check(what, false, String(r.stderr || r.error).split("\n")[0]);
+    return null;
+  }
+  check(`${what}: no warnings`, r.stderr.trim() === "", r.stderr.trim().split("\n")[0]);
+  return r.stdout;
+}
 for (const t of targets) {
   const dir = join(args.manifests, t);
-  let text = "";
-  try {
-    text = execFileSync(kubectl, ["kustomize", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    check(`kubectl kustomize manifests/${t}`, false, String(e.stderr || e.message).split("\n")[0]);
-    continue;
-  }
-  const docs = YAML.parseAllDocuments(text).map((d) => d.toJSON()).filter((d) => d !== null);
-  check(`kubectl kustomize manifests/${t} renders ${docs.length} objects`, docs.length > 0);
+  const byKubectl = render(kubectl, ["kustomize", dir], t);
+  const byKustomize = render(kustomize, ["build", dir], t);
+  if (byKubectl === null || byKustomize === null) continue;
+  check(`manifests/${t}: kustomize and kubectl kustomize render the same`, byKubectl === byKustomize);
+  const docs = YAML.parseAllDocuments(byKustomize).map((d) => d.toJSON()).filter((d) => d !== null);
+  check(`manifests/${t} renders ${docs.length} objects`, docs.length > 0);
   rendered[t || "."] = docs;
+}
+// The no-warnings check can fail: the old dialect (`bases`) makes both tools warn.
+{
+  const d = mkdtempSync(join(tmpdir(), "np-kustomize-"));
+  writeFileSync(join(d, "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+  writeFileSync(join(d, "kustomization.yaml"), "bases: [cm.yaml]\n");
+  for (const [tool, argv] of [[kubectl, ["kustomize", d]], [kustomize, ["build", d]]]) {
+    const r = spawnSync(tool, argv, { encoding: "utf8" });
+    check(`${tool.split("/").pop()} warns about a deprecated field (the check can fail)`, /deprecated/i.test(r.stderr || ""), r.stderr);
+  }
+  rmSync(d, { recursive: true, force: true });
+}
+// The kubectl-1.20 dialect is gone for good: no kustomization may use it again.
+for (const t of targets) {
+  const k = YAML.parse(readFileSync(join(args.manifests, t, "kustomization.yaml"), "utf8"));
+  const old = ["bases", "patchesStrategicMerge", "patchesJson6902", "vars", "commonLabels"].filter((f) => f in k);
+  check(`manifests/${t}/kustomization.yaml uses no deprecated field`, old.length === 0, old.join(", "));
 }
 const examples = {};
 for (const f of readdirSync(join(args.manifests, "examples")).filter((f) => f.endsWith(".yaml")).sort()) {

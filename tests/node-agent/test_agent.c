@@ -587,7 +587,16 @@ Test(agent, healthz_and_metrics)
         cr_expect(wait_for_label("nodeprobe.io/status", "ok", 20));
         cr_expect(wait_http(port, "/healthz", 200, 10), "healthy");
         long code = 0;
-        g_autofree char *m = http_get(port, "/metrics", &code);
+        /* The server holds the label before the agent has counted its PATCH, and the
+         * condition PATCH follows the label's: scrape until both are counted. */
+        char *m = NULL;
+        for (int i = 0; i < 100; i++) {
+                free(m);
+                m = http_get(port, "/metrics", &code);
+                if (m && strstr(m, "nodeprobe_api_requests_total{verb=\"PATCH\"} 2"))
+                        break;
+                g_usleep(100 * 1000);
+        }
         cr_expect_eq(code, 200);
         g_autofree char *parsed = parse_metrics(m);
         cr_expect(strstr(parsed, "gauge nodeprobe_gpu_info [('device_id', '3e92'), "
@@ -599,6 +608,7 @@ Test(agent, healthz_and_metrics)
         cr_expect(strstr(parsed, "counter nodeprobe_api_requests_total [('verb', 'PATCH')] 2.0"),
                   "%s", parsed);
         cr_expect(strstr(parsed, "nodeprobe_probes_total"), "%s", parsed);
+        free(m);
         g_autofree char *nf = http_get(port, "/nope", &code);
         cr_expect_eq(code, 404);
         int ec = -1;
