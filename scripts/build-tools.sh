@@ -15,7 +15,9 @@ KUSTOMIZE=v5.8.1
 HELM=v3.21.4
 
 tools=${NODEPROBE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/nodeprobe-tools}
-bin="$tools/bin-k8s-$K8S-etcd-$ETCD-kustomize-$KUSTOMIZE-helm-$HELM"
+# REV: the build recipe's revision (flags), so a changed recipe builds into a new directory.
+REV=2
+bin="$tools/bin-k8s-$K8S-etcd-$ETCD-kustomize-$KUSTOMIZE-helm-$HELM-r$REV"
 if [ "${1:-}" = "--print-dir" ]; then
     echo "$bin"
     exit 0
@@ -107,7 +109,11 @@ if ! have kustomize; then
 fi
 if ! have helm; then
     module helm "helm.sh/helm/v3 $HELM" </dev/null
-    build helm helm helm.sh/helm/v3/cmd/helm -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM"
+    # Helm's Makefile stamps the Kubernetes release of its client-go (1.36 for v3.21) as the
+    # default of `helm template` and lint; without it .Capabilities says v1.20.0 and a chart's
+    # kubeVersion >= 1.30 refuses to render.
+    hk="helm.sh/helm/v3/pkg"
+    build helm helm helm.sh/helm/v3/cmd/helm -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM -X $hk/chartutil.k8sVersionMajor=1 -X $hk/chartutil.k8sVersionMinor=36 -X $hk/lint/rules.k8sVersionMajor=1 -X $hk/lint/rules.k8sVersionMinor=36"
     built=1
 fi
 if [ $built = 1 ]; then

@@ -159,6 +159,9 @@ class ControlPlane:
             f"--service-account-key-file={w}/sa.pub",
             f"--service-account-signing-key-file={w}/sa.key",
             "--service-cluster-ip-range=10.96.0.0/24",
+            # As every real cluster (kubeadm, K3s, Talos): privileged containers are allowed
+            # by the API server, and Pod Security decides per namespace.
+            "--allow-privileged=true",
             # The defaults (ValidatingAdmissionPolicy, ServiceAccount, ...) plus NodeRestriction.
             "--enable-admission-plugins=NodeRestriction",
             # No kubelet answers 127.0.0.1 as the `kubernetes` Service's endpoint.
