@@ -68,6 +68,7 @@ struct sync_msg {
         int32_t changed;
         int32_t cond_changed;
         int32_t event_posted;
+        int32_t admission; /* refused by an admission policy (403 or 422): needs a person */
         uint32_t requests, gets, patches;
         struct lbl_set live; /* what this manager owns on the Node after the sync */
         char message[512];
@@ -374,6 +375,7 @@ static int sync_child(int wfd, void *arg)
                 m->live = res->live;
         } else {
                 m->http_status = err.http_status;
+                m->admission = lbl_error_is_admission(&err);
                 snprintf(m->message, sizeof(m->message), "node %.64s: %.400s", node, err.message);
         }
         lbl_client_stats(c, &st);
@@ -446,7 +448,8 @@ static void sync_api(struct agent *a, long long now)
         /* Keep the desired state and retry: a 401/403/404 needs a person (RBAC, the node's
          * name) and is retried every 5 minutes; the rest backs off, capped. */
         auth = m->http_status == 401 || m->http_status == 403 || m->http_status == 404 ||
-               m->exit_code == NA_EXIT_KUBE_CONFIG || m->exit_code == NA_EXIT_USAGE;
+               m->admission || m->exit_code == NA_EXIT_KUBE_CONFIG ||
+               m->exit_code == NA_EXIT_USAGE;
         a->sync_failures++;
         if (a->snap) {
                 struct na_http_snapshot *sn = a->snap;
@@ -471,7 +474,9 @@ static void sync_api(struct agent *a, long long now)
         }
         if (strcmp(a->last_error, m->message) != 0 || now - a->last_error_log >= LOG_AGAIN_MS) {
                 alog(a, "error", "%s%s", m->message,
-                     m->http_status == 403 ? " (RBAC: nodes get, patch)" : "");
+                     m->admission             ? " (refused by an admission policy)"
+                     : m->http_status == 403 ? " (RBAC: nodes get, patch)"
+                                             : "");
                 snprintf(a->last_error, sizeof(a->last_error), "%s", m->message);
                 a->last_error_log = now;
         }

@@ -72,6 +72,16 @@ void lbl_seterr(struct lbl_error *err, long http, const char *reason, const char
         lbl_sanitize_line(err->reason);
 }
 
+bool lbl_error_is_admission(const struct lbl_error *err)
+{
+        /* The API server's own wording: "ValidatingAdmissionPolicy 'P' with binding 'B'
+         * denied request: ..." and "admission webhook \"W\" denied the request: ...". */
+        return err && (err->http_status == 403 || err->http_status == 422) &&
+               (strstr(err->message, "ValidatingAdmissionPolicy '") ||
+                strstr(err->message, "admission webhook \"")) &&
+               strstr(err->message, "denied");
+}
+
 const char *lbl_read_strerror(int r)
 {
         switch (r) {

@@ -334,6 +334,10 @@ class Denied(unittest.TestCase):
         self.assertTrue(any(want in ln for ln in lines), err)
         # One line says it: the error is not spread over several.
         self.assertEqual(len([ln for ln in lines if want in ln]), 1, err)
+        # The policy refused it, not RBAC: the hint says so (a 403 from a policy with
+        # reason Forbidden must not send people to fix their RBAC).
+        self.assertIn("an admission policy refused it", err)
+        self.assertNotIn("RBAC", err)
         return err
 
     def test_another_node(self):

@@ -304,3 +304,41 @@ Test(labels, node_parse_sees_foreign_owners)
         cr_expect_eq(lbl_node_parse(body, sizeof(body) - 1, "n2", NULL, NULL, &v, &err), -EPROTO);
         cr_expect_eq(lbl_node_parse("{", 1, "n1", NULL, NULL, &v, &err), -EPROTO);
 }
+
+/* Admission denials as kube-apiserver 1.36 words them (tests/kube/test_real_api.py saw each),
+ * told apart from RBAC's 403 and from a plain invalid request. */
+Test(labels, admission_denials_are_told_from_rbac)
+{
+        static const struct {
+                long code;
+                const char *message;
+                bool admission;
+        } t[] = {
+            {422,
+             "nodes \"den-1\" is forbidden: ValidatingAdmissionPolicy 'nodeprobe-own-node' with "
+             "binding 'nodeprobe-own-node' denied request: nodeprobe may only set its own "
+             "condition, IntelGPUReady",
+             true},
+            {403,
+             "nodes \"den-2\" is forbidden: ValidatingAdmissionPolicy 'nodeprobe-own-node' with "
+             "binding 'nodeprobe-own-node' denied request: nodeprobe on den-1 may not modify node "
+             "den-2",
+             true},
+            /* A webhook's denial carries its own code, 403 unless it sets one. */
+            {403, "admission webhook \"validate.kyverno.svc\" denied the request: no", true},
+            {403,
+             "nodes \"vm1\" is forbidden: User \"system:serviceaccount:nodeprobe:nodeprobe\" "
+             "cannot patch resource \"nodes\" in API group \"\" at the cluster scope",
+             false},
+            {422, "Node \"vm1\" is invalid: metadata.labels: Invalid value: \"-x\"", false},
+            {500, "ValidatingAdmissionPolicy 'p' with binding 'b' denied request: x", false},
+            {403, "ValidatingAdmissionPolicy 'p' evaluation failed", false},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                struct lbl_error e = {.http_status = t[i].code};
+                snprintf(e.message, sizeof(e.message), "%s", t[i].message);
+                cr_expect_eq(lbl_error_is_admission(&e), t[i].admission, "case %zu: %s", i,
+                             t[i].message);
+        }
+        cr_expect(!lbl_error_is_admission(NULL));
+}

@@ -630,6 +630,44 @@ Test(agent, healthz_and_metrics)
         cr_expect_eq(ec, 0, "%s", log2);
 }
 
+/* The real kube-apiserver answers a ValidatingAdmissionPolicy denial without a `reason` with
+ * 422 Invalid (tests/kube/test_real_api.py saw it): the agent treats it as RBAC's 403, a
+ * standing refusal for a person to fix (/healthz 503, the slow retry), not as a request
+ * to back off from and resend every minute. */
+Test(agent, an_admission_denial_is_a_standing_refusal)
+{
+        int port = 20000 + (int)((getpid() + 7) % 20000);
+        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        GString *script = g_string_new("[");
+        for (int i = 0; i < 8; i++)
+                g_string_append_printf(
+                    script,
+                    "%s{\"status\":422,\"reason\":\"Invalid\",\"method\":\"PATCH\","
+                    "\"message\":\"nodes \\\"vm1\\\" is forbidden: ValidatingAdmissionPolicy "
+                    "'nodeprobe-own-node' with binding 'nodeprobe-own-node' denied request: "
+                    "nodeprobe may only add or change its own labels\"}",
+                    i ? "," : "");
+        g_string_append(script, "]");
+        free(np_kube_ctl(kube, "script", script->str));
+        g_string_free(script, TRUE);
+        struct run r = start_verify((const char *const[]){"--listen", listen, NULL});
+        cr_expect(wait_http(port, "/healthz", 503, 15), "unhealthy while refused");
+        long code = 0;
+        g_autofree char *why = http_get(port, "/healthz", &code);
+        cr_expect(strstr(why, "denied request"), "%s", why);
+        /* A backoff of 1 s, 2 s would have sent two more PATCHes by now. */
+        g_usleep(3500 * 1000);
+        int ec = -1;
+        g_autofree char *log = stop(&r, &ec, NULL);
+        cr_expect_eq(ec, 0, "%s", log);
+        cr_expect_eq(np_kube_count(kube, "PATCH", NULL), 1, "one PATCH: %s", log);
+        cr_expect(strstr(log, "(refused by an admission policy)"), "%s", log);
+}
+
 static int run_sync(const char *const *args, char **err)
 {
         char *argv[16] = {NP_NODEPROBE_BIN, "agent"};

@@ -101,6 +101,13 @@ struct lbl_error {
         char message[512]; /* one line: the API's message, or what went wrong locally */
 };
 
+/* Whether the API server refused the request in admission (a ValidatingAdmissionPolicy or an
+ * admission webhook) rather than in RBAC, whatever the status code: a policy validation
+ * without a `reason` answers 422 Invalid, one with `reason: Forbidden` 403 (seen against
+ * kube-apiserver 1.36; staging/src/k8s.io/apiserver/pkg/admission/plugin/policy/validating/
+ * dispatcher.go). Pure; NULL-safe. */
+bool lbl_error_is_admission(const struct lbl_error *err);
+
 /* Where and how to reach the API server. Plain value; owns no handles. */
 struct lbl_kubeconfig {
         char server[512];          /* https://host:port */
