@@ -3,9 +3,14 @@
 # The judge: run both README commands in a new Debian 12 minbase root, as a fresh machine
 # would. Bootstraps bookworm once (cached as a tarball in $NODEPROBE_FRESH_CACHE, default
 # /var/tmp/nodeprobe-fresh), unpacks a new copy for every run, clones this repository (its
-# committed HEAD, like CI) with ../shared beside it, and runs, as root inside the chroot:
+# committed HEAD, like CI) into /root/nodeprobe (root's home is mode 0700 there, as on any
+# Debian: a test that drops privileges must still reach its binary) with ../shared beside
+# it, and runs, as root inside the chroot:
 #     ./scripts/nodeprobe --report
 #     ./scripts/test.sh
+# Go is not a Debian 12 package at the release the test tools need (bookworm has 1.19): the
+# machine's Go (/usr/local/go, 1.26 here) is handed in read-only, as a CI image would carry
+# it; its module and build caches start empty, so the tools are built cold.
 # Usage: scripts/fresh-check.sh [--keep]   (--keep leaves the root for a look afterwards)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +33,7 @@ if [ ! -s "$cache/bookworm-minbase.tar" ]; then
 fi
 root=$(mktemp -d /var/tmp/nodeprobe-fresh-root.XXXXXX)
 cleanup() {
-    for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
+    for m in usr/local/go dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
     [ "$keep" = --keep ] || rm -rf "$root"
 }
 trap cleanup EXIT INT TERM
@@ -45,15 +50,23 @@ extra_ca=""
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
     mkdir -p "$root/etc/ssl"
     cp "$NODE_EXTRA_CA_CERTS" "$root/etc/ssl/host-extra-ca.crt"
-    extra_ca="NODE_EXTRA_CA_CERTS=/etc/ssl/host-extra-ca.crt npm_config_cafile=/etc/ssl/host-extra-ca.crt"
+    mkdir -p "$root/etc/ssl/host-ca"
+    cp "$NODE_EXTRA_CA_CERTS" "$root/etc/ssl/host-ca/host-extra-ca.crt"
+    # Go (the module proxy) reads every file of SSL_CERT_DIR, besides Debian's own.
+    extra_ca="NODE_EXTRA_CA_CERTS=/etc/ssl/host-extra-ca.crt npm_config_cafile=/etc/ssl/host-extra-ca.crt SSL_CERT_DIR=/etc/ssl/host-ca:/etc/ssl/certs"
 fi
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
-mkdir -p "$root/work"
-git clone -q "$top" "$root/work/main"
+if [ -x /usr/local/go/bin/go ]; then
+    mkdir -p "$root/usr/local/go"
+    mount --bind /usr/local/go "$root/usr/local/go"
+    mount -o remount,bind,ro "$root/usr/local/go"
+fi
+chmod 0700 "$root/root"
+git clone -q "$top" "$root/root/nodeprobe"
 if [ -d "$top/../shared" ]; then
-    cp -a "$top/../shared" "$root/work/shared"
+    cp -a "$top/../shared" "$root/root/shared"
 fi
 # The README's two commands, verbatim, in the order a new user runs them.
 cmds=$(sed -n '/^```sh$/,/^```$/p' "$top/README.md" | sed -n '2,3p')
@@ -63,7 +76,7 @@ start=$(date +%s)
 status=0
 # shellcheck disable=SC2086
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    CI=true $extra_ca sh -c "cd /work/main && set -e && $(echo "$cmds" | tr '\n' ';')" </dev/null ||
+    CI=true $extra_ca sh -c "cd /root/nodeprobe && set -e && $(echo "$cmds" | tr '\n' ';')" </dev/null ||
     status=$?
 end=$(date +%s)
 echo "fresh-check: exit $status after $((end - start)) s" >&2

@@ -5,7 +5,8 @@
 set -eu
 
 BUILD="build-essential cmake pkg-config python3 help2man libdrm-dev libva-dev libjansson-dev libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev"
-TEST="libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git python3-prometheus-client ffmpeg"
+# ca-certificates: Go reaches the module proxy over TLS (scripts/build-tools.sh).
+TEST="ca-certificates libcriterion-dev libumockdev-dev umockdev libglib2.0-dev vainfo python3 openssl curl clang-format git python3-prometheus-client ffmpeg"
 # tests/deploy: the image is built with podman (vfs, chroot isolation) on a debootstrap base
 # and run with runc; the manifests are validated with npm packages on Node.js.
 DEPLOY="podman runc debootstrap"

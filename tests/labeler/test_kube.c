@@ -408,14 +408,15 @@ Test(kube, tls_is_verified)
 /* The test server speaks the real API: kubectl and nodeprobe agree on the same Node. */
 Test(kube, kubectl_agrees)
 {
-        g_autofree char *kubectl = g_find_program_in_path("kubectl");
+        /* The pinned kubectl (scripts/build-tools.sh), never whatever is in PATH. */
+        char *kubectl = NP_KUBECTL;
         g_autofree char *out = NULL, *errs = NULL;
         struct lbl_apply_result res;
         struct lbl_error err = {0};
         gint status = 0;
 
-        if (!kubectl)
-                cr_skip_test("kubectl is not installed");
+        cr_assert(g_file_test(kubectl, G_FILE_TEST_IS_EXECUTABLE),
+                  "%s is missing: scripts/install-deps.sh --test builds it", kubectl);
         start();
         cr_assert_eq(apply(WANT("nodeprobe.io/gpu.present", "true"), 0, &res, &err), 0);
         char *label_argv[] = {kubectl, "--kubeconfig", kube->kubeconfig, "label",
