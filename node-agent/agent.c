@@ -448,8 +448,7 @@ static void sync_api(struct agent *a, long long now)
         /* Keep the desired state and retry: a 401/403/404 needs a person (RBAC, the node's
          * name) and is retried every 5 minutes; the rest backs off, capped. */
         auth = m->http_status == 401 || m->http_status == 403 || m->http_status == 404 ||
-               m->admission || m->exit_code == NA_EXIT_KUBE_CONFIG ||
-               m->exit_code == NA_EXIT_USAGE;
+               m->admission || m->exit_code == NA_EXIT_KUBE_CONFIG || m->exit_code == NA_EXIT_USAGE;
         a->sync_failures++;
         if (a->snap) {
                 struct na_http_snapshot *sn = a->snap;
@@ -474,7 +473,7 @@ static void sync_api(struct agent *a, long long now)
         }
         if (strcmp(a->last_error, m->message) != 0 || now - a->last_error_log >= LOG_AGAIN_MS) {
                 alog(a, "error", "%s%s", m->message,
-                     m->admission             ? " (refused by an admission policy)"
+                     m->admission            ? " (refused by an admission policy)"
                      : m->http_status == 403 ? " (RBAC: nodes get, patch)"
                                              : "");
                 snprintf(a->last_error, sizeof(a->last_error), "%s", m->message);

@@ -51,7 +51,8 @@ static int load_config(const struct na_config *cfg, struct lbl_kubeconfig *k, st
 static void api_error(const char *node, const struct lbl_error *err)
 {
         const char *hint = lbl_error_is_admission(err)
-                               ? " (an admission policy refused it; manifests/base/rbac/policy.yaml says what nodeprobe may change)"
+                               ? " (an admission policy refused it; "
+                                 "manifests/base/rbac/policy.yaml says what nodeprobe may change)"
                            : err->http_status == 403 ? " (RBAC: nodeprobe needs nodes get, patch)"
                            : err->http_status == 401 ? " (the token was rejected)"
                            : err->http_status == 404 ? " (check NODE_NAME / --node-name)"
