@@ -47,6 +47,18 @@ static const struct hcase cases[] = {
     {"adl-sriov-7vfs", "host-guc", VP_STATUS_OK, "", ""},
     {"adl-sriov-7vfs", "host-mdev", VP_STATUS_SKIP, "", ""},
     {"adl-sriov-7vfs", "host-vm-config", VP_STATUS_OK, "", ""},
+    /* Arc A-series (DG2): no SR-IOV anywhere upstream (only ATS-M has it), no GVT-g. */
+    {"dg2-arc-a380", "host-cpu", VP_STATUS_FAIL, "cannot-split", "Pass the whole GPU"},
+    {"dg2-arc-a380", "host-sriov", VP_STATUS_SKIP, "", ""},
+    {"dg2-arc-a380", "host-cmdline", VP_STATUS_OK, "", ""},
+    /* Battlemage under xe: xe.max_vfs and sriov_numvfs, never i915-sriov-dkms or enable_guc. */
+    {"bmg-xe-no-vfs", "host-cpu", VP_STATUS_OK, "", ""},
+    {"bmg-xe-no-vfs", "host-cmdline", VP_STATUS_FAIL, "missing-parameters", "xe.max_vfs=7"},
+    {"bmg-xe-no-vfs", "host-sriov", VP_STATUS_FAIL, "no-vfs", "sriov_numvfs"},
+    {"bmg-xe-no-vfs", "host-guc", VP_STATUS_SKIP, "", ""},
+    /* Meteor Lake under i915: i915-sriov-dkms only (its xe has no SR-IOV for MTL). */
+    {"mtl-i915-no-dkms", "host-cmdline", VP_STATUS_FAIL, "missing-parameters", "i915.enable_guc=3"},
+    {"mtl-i915-no-dkms", "host-sriov", VP_STATUS_FAIL, "no-sriov-driver", "i915-sriov-dkms"},
     {"cfl-no-iommu", "host-iommu", VP_STATUS_FAIL, "iommu-off", "VT-d"},
     {"cfl-no-iommu", "host-cmdline", VP_STATUS_FAIL, "missing-parameters", "update-grub"},
     {"cfl-instances-taken", "host-mdev", VP_STATUS_WARN, "no-instances-left", "101"},
@@ -235,4 +247,29 @@ Test(host, non_utf8_vm_config_still_makes_json)
         json_decref(checks);
         free(e);
         rm_tree(dir);
+}
+
+/* The SR-IOV advice follows the driver that drives the PF: xe's is a kernel parameter and
+ * sriov_numvfs, i915's the out-of-tree module; neither names the other's remedy. */
+Test(host, sriov_advice_follows_the_pf_driver)
+{
+        struct vp_eval *e = evaluate("bmg-xe-no-vfs", NULL);
+        for (uint32_t i = 0; i < e->n_checks; i++) {
+                cr_expect(!strstr(e->checks[i].fix, "dkms"), "%s: %s", e->checks[i].id,
+                          e->checks[i].fix);
+                cr_expect(!strstr(e->checks[i].fix, "i915.enable_guc"), "%s: %s", e->checks[i].id,
+                          e->checks[i].fix);
+        }
+        const struct vp_check *cpu = vp_eval_check(e, "host-cpu");
+        cr_expect(strstr(cpu->evidence, "xe.max_vfs") && strstr(cpu->evidence, "6.17"), "%s",
+                  cpu->evidence);
+        free(e);
+        e = evaluate("mtl-i915-no-dkms", NULL);
+        for (uint32_t i = 0; i < e->n_checks; i++)
+                cr_expect(!strstr(e->checks[i].fix, "xe.max_vfs"), "%s: %s", e->checks[i].id,
+                          e->checks[i].fix);
+        cpu = vp_eval_check(e, "host-cpu");
+        cr_expect(strstr(cpu->evidence, "i915-sriov-dkms") && !strstr(cpu->evidence, " or xe"),
+                  "%s", cpu->evidence);
+        free(e);
 }

@@ -164,3 +164,71 @@ Test(tables, data_matches_shared_reference)
                 free(tb);
         }
 }
+
+/* How each platform can be split is a row of split.c, never inferred from the generation:
+ * the cases an audit against upstream found wrong, and every known platform has a row. */
+Test(tables, split_method_per_platform)
+{
+        static const struct {
+                const char *platform, *pf_driver;
+                enum vpi_split split;
+                enum vpi_sriov via;
+        } t[] = {
+            {"DG2", "i915", VPI_SPLIT_NONE, VPI_SRIOV_NO},
+            {"PONTEVECCHIO", "xe", VPI_SPLIT_NONE, VPI_SRIOV_NO},
+            {"LUNARLAKE", "xe", VPI_SPLIT_NONE, VPI_SRIOV_NO},
+            {"ATS_M", "i915", VPI_SPLIT_SRIOV, VPI_SRIOV_DKMS},
+            {"METEORLAKE", "xe", VPI_SPLIT_SRIOV, VPI_SRIOV_DKMS},
+            {"ARROWLAKE", "i915", VPI_SPLIT_SRIOV, VPI_SRIOV_DKMS},
+            {"TIGERLAKE", "i915", VPI_SPLIT_SRIOV, VPI_SRIOV_DKMS},
+            {"ALDERLAKE_S", "xe", VPI_SPLIT_SRIOV, VPI_SRIOV_XE},
+            {"RAPTORLAKE_P", NULL, VPI_SPLIT_SRIOV, VPI_SRIOV_DKMS},
+            {"BATTLEMAGE", "xe", VPI_SPLIT_SRIOV, VPI_SRIOV_XE},
+            {"PANTHERLAKE", "xe", VPI_SPLIT_SRIOV, VPI_SRIOV_XE},
+            {"COFFEELAKE", "i915", VPI_SPLIT_GVTG, VPI_SRIOV_NO},
+            {"ICELAKE", "i915", VPI_SPLIT_NONE, VPI_SRIOV_NO},
+            {"NOVALAKE_S", "xe", VPI_SPLIT_UNKNOWN, VPI_SRIOV_NO},
+            {"", "xe", VPI_SPLIT_UNKNOWN, VPI_SRIOV_NO},
+            {NULL, NULL, VPI_SPLIT_UNKNOWN, VPI_SRIOV_NO},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                cr_expect_eq(vpi_split_method(t[i].platform), t[i].split, "%s",
+                             t[i].platform ? t[i].platform : "(null)");
+                cr_expect_eq(vpi_sriov_driver(t[i].platform, t[i].pf_driver), t[i].via, "%s %s",
+                             t[i].platform ? t[i].platform : "(null)",
+                             t[i].pf_driver ? t[i].pf_driver : "(null)");
+        }
+        cr_expect_str_eq(vpi_split_row("BATTLEMAGE")->xe_since, "6.17");
+        /* Every platform of the PCI id table up to Panther Lake has a row. */
+        for (size_t i = 0; i < vpi_n_platforms; i++) {
+                const char *p = vpi_platforms[i].name;
+                double gen = strtod(vpi_platforms[i].gen, NULL);
+                if (gen > 0 && gen <= 30)
+                        cr_expect(vpi_split_row(p), "%s (gen %s) has no split row", p,
+                                  vpi_platforms[i].gen);
+        }
+}
+
+/* Panther Lake needs xe.force_probe only before Linux 6.17; other platforms keep the table's
+ * word, and an unknown release keeps the cause. */
+Test(tables, force_probe_follows_the_kernel_release)
+{
+        static const struct {
+                const char *platform, *release;
+                bool needs;
+        } t[] = {
+            {"PANTHERLAKE", "6.16.9-arch1-1", true},
+            {"PANTHERLAKE", "6.17.0-5-generic", false},
+            {"PANTHERLAKE", "7.0.1", false},
+            {"PANTHERLAKE", "5.19", true},
+            {"PANTHERLAKE", "", true},
+            {"PANTHERLAKE", "garbage", true},
+            {"PANTHERLAKE", NULL, true},
+            {"TIGERLAKE", "6.17.1", true},
+            {NULL, "6.17", true},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+                cr_expect_eq(vpi_needs_force_probe(t[i].platform, t[i].release), t[i].needs,
+                             "%zu: %s %s", i, t[i].platform ? t[i].platform : "(null)",
+                             t[i].release ? t[i].release : "(null)");
+}

@@ -52,6 +52,7 @@ struct hctx {
         const struct vp_pve *h;
         struct vp_platform p;
         enum vpi_split s;
+        enum vpi_sriov via; /* who makes the VFs with the driver bound now (split.c) */
         struct vpi_vars base;
 };
 
@@ -75,6 +76,8 @@ static void check_cpu(struct vp_check *c, const void *arg)
         EVID(c, "platform: %s, gen %s\n", p->platform[0] ? p->platform : "unknown",
              p->gen[0] ? p->gen : "?");
         vpi_var(&v, "device_id", "%04x", h->gpu.device);
+        vpi_var(&v, "platform", "%s", p->platform);
+        vpi_var(&v, "slot", "%s", h->gpu.slot);
         switch (x->s) {
         case VPI_SPLIT_GVTG:
                 vpi_check_set(c, VP_STATUS_OK);
@@ -85,8 +88,17 @@ static void check_cpu(struct vp_check *c, const void *arg)
                 vpi_check_set(c, VP_STATUS_OK);
                 SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
                         p->gen);
-                EVID(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host and in "
-                        "every guest, or xe with SR-IOV support\n");
+                if (x->via == VPI_SRIOV_XE) {
+                        const struct vpi_split_row *r = vpi_split_row(p->platform);
+                        EVID(c,
+                             "SR-IOV through xe (upstream, no dkms%s%s%s): xe.max_vfs=N on "
+                             "the kernel command line, then sriov_numvfs\n",
+                             r->xe_since ? "; Linux " : "", r->xe_since ? r->xe_since : "",
+                             r->xe_since ? " or newer" : "");
+                } else {
+                        EVID(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host "
+                                "and in every guest\n");
+                }
                 break;
         case VPI_SPLIT_NONE:
                 SUMMARY(c, "%s (gen %s) cannot be split: neither GVT-g nor SR-IOV", p->platform,
@@ -108,12 +120,17 @@ static void check_cmdline(struct vp_check *c, const void *arg)
         vpi_vars_copy(&v, &x->base);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
+        /* xe: GuC submission is xe's only mode; the VFs come from xe.max_vfs. */
+        const char *need_xe[] = {"intel_iommu=on", "iommu=pt", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
+        bool xe = s == VPI_SPLIT_SRIOV && x->via == VPI_SRIOV_XE;
         const char **need = s == VPI_SPLIT_GVTG    ? need_gvt
+                            : xe                   ? need_xe
                             : s == VPI_SPLIT_SRIOV ? need_sriov
                                                    : need_pt;
         char missing[256] = "", in_boot[256] = "", val[32];
-        bool max_vfs = param_value(h->cmdline, "i915.max_vfs", val, sizeof(val));
+        bool max_vfs =
+            param_value(h->cmdline, xe ? "xe.max_vfs" : "i915.max_vfs", val, sizeof(val));
         bool kernel_cmdline = strcmp(h->boot_source, "/etc/kernel/cmdline") == 0;
 
         vpi_var(&v, "boot_source", "%s", h->boot_source);
@@ -137,7 +154,8 @@ static void check_cmdline(struct vp_check *c, const void *arg)
                         vpi_appendf(in_boot, sizeof(in_boot), "%s%s", in_boot[0] ? " " : "", *n);
         }
         if (s == VPI_SPLIT_SRIOV && !max_vfs)
-                vpi_appendf(missing, sizeof(missing), "%si915.max_vfs=7", missing[0] ? " " : "");
+                vpi_appendf(missing, sizeof(missing), "%s%s.max_vfs=7", missing[0] ? " " : "",
+                            xe ? "xe" : "i915");
         if (s == VPI_SPLIT_GVTG && param_value(h->cmdline, "i915.enable_guc", val, sizeof(val)) &&
             (atoi(val) & 1))
                 EVID(c, "i915.enable_guc=%s turns GuC submission on: GVT-g refuses to start\n",
@@ -394,6 +412,31 @@ static void check_sriov(struct vp_check *c, const void *arg)
         vpi_var(&v, "total", "%lld", (long long)h->sriov_totalvfs.value);
         if (!h->sriov_totalvfs.known || h->sriov_totalvfs.value == 0) {
                 SUMMARY(c, "%s offers no virtual functions", h->gpu.slot);
+                if (x->via == VPI_SRIOV_XE) {
+                        vpi_var(&v, "sriov_why", "%s",
+                                "The xe driver in use offers no virtual functions for this GPU: "
+                                "its kernel predates xe's SR-IOV support for it, or SR-IOV is off "
+                                "in the firmware setup.");
+                        const struct vpi_split_row *r = vpi_split_row(x->p.platform);
+                        vpi_var(&v, "sriov_fix",
+                                "Boot a kernel whose xe has SR-IOV for it%s%s%s, with "
+                                "intel_iommu=on iommu=pt xe.max_vfs=7 (and SR-IOV enabled in the "
+                                "firmware setup), then check cat "
+                                "/sys/bus/pci/devices/%s/sriov_totalvfs",
+                                r && r->xe_since ? " (Linux " : "",
+                                r && r->xe_since ? r->xe_since : "",
+                                r && r->xe_since ? " or newer)" : "", h->gpu.slot);
+                } else {
+                        vpi_var(&v, "sriov_why", "%s",
+                                "The i915 in use has no SR-IOV support (upstream i915 has none); "
+                                "the out-of-tree i915-sriov-dkms is needed on the host and in "
+                                "every guest.");
+                        vpi_var(&v, "sriov_fix",
+                                "Install i915-sriov-dkms (strongtz/i915-sriov-dkms), boot with "
+                                "intel_iommu=on iommu=pt i915.enable_guc=3 i915.max_vfs=7, then "
+                                "check cat /sys/bus/pci/devices/%s/sriov_totalvfs",
+                                h->gpu.slot);
+                }
                 vpi_cause(c, VPC_NO_SRIOV_DRIVER, &v);
                 return;
         }
@@ -430,6 +473,11 @@ static void check_guc(struct vp_check *c, const void *arg)
         if (h->dmesg_gvt_guc == VP_YES)
                 EVID(c, "kernel log: Graphics virtualization is not yet supported with GuC "
                         "submission\n");
+        if (x->s == VPI_SPLIT_SRIOV && x->via == VPI_SRIOV_XE) {
+                vpi_check_set(c, VP_STATUS_SKIP);
+                SUMMARY(c, "not an i915 setting: xe always uses GuC submission");
+                return;
+        }
         if (x->s == VPI_SPLIT_SRIOV) {
                 if (guc < 0) {
                         vpi_check_set(c, VP_STATUS_SKIP);
@@ -570,7 +618,8 @@ int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
         x->h = h;
         if (h->gpu_found) {
                 vp_platform_lookup(h->gpu.device, &x->p);
-                x->s = vpi_split_method(x->p.platform, x->p.gen);
+                x->s = vpi_split_method(x->p.platform);
+                x->via = vpi_sriov_driver(x->p.platform, h->gpu.driver);
         }
         r = vpi_run_checks(e, host_checks,
                            h->gpu_found ? sizeof(host_checks) / sizeof(host_checks[0]) : 1, x);

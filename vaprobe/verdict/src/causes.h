@@ -49,8 +49,9 @@ X(GVT_UNSUPPORTED, "gvt-unsupported", FAIL,                                     
   "platform that cannot have one.",                                                                \
   "Use SR-IOV (Tiger Lake, Alder Lake and later) or full passthrough of 00:02.0 instead.")         \
 X(SRIOV_UNSUPPORTED, "sriov-unsupported", FAIL,                                                    \
-  "SR-IOV for Intel iGPUs starts with the Gen12 iGPUs (Tiger Lake); this GPU cannot be a VF.",      \
-  "Use GVT-g (Broadwell to Comet Lake) or full passthrough of 00:02.0 instead.")                   \
+  "{platform} has no SR-IOV in i915, i915-sriov-dkms or xe, so this GPU cannot be a virtual "      \
+  "function.",                                                                                     \
+  "Use GVT-g (Broadwell to Comet Lake) or full passthrough of the whole GPU instead.")            \
 /* virtualization */                                                                               \
 X(UNDETERMINED, "undetermined", WARN,                                                              \
   "The signals readable here do not decide between passthrough, GVT-g and SR-IOV (a probe run "    \
@@ -282,11 +283,12 @@ X(NOT_INTEL_GPU_HOST, "not-intel-gpu-host", FAIL,                               
   "none (or the iGPU is disabled in the firmware).",                                               \
   "Run the host checks on the Proxmox host itself; inside a VM use the report.")                   \
 X(CANNOT_SPLIT, "cannot-split", FAIL,                                                              \
-  "GVT-g ends with Comet Lake and SR-IOV (i915-sriov-dkms) starts with the Gen12 iGPUs of Tiger " \
-  "Lake; Ice Lake, Rocket Lake, Jasper/Elkhart Lake and Gemini Lake have neither. Only one VM "    \
-  "can have this GPU, by full passthrough.",                                                       \
-  "Pass the whole GPU to one VM: qm set <vmid> --hostpci0 0000:00:02.0 (the host then loses it), " \
-  "or use a host with a GPU that can be split (Tiger Lake or Alder Lake and later).")               \
+  "{platform} has neither GVT-g (Broadwell to Comet Lake) nor SR-IOV (in i915, i915-sriov-dkms "  \
+  "or xe: Tiger Lake to Arrow Lake iGPUs, Battlemage, Panther Lake); Ice Lake, Rocket Lake, "      \
+  "Jasper/Elkhart Lake, Gemini Lake, Lunar Lake and the Arc A-series (DG2) are such parts. Only "  \
+  "one VM can have this GPU, by full passthrough.",                                                \
+  "Pass the whole GPU to one VM: qm set <vmid> --hostpci0 {slot} (the host then loses it), or "    \
+  "use a GPU that can be split.")                                                                  \
 X(HOST_UNKNOWN_DEVICE, "host-unknown-device", WARN,                                                \
   "0x{device_id} is not in this build's tables; whether it can be split is unknown.",              \
   "Update nodeprobe.")                                                                             \
@@ -342,11 +344,8 @@ X(NO_INSTANCES_LEFT, "no-instances-left", WARN,                                 
   "or raise the DVMT/aperture size in the firmware setup.")                                        \
 /* host-sriov */                                                                                   \
 X(NO_SRIOV_DRIVER, "no-sriov-driver", FAIL,                                                        \
-  "The i915 in use has no SR-IOV support (upstream i915 has none); the out-of-tree "               \
-  "i915-sriov-dkms (or xe with SR-IOV) is needed.",                                                \
-  "Install i915-sriov-dkms (strongtz/i915-sriov-dkms), boot with intel_iommu=on iommu=pt "         \
-  "i915.enable_guc=3 i915.max_vfs=7, then check cat "                                              \
-  "/sys/bus/pci/devices/{slot}/sriov_totalvfs")                                                    \
+  "{sriov_why}",                                                                                   \
+  "{sriov_fix}")                                                                                   \
 X(NO_VFS, "no-vfs", FAIL,                                                                          \
   "sriov_numvfs is 0: the virtual functions are not enabled.",                                     \
   "echo {total} > /sys/bus/pci/devices/{slot}/sriov_numvfs\nand to keep it: apt install "          \

@@ -31,45 +31,9 @@ static double gen_of(const struct vp_gpu_eval *ge)
         return ge && ge->platform.gen[0] ? strtod(ge->platform.gen, NULL) : 0.0;
 }
 
-static bool in_list(const char *p, const char *const *list)
-{
-        for (; *list; list++)
-                if (strcmp(p, *list) == 0)
-                        return true;
-        return false;
-}
-
-/*
- * How a platform's GPU can be shared (shared/reference/intel-capabilities.md section 3):
- * - GVT-g: i915 intel_gvt.c is_supported_device(): BDW, SKL, KBL, BXT/APL, CFL, CML.
- * - SR-IOV: "Gen12 iGPUs (TGL/ADL/RPL ...)" through the out-of-tree i915-sriov-dkms in host and
- *   guest; under upstream xe, has_sriov on PTL (and BMG). So Tiger Lake can be split (with
- *   the dkms module), and Lunar Lake, an xe-only part the reference does not list with
- *   has_sriov, is not claimed.
- * - Neither: GLK, ICL, EHL/JSL ("not supported" for GVT-g, before Gen12 for SR-IOV), RKL and
- *   DG1 (not named for SR-IOV by the reference), CHV, and LNL as above.
- */
-enum vpi_split vpi_split_method(const char *platform, const char *gen)
-{
-        static const char *const gvt[] = {"BROADWELL",  "SKYLAKE",   "BROXTON", "KABYLAKE",
-                                          "COFFEELAKE", "COMETLAKE", NULL};
-        static const char *const none[] = {"GEMINILAKE", "CANNONLAKE", "ICELAKE", "ELKHARTLAKE",
-                                           "JASPERLAKE", "ROCKETLAKE", "DG1",     "CHERRYVIEW",
-                                           "LUNARLAKE",  NULL};
-        double g = gen && *gen ? strtod(gen, NULL) : 0;
-
-        if (!platform || !*platform)
-                return VPI_SPLIT_UNKNOWN;
-        if (in_list(platform, gvt))
-                return VPI_SPLIT_GVTG;
-        if (in_list(platform, none))
-                return VPI_SPLIT_NONE;
-        return g >= 12 ? VPI_SPLIT_SRIOV : g > 0 ? VPI_SPLIT_NONE : VPI_SPLIT_UNKNOWN;
-}
-
 static bool gvt_platform(const char *p)
 {
-        return vpi_split_method(p, NULL) == VPI_SPLIT_GVTG;
+        return vpi_split_method(p) == VPI_SPLIT_GVTG;
 }
 
 /* ---- per-GPU facts that several checks use ---- */
@@ -369,21 +333,25 @@ static void check_cpu(struct vp_check *c, const void *arg)
                         p->platform, p->gen);
         else
                 SUMMARY(c, "%s, gen %s: ", p->platform, p->gen);
-        /* How the GPU can be shared: intel-capabilities.md section 3 (GVT-g Broadwell to Comet
-         * Lake per i915 intel_gvt.c; SR-IOV from 12th gen Core with i915-sriov-dkms or xe). */
-        split = vpi_split_method(p->platform, p->gen);
+        /* How the GPU can be shared: split.c's row for the platform (sources named there). */
+        split = vpi_split_method(p->platform);
         switch (split) {
         case VPI_SPLIT_GVTG:
                 SUMMARY(c, "GVT-g split possible (i915-GVTg_%s types), no SR-IOV",
                         gen < 9 ? "V4" : "V5");
                 break;
-        case VPI_SPLIT_SRIOV:
-                SUMMARY(c, "SR-IOV VFs possible (i915-sriov-dkms or xe), no GVT-g");
+        case VPI_SPLIT_SRIOV: {
+                const struct vpi_split_row *r = vpi_split_row(p->platform);
+                SUMMARY(c, "SR-IOV VFs possible (%s), no GVT-g",
+                        r->sriov == VPI_SRIOV_XE     ? "xe"
+                        : r->sriov == VPI_SRIOV_DKMS ? "i915-sriov-dkms"
+                                                     : "i915-sriov-dkms, or xe when it drives it");
                 break;
+        }
         case VPI_SPLIT_NONE:
                 SUMMARY(c, "no way to split this GPU: full passthrough only");
-                EVID(c, "this platform (Ice Lake, Rocket Lake, Jasper/Elkhart Lake, Gemini Lake, "
-                        "Lunar Lake) has neither GVT-g nor a known SR-IOV\n");
+                EVID(c, "%s has neither GVT-g nor SR-IOV in i915, i915-sriov-dkms or xe\n",
+                     p->platform);
                 break;
         default:
                 break;
@@ -579,7 +547,8 @@ static void check_kernel_driver(struct vp_check *c, const void *arg)
         else if (h->secure_boot == VP_YES)
                 vpi_cause(c, VPC_MODULE_REFUSED, &v);
         else if (strstr(ge->platform.xe_force_probe, "force_probe") &&
-                 strcmp(ge->platform.default_kmd, "xe") == 0)
+                 strcmp(ge->platform.default_kmd, "xe") == 0 &&
+                 vpi_needs_force_probe(ge->platform.platform, h->kernel_release))
                 vpi_cause(c, VPC_NEEDS_FORCE_PROBE, &v);
         else if (ge->platform.known && !ge->platform.in_kernel)
                 vpi_cause(c, VPC_ID_NOT_IN_KERNEL, &v);

@@ -11,10 +11,31 @@ int vpi_platform_index(const char *name);
 
 /* How a platform's GPU can be shared between VMs. */
 enum vpi_split { VPI_SPLIT_UNKNOWN, VPI_SPLIT_NONE, VPI_SPLIT_GVTG, VPI_SPLIT_SRIOV };
-/* GVT-g: i915 intel_gvt.c is_supported_device() (BDW, SKL, BXT, KBL, CFL, CML). SR-IOV: the
- * 12th gen Core parts on (Alder Lake and later, with i915-sriov-dkms or xe); 11th gen (Ice,
- * Tiger, Rocket Lake, Jasper/Elkhart Lake), Gemini Lake and DG1 have neither. */
-enum vpi_split vpi_split_method(const char *platform, const char *gen);
+/* Which driver makes the virtual functions of an SR-IOV platform. */
+enum vpi_sriov {
+        VPI_SRIOV_NO,
+        VPI_SRIOV_DKMS,       /* the out-of-tree i915-sriov-dkms, in host and guests */
+        VPI_SRIOV_XE,         /* upstream xe: xe.max_vfs and sriov_numvfs */
+        VPI_SRIOV_DKMS_OR_XE, /* whichever drives the PF (TGL/ADL/RPL) */
+};
+/* One platform's row of split.c (sources named there); static storage. */
+struct vpi_split_row {
+        const char *platform; /* CSV spelling, e.g. "DG2" */
+        enum vpi_split split;
+        enum vpi_sriov sriov;
+        const char *xe_since; /* the Linux release whose xe has SR-IOV PF for it, or NULL */
+};
+/* The row of PLATFORM, or NULL for a platform split.c does not list (never guessed). */
+const struct vpi_split_row *vpi_split_row(const char *platform);
+/* How PLATFORM's GPU can be split; VPI_SPLIT_UNKNOWN when it has no row. */
+enum vpi_split vpi_split_method(const char *platform);
+/* For an SR-IOV platform, the driver that makes its VFs when PF_DRIVER ("i915", "xe" or
+ * NULL) drives the physical function; VPI_SRIOV_NO when the platform cannot. */
+enum vpi_sriov vpi_sriov_driver(const char *platform, const char *pf_driver);
+/* Whether xe on kernel RELEASE (uname -r, e.g. "6.17.2-1-pve"; "" unknown) still needs
+ * xe.force_probe for PLATFORM, for the platforms whose requirement ended in a known release
+ * (split.c); true when the release is unknown or the platform has no such release. Pure. */
+bool vpi_needs_force_probe(const char *platform, const char *release);
 
 /* Label spelling and generation of a platform index. */
 const char *vpi_platform_label(int index);
