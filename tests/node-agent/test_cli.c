@@ -480,11 +480,15 @@ Test(cli, label_trust_boundary)
         cr_expect(strstr(err, "not a regular file"), "%s", err);
         g_free(out);
         g_free(err);
+        out = err = NULL;
 
         /* An admin labels the Intel key too (same value: shared ownership). Cleanup says it
-         * stays instead of listing it as removed. */
-        g_autofree char *kubectl = g_find_program_in_path("kubectl");
-        if (kubectl) {
+         * stays instead of listing it as removed. The pinned kubectl (scripts/build-tools.sh),
+         * never whatever is in PATH: without it this part is not skipped, it fails. */
+        char *kubectl = NP_KUBECTL;
+        cr_assert(g_file_test(kubectl, G_FILE_TEST_IS_EXECUTABLE),
+                  "%s is missing: scripts/install-deps.sh --test builds it", kubectl);
+        {
                 g_autofree char *ko = NULL, *ke = NULL;
                 gint st = 0;
                 free(np_kube_ctl(k, "node", "{\"name\":\"vm3\"}"));

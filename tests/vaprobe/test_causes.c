@@ -440,6 +440,20 @@ static const struct {
      "/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so\nlibva info: va_openDriver() returns -1\n"
      "vaInitialize failed with error code -1 (unknown libva error),exit\n",
      0x3e92, "libva 0.x"},
+    {"libva info: VA-API version 1.17.0\nlibva error: vaGetDriverNames() failed with unknown "
+     "libva error\nvaInitialize failed with error code -1 (unknown libva error),exit\n",
+     0x3e92, "X11 names no driver"},
+    {"libva info: VA-API version 1.7.0\nlibva info: Trying to open "
+     "/usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so\nlibva info: Found init function "
+     "__vaDriverInit_1_7\nvainfo: ../../va/x11/va_dri2.c:339: VA_DRI2Authenticate: Assertion "
+     "`dri2' failed.\n",
+     0x5917, "X11 DRI2 abort"},
+    {"libva info: VA-API version 1.20.0\nlibva info: Trying to open "
+     "/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so\nlibva info: Found init function "
+     "__vaDriverInit_1_20\nget chip id failed: -1 [22]\nparam: 4, val: 0\nlibva error: "
+     "/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so init failed\nvaInitialize failed with error "
+     "code 18 (invalid parameter),exit\n",
+     0x4680, "not an i915 node"},
 };
 
 /* ---- Proxmox host trees, changed after probing ---- */

@@ -48,6 +48,19 @@ static struct vcase cases[] = {
      "non-intel-node", "", "", "", "decode.h264"},
     {"sriov-xe-kmd-no-xe_drv_video-fail.txt", "ALDERLAKE_P", "va-failed", "va-driver", "fail",
      "xe-no-mapping", "", "", "", "decode.h264"},
+    /* The classes whose first failing line misleads (issue 20). */
+    {"x11-vagetdrivernames-failed.txt", "COFFEELAKE", "va-failed", "va-init", "fail",
+     "x11-no-driver-name", "", "", "", "decode.h264"},
+    {"x11-fallback-ihd-gmm-symbol-i965-ok.txt", "COFFEELAKE", "ok", "va-driver", "warn",
+     "i965-fallback", "decode.hevc-10bit", "", "", ""},
+    {"x11-dri2-assertion-i965.txt", "KABYLAKE", "va-failed", "va-init", "fail", "x11-path-crash",
+     "", "", "", "decode.h264"},
+    {"not-intel-node-get-chip-id-failed.txt", "ALDERLAKE_S", "va-failed", "va-init", "fail",
+     "not-i915-node", "", "", "", "decode.h264"},
+    {"ihd-init-failed-three-lines.txt", "TIGERLAKE", "va-failed", "va-driver", "fail",
+     "driver-init-failed", "", "", "", "decode.h264"},
+    {"i965-on-alderlake-no-ihd.txt", "ALDERLAKE_N", "va-failed", "va-init", "fail",
+     "i965-unknown-platform", "", "", "", "decode.h264"},
 };
 
 /* Criterion runs each parameter in a fresh process: pass indices, not pointers. */
@@ -313,4 +326,43 @@ Test(eval, missing_vp9_lp_means_no_huc)
         cr_expect_str_eq(e->gpus[0].caps[cap_index("encode.vp9")].cause, "huc");
         free(e);
         free(f);
+}
+
+/* What the report says for those classes, beyond the cause id: the fix goes to the DRM path,
+ * the iHD failure is named, and nothing tells people to reinstall a driver that loaded. */
+Test(eval, misleading_vainfo_classes_say_what_to_do)
+{
+        static const struct {
+                const char *file, *check, *in_text, *not_in_fix;
+        } t[] = {
+            {"x11-vagetdrivernames-failed.txt", "va-driver", "--display drm", "apt install"},
+            {"x11-dri2-assertion-i965.txt", "va-driver", "--display drm", "apt install"},
+            {"x11-fallback-ihd-gmm-symbol-i965-ok.txt", "va-driver",
+             "iHD failed to load (undefined symbol: _ZN14GmmLib", ""},
+            {"not-intel-node-get-chip-id-failed.txt", "va-driver", "/dev/dri/by-path",
+             "apt install"},
+            {"ihd-init-failed-three-lines.txt", "va-driver", "iHD loaded", "apt install"},
+            {"i965-on-alderlake-no-ihd.txt", "va-init", "iHD, which can, is not installed", ""},
+        };
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char path[4096];
+                struct vp_facts *f = NULL;
+                struct vp_eval *e = NULL;
+                snprintf(path, sizeof(path), "%s/vainfo/%s", NP_FIXTURES_DIR, t[i].file);
+                char *text = np_slurp(path);
+                cr_assert(text, "%s", path);
+                cr_assert_eq(vp_vainfo_parse(text, 0, NULL, &f), 0, "%s", t[i].file);
+                free(text);
+                cr_assert_eq(vp_evaluate(f, &e), 0);
+                const struct vp_check *k = vp_eval_check(e, t[i].check);
+                cr_assert(k);
+                char all[4096];
+                snprintf(all, sizeof(all), "%s\n%s\n%s", k->summary, k->cause, k->fix);
+                cr_expect(strstr(all, t[i].in_text), "%s %s: %s", t[i].file, t[i].check, all);
+                if (t[i].not_in_fix[0])
+                        cr_expect(!strstr(k->fix, t[i].not_in_fix), "%s %s fix: %s", t[i].file,
+                                  t[i].check, k->fix);
+                free(e);
+                free(f);
+        }
 }

@@ -154,8 +154,12 @@ int vp_vainfo_parse(const char *text, uint16_t device_id, const char *kmd, struc
                         parse_comment(l, &device_id, &partial);
                         continue;
                 }
+                /* libva's and vainfo's lines, and what iHD prints itself when its first i915
+                 * ioctls fail (mos_bufmgr: "get chip id failed", "param: 4, val: 0") or a
+                 * driver aborts ("Assertion ... failed"): the evaluation reads them. */
                 if (strncmp(l, "libva ", 6) == 0 || strncmp(l, "vaInitialize", 12) == 0 ||
-                    strncmp(l, "vainfo:", 7) == 0)
+                    strncmp(l, "vainfo:", 7) == 0 || strstr(l, "get chip id failed") ||
+                    strncmp(l, "param: ", 7) == 0 || strstr(l, "Assertion"))
                         vpi_append_line(va->log, sizeof(va->log), l);
 
                 if (sscanf(l, "vainfo: VA-API version: %d.%d", &a, &b) == 2 ||

@@ -207,8 +207,26 @@ X(DRIVER_MISSING, "driver-missing", FAIL,                                       
   "libva found no driver file for {drm_name} (it looked for {tried}_drv_video.so).",               \
   "{install_ihd}; or set LIBVA_DRIVERS_PATH to where iHD_drv_video.so is.")                        \
 X(I965_UNKNOWN_PLATFORM, "i965-unknown-platform", FAIL,                                            \
-  "i965 cannot drive {platform}: it stops at Coffee Lake/Whiskey Lake and lacks 0x{device_id}.",   \
+  "i965 cannot drive {platform}: it stops at Coffee Lake/Whiskey Lake and lacks 0x{device_id}; "  \
+  "{ihd_state}.",                                                                                  \
   "Use iHD: {install_ihd}, and unset LIBVA_DRIVER_NAME.")                                          \
+X(X11_NO_DRIVER_NAME, "x11-no-driver-name", FAIL,                                                  \
+  "vainfo ran on X11 and asked the X server which VA driver drives its display "                   \
+  "(vaGetDriverNames() failed): a display driver that names none (vesa, modesetting without "      \
+  "DRI3, a VNC or xrdp session) answers nothing. This says nothing about the GPU or its driver.",  \
+  "vainfo --display drm --device {node}\nor, to keep X11: LIBVA_DRIVER_NAME=iHD vainfo")           \
+X(X11_PATH_CRASH, "x11-path-crash", FAIL,                                                          \
+  "The driver aborted in libva's X11 path (DRI2 authentication, va_dri2.c), before it reached "    \
+  "the GPU: an X server or remote session without DRI2 for this render node. The DRM path does "   \
+  "not go there.",                                                                                 \
+  "vainfo --display drm --device {node}; programs (Jellyfin, ffmpeg -hwaccel vaapi "               \
+  "-hwaccel_device {node}) use the DRM path already.")                                             \
+X(NOT_I915_NODE, "not-i915-node", FAIL,                                                            \
+  "The render node libva opened is not driven by i915 or xe: iHD's first i915 ioctls failed "      \
+  "('get chip id failed', vaInitialize error 18). It is another GPU's node (a virtio-gpu in "      \
+  "front of a VF, a second GPU) or the wrong --device.",                                           \
+  "ls -l /dev/dri/by-path (the Intel GPU is pci-0000:00:02.0-render, or its VF's slot), then "     \
+  "vainfo --display drm --device /dev/dri/renderD<that node>; in a pod, hand in that node.")      \
 X(UNKNOWN_PCI_ID, "unknown-pci-id", FAIL,                                                          \
   "iHD has no entry for 0x{device_id} (hwinfo_linux.cpp returns PLATFORM_NOT_SUPPORTED).",         \
   "Upgrade the media driver to a release that lists 0x{device_id}.")                               \

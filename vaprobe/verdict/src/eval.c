@@ -695,6 +695,118 @@ static int driver_selection_cause(const struct vp_gpu *g)
         return -1;
 }
 
+/* The last driver libva tried ("iHD"), into buf; "the driver" when none is known. */
+static const char *last_tried_name(const struct vp_va *va, char *buf, size_t n)
+{
+        const char *last = strrchr(va->drivers_tried, ',');
+        last = last ? last + 1 : va->drivers_tried;
+        snprintf(buf, n, "%.*s", (int)(n - 1), last[0] ? last : "the driver");
+        return buf;
+}
+
+/* Whether libva's log shows NAME's driver file tried and never loaded (no "Found init
+ * function" before the next driver): absent, or its dlopen failed. */
+static bool not_loaded(const struct vp_va *va, const char *name)
+{
+        char file[48];
+        const char *t, *next, *found;
+
+        snprintf(file, sizeof(file), "/%s_drv_video.so", name);
+        for (t = strstr(va->log, "Trying to open "); t; t = next) {
+                const char *eol = strchr(t, '\n');
+                next = strstr(t + 1, "Trying to open ");
+                if (!eol || !memmem(t, (size_t)(eol - t), file, strlen(file)))
+                        continue;
+                found = strstr(eol, "Found init function");
+                return !found || (next && found > next);
+        }
+        return false;
+}
+
+/* The reason of a failed dlopen of NAME's driver ("undefined symbol: ..."), into buf; "" if
+ * the log has none. */
+static void dlopen_reason(const struct vp_va *va, const char *name, char *buf, size_t n)
+{
+        char file[48];
+        const char *d = va->log;
+
+        buf[0] = '\0';
+        snprintf(file, sizeof(file), "/%s_drv_video.so failed: ", name);
+        while ((d = strstr(d, "dlopen of "))) {
+                const char *eol = d + strcspn(d, "\n");
+                const char *r = memmem(d, (size_t)(eol - d), file, strlen(file));
+                if (r) {
+                        r += strlen(file);
+                        /* dlerror() repeats the path: "PATH: undefined symbol: X". */
+                        const char *colon = memmem(r, (size_t)(eol - r), ".so: ", 5);
+                        if (colon)
+                                r = colon + 5;
+                        snprintf(buf, n, "%.*s", (int)(eol - r), r);
+                        return;
+                }
+                d = eol;
+        }
+}
+
+/*
+ * Classes of vainfo output whose first failing line misleads (issue 20's list), told from
+ * libva's log: none of them is about the VA driver refusing this GPU.
+ */
+enum va_class {
+        VA_CLASS_NONE,
+        VA_CLASS_X11_NO_NAME, /* libva va_x11.c: the X server named no VA driver */
+        VA_CLASS_X11_CRASH,   /* an abort in libva's X11/DRI2 path (va_dri2.c) */
+        VA_CLASS_NOT_I915,    /* iHD's i915 ioctls failed: not an i915/xe render node */
+        VA_CLASS_I965_NO_IHD, /* iHD absent, i965 tried on a GPU it cannot drive */
+};
+
+static enum va_class va_class_of(const struct vp_va *va, const struct vp_gpu_eval *ge)
+{
+        const char *log = va->log;
+
+        if (va->driver[0])
+                return VA_CLASS_NONE;
+        if (strstr(log, "vaGetDriverNames() failed") ||
+            strstr(log, "vaGetDriverNameByIndex() failed"))
+                return VA_CLASS_X11_NO_NAME;
+        if (va->outcome == VP_VA_CRASHED &&
+            (strstr(log, "va_dri2") || strstr(log, "DRI2") || strstr(log, "va_x11")))
+                return VA_CLASS_X11_CRASH;
+        if (strstr(log, "get chip id failed") || strstr(log, "param: 4, val: 0"))
+                return VA_CLASS_NOT_I915;
+        if (tried(va, "i965") && (!tried(va, "iHD") || not_loaded(va, "iHD")) &&
+            ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0])
+                return VA_CLASS_I965_NO_IHD;
+        return VA_CLASS_NONE;
+}
+
+/* The cause of a class, with its summary; false for VA_CLASS_NONE. */
+static bool va_class_cause(struct vp_check *c, enum va_class k, const struct vp_gpu_eval *ge,
+                           struct vpi_vars *v)
+{
+        switch (k) {
+        case VA_CLASS_X11_NO_NAME:
+                SUMMARY(c, "the X server named no VA driver (not a GPU failure)");
+                vpi_cause(c, VPC_X11_NO_DRIVER_NAME, v);
+                return true;
+        case VA_CLASS_X11_CRASH:
+                SUMMARY(c, "the driver aborted in libva's X11/DRI2 path");
+                vpi_cause(c, VPC_X11_PATH_CRASH, v);
+                return true;
+        case VA_CLASS_NOT_I915:
+                SUMMARY(c, "the render node is not an Intel i915/xe GPU");
+                vpi_cause(c, VPC_NOT_I915_NODE, v);
+                return true;
+        case VA_CLASS_I965_NO_IHD:
+                SUMMARY(c, "iHD is not installed and i965 cannot drive %s",
+                        ge->platform.platform[0] ? ge->platform.platform : "this GPU");
+                vpi_cause(c, VPC_I965_UNKNOWN_PLATFORM, v);
+                return true;
+        default:
+                return false;
+        }
+}
+
 static void va_vars(struct vpi_vars *v, const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
         const struct vp_va *va = &g->va;
@@ -707,6 +819,10 @@ static void va_vars(struct vpi_vars *v, const struct vp_gpu *g, const struct vp_
         vpi_var(v, "platform", "%s", ge->platform.platform[0] ? ge->platform.platform : "this GPU");
         vpi_var(v, "va_driver", "%s", ge->va_driver);
         vpi_var(v, "api", "%d.%d", va->api_major, va->api_minor);
+        vpi_var(v, "ihd_state", "%s",
+                va->driver_env[0] ? "LIBVA_DRIVER_NAME keeps libva from iHD"
+                                  : "iHD, which can, is not installed (libva found no "
+                                    "iHD_drv_video.so)");
         if (gl_driver_tried(va))
                 vpi_var(v, "tried", "%s", gl_driver_tried(va));
 }
@@ -761,6 +877,16 @@ static void check_va_driver(struct vp_check *c, const void *arg)
                 vpi_cause(c, VPC_XE_NO_MAPPING, &v);
                 return;
         }
+        if (va_class_cause(c, va_class_of(va, x->ge), x->ge, &v))
+                return;
+        if (!va->driver[0] && strstr(va->log, "_drv_video.so init failed")) {
+                /* The driver file was there and loaded; installing it again fixes nothing. */
+                char name[sizeof(va->drivers_tried)];
+                SUMMARY(c, "%s loaded, but its initialisation failed (see va-init)",
+                        last_tried_name(va, name, sizeof(name)));
+                vpi_cause(c, VPC_DRIVER_INIT_FAILED, &v);
+                return;
+        }
         if (!va->driver[0]) {
                 SUMMARY(c, "no VA driver could be loaded");
                 vpi_cause(c, VPC_NO_VA_DRIVER, &v);
@@ -769,9 +895,16 @@ static void check_va_driver(struct vp_check *c, const void *arg)
         SUMMARY(c, "%s", va->driver);
         vpi_check_set(c, VP_STATUS_OK);
         if (strcmp(va->driver, "i965") == 0 && x->ge->platform.in_ihd) {
-                vpi_var(&v, "i965_why", "%s",
-                        va->driver_env[0] ? " because LIBVA_DRIVER_NAME forces it"
-                                          : " (iHD failed or is not installed)");
+                char why[200];
+                dlopen_reason(va, "iHD", why, sizeof(why));
+                if (va->driver_env[0])
+                        vpi_var(&v, "i965_why", " because LIBVA_DRIVER_NAME forces it");
+                else if (why[0])
+                        vpi_var(&v, "i965_why", " because iHD failed to load (%s)", why);
+                else if (not_loaded(va, "iHD"))
+                        vpi_var(&v, "i965_why", " because iHD is not installed");
+                else
+                        vpi_var(&v, "i965_why", " (iHD failed or is not installed)");
                 vpi_var(&v, "unset_env", "%s",
                         va->driver_env[0] ? "; unset LIBVA_DRIVER_NAME" : "");
                 vpi_cause(c, VPC_I965_FALLBACK, &v);
@@ -799,6 +932,11 @@ static void check_va_init(struct vp_check *c, const void *arg)
                 return;
         va = &g->va;
         va_vars(&v, g, ge);
+        if (va->outcome != VP_VA_OK && strcmp(x->f->source, "vainfo") == 0 &&
+            va_class_cause(c, va_class_of(va, ge), ge, &v)) {
+                EVID(c, "%s", va->log);
+                return;
+        }
         switch (va->outcome) {
         case VP_VA_OK:
                 vpi_check_set(c, VP_STATUS_OK);
