@@ -366,3 +366,32 @@ Test(eval, misleading_vainfo_classes_say_what_to_do)
                 free(f);
         }
 }
+
+/* Cherry View: i965 names it "CherryView"; the platform is found from the vendor string and
+ * its expectations come from the corrections' rows (i965_device_info.c chv_hw_codec_info):
+ * HEVC 8-bit decode and VP8 encode yes, HEVC 10-bit and VP9 10-bit no. */
+Test(eval, cherryview_from_the_i965_vendor_string)
+{
+        const char *text = "vainfo: VA-API version: 1.10 (libva 2.10.0)\n"
+                           "vainfo: Driver version: Intel i965 driver for Intel(R) CherryView - "
+                           "2.4.1\n"
+                           "vainfo: Supported profile and entrypoints\n"
+                           "      VAProfileH264Main               :\tVAEntrypointVLD\n"
+                           "      VAProfileH264Main               :\tVAEntrypointEncSlice\n"
+                           "      VAProfileHEVCMain               :\tVAEntrypointVLD\n"
+                           "      VAProfileVP8Version0_3          :\tVAEntrypointVLD\n"
+                           "      VAProfileVP8Version0_3          :\tVAEntrypointEncSlice\n";
+        struct vp_facts *f = NULL;
+        struct vp_eval *e = NULL;
+        cr_assert_eq(vp_vainfo_parse(text, 0, NULL, &f), 0);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        const struct vp_gpu_eval *ge = &e->gpus[0];
+        cr_expect_str_eq(ge->platform.platform, "CHERRYVIEW");
+        cr_expect_eq(ge->caps[cap_index("decode.hevc")].expected, VP_YES);
+        cr_expect_eq(ge->caps[cap_index("decode.hevc")].actual, VP_YES);
+        cr_expect_eq(ge->caps[cap_index("encode.vp8")].expected, VP_YES);
+        cr_expect_eq(ge->caps[cap_index("decode.hevc-10bit")].expected, VP_NO);
+        cr_expect_eq(ge->caps[cap_index("decode.vp9-10bit")].expected, VP_NO);
+        free(e);
+        free(f);
+}

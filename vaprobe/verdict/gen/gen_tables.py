@@ -29,9 +29,34 @@ def kmd(text):
     return "VPI_KMD_NONE"
 
 
+KEY = ("platform", "codec", "bitdepth", "direction", "entrypoint", "driver", "build")
+
+
+def apply_corrections(matrix):
+    """data/matrix-corrections.csv: where an audit against upstream found the reference
+    matrix (a byte-for-byte copy of shared/reference) wrong. "replace" rows override the row
+    with the same key (supported, confidence, notes, source); "add" rows are new. Each row
+    names its source; a replace that matches nothing is an error, so a correction cannot go
+    stale silently."""
+    path = os.path.join(DATA, "matrix-corrections.csv")
+    for c in csv.DictReader(open(path)):
+        action = c.pop("action")
+        if action == "add":
+            matrix.append(c)
+            continue
+        if action != "replace":
+            sys.exit(f"{path}: unknown action {action!r}")
+        hits = [r for r in matrix if all(r[k] == c[k] for k in KEY)]
+        if len(hits) != 1:
+            sys.exit(f"{path}: {','.join(c[k] for k in KEY)} matches {len(hits)} rows, not 1")
+        for k in ("supported", "confidence", "notes", "source", "va_profile", "rt_format"):
+            hits[0][k] = c[k]
+    return matrix
+
+
 def main():
     ids = list(csv.DictReader(open(os.path.join(DATA, "intel-pci-ids.csv"))))
-    matrix = list(csv.DictReader(open(os.path.join(DATA, "intel-codec-matrix.csv"))))
+    matrix = apply_corrections(list(csv.DictReader(open(os.path.join(DATA, "intel-codec-matrix.csv")))))
     platforms = []
     for r in ids + matrix:
         if r["platform"] not in platforms:

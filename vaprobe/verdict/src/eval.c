@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <va/va.h>
 
@@ -173,7 +174,8 @@ static void platform_from_i965_vendor(const char *vendor, struct vp_platform *p)
         p0 += strlen("Intel i965 driver for Intel(R) ");
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 int pi;
-                if (strncmp(p0, names[i].name, strlen(names[i].name)) != 0)
+                /* Case-insensitive: i965 spells it "CherryView" (i965_device_info.c). */
+                if (strncasecmp(p0, names[i].name, strlen(names[i].name)) != 0)
                         continue;
                 pi = vpi_platform_index(names[i].platform);
                 if (pi < 0)
