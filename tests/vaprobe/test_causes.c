@@ -454,6 +454,11 @@ static const struct {
      "/usr/lib/x86_64-linux-gnu/dri/iHD_drv_video.so init failed\nvaInitialize failed with error "
      "code 18 (invalid parameter),exit\n",
      0x4680, "not an i915 node"},
+    {"libva info: VA-API version 1.4.0\nlibva info: Trying to open "
+     "/usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so\nlibva info: Found init function "
+     "__vaDriverInit_1_4\nlibva error: /usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so init "
+     "failed\nvaInitialize failed with error code -1 (unknown libva error),exit\n",
+     0x8a52, "libva 2.4 on Ice Lake"},
 };
 
 /* ---- Proxmox host trees, changed after probing ---- */

@@ -61,6 +61,8 @@ static struct vcase cases[] = {
      "driver-init-failed", "", "", "", "decode.h264"},
     {"i965-on-alderlake-no-ihd.txt", "ALDERLAKE_N", "va-failed", "va-init", "fail",
      "i965-unknown-platform", "", "", "", "decode.h264"},
+    {"libva-2.4-icelake-i965-only.txt", "ICELAKE", "va-failed", "va-init", "fail",
+     "libva-no-ihd-mapping", "", "", "", "decode.h264"},
 };
 
 /* Criterion runs each parameter in a fresh process: pass indices, not pointers. */
@@ -392,6 +394,50 @@ Test(eval, cherryview_from_the_i965_vendor_string)
         cr_expect_eq(ge->caps[cap_index("encode.vp8")].expected, VP_YES);
         cr_expect_eq(ge->caps[cap_index("decode.hevc-10bit")].expected, VP_NO);
         cr_expect_eq(ge->caps[cap_index("decode.vp9-10bit")].expected, VP_NO);
+        free(e);
+        free(f);
+}
+
+/* libva 2.5 and older map i915 to i965 only: on a platform both drivers know, the expected
+ * VA driver is i965 (what libva picks), and an i965 in use says why; libva 2.6 expects iHD. */
+Test(eval, expected_va_driver_follows_the_libva_version)
+{
+        static const struct {
+                const char *api;
+                const char *want;
+        } t[] = {{"1.4", "i965"}, {"1.5", "i965"}, {"1.6", "iHD"}, {"1.20", "iHD"}};
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                char text[1024];
+                struct vp_facts *f = NULL;
+                struct vp_eval *e = NULL;
+                snprintf(text, sizeof(text),
+                         "libva info: VA-API version %s.0\nlibva info: Trying to open "
+                         "/usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so\nlibva info: Found "
+                         "init function __vaDriverInit_1_4\nlibva error: "
+                         "/usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so init failed\n"
+                         "vaInitialize failed with error code -1 (unknown libva error),exit\n",
+                         t[i].api);
+                cr_assert_eq(vp_vainfo_parse(text, 0x3e92, NULL, &f), 0);
+                cr_assert_eq(vp_evaluate(f, &e), 0);
+                cr_expect_str_eq(e->gpus[0].va_driver, t[i].want, "VA-API %s", t[i].api);
+                free(e);
+                free(f);
+        }
+        /* i965 working on Coffee Lake under libva 2.4: the warning names the libva map. */
+        const char *ok =
+            "vainfo: VA-API version: 1.4 (libva 2.4.0)\n"
+            "libva info: Trying to open /usr/lib/x86_64-linux-gnu/dri/i965_drv_video.so\n"
+            "libva info: Found init function __vaDriverInit_1_4\n"
+            "libva info: va_openDriver() returns 0\n"
+            "vainfo: Driver version: Intel i965 driver for Intel(R) Coffee Lake - 2.3.0\n"
+            "      VAProfileH264Main               :\tVAEntrypointVLD\n";
+        struct vp_facts *f = NULL;
+        struct vp_eval *e = NULL;
+        cr_assert_eq(vp_vainfo_parse(ok, 0x3e92, NULL, &f), 0);
+        cr_assert_eq(vp_evaluate(f, &e), 0);
+        const struct vp_check *k = vp_eval_check(e, "va-driver");
+        cr_expect_str_eq(k->cause_id, "i965-fallback");
+        cr_expect(strstr(k->cause, "maps i915 to i965 only"), "%s", k->cause);
         free(e);
         free(f);
 }

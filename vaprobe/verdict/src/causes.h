@@ -198,6 +198,12 @@ X(NO_INIT_FUNCTION, "no-init-function", FAIL,                                   
 X(LIBVA_TOO_OLD, "libva-too-old", FAIL,                                                            \
   "This libva speaks VA-API {api}: iHD needs VA-API 1.x (libva 2.x).",                             \
   "Upgrade libva to 2.x together with the driver ({reinstall_va}).")                               \
+X(LIBVA_NO_IHD_MAPPING, "libva-no-ihd-mapping", FAIL,                                              \
+  "This libva (VA-API {api}, libva 2.5 or older) maps the i915 kernel driver to i965 only, and "  \
+  "i965 cannot drive {platform}; iHD joined libva's driver map in libva 2.6, so it was never "    \
+  "tried.",                                                                                        \
+  "LIBVA_DRIVER_NAME=iHD (in Jellyfin's or Plex's container environment too), or upgrade libva "   \
+  "to 2.6 or newer ({reinstall_va}).")                                                             \
 X(GMMLIB_MISMATCH, "gmmlib-mismatch", FAIL,                                                        \
   "The driver failed to load with an undefined symbol ({symbol}): the installed gmmlib "           \
   "(libigdgmm) is older than the one the driver was built against.",                               \

@@ -189,6 +189,14 @@ static void platform_from_i965_vendor(const char *vendor, struct vp_platform *p)
         }
 }
 
+/* libva 2.5 and older (VA-API 1.5 and older) map the i915 kernel driver to i965 only; iHD
+ * joined the map in libva 2.6 (va/drm/va_drm_utils.c, the g_driver_name_map entry
+ * { "i915", "iHD" } ahead of i965). */
+static bool libva_i915_means_i965(const struct vp_gpu *g)
+{
+        return g->va.api_major == 1 && g->va.api_minor <= 5 && strcmp(g->kernel_driver, "xe") != 0;
+}
+
 static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval *ge)
 {
         const struct vp_gpu *g = &f->gpus[idx];
@@ -204,8 +212,13 @@ static void eval_gpu(const struct vp_facts *f, uint32_t idx, struct vp_gpu_eval 
         if (strcmp(g->va.driver, "i965") == 0 || strcmp(g->va.driver, "iHD") == 0)
                 vpi_strlcpy(ge->va_driver, g->va.driver, sizeof(ge->va_driver));
         else
+                /* What libva would pick: i965 where only i965 knows the id, or where this
+                 * libva maps i915 to i965 only and i965 knows it. */
                 vpi_strlcpy(ge->va_driver,
-                            ge->platform.known && !ge->platform.in_ihd && ge->platform.in_i965
+                            strcmp(g->va.driver_env, "i965") == 0 ||
+                                    (strcmp(g->va.driver_env, "iHD") != 0 && ge->platform.known &&
+                                     ge->platform.in_i965 &&
+                                     (!ge->platform.in_ihd || libva_i915_means_i965(g)))
                                 ? "i965"
                                 : "iHD",
                             sizeof(ge->va_driver));
@@ -760,6 +773,7 @@ enum va_class {
         VA_CLASS_X11_CRASH,   /* an abort in libva's X11/DRI2 path (va_dri2.c) */
         VA_CLASS_NOT_I915,    /* iHD's i915 ioctls failed: not an i915/xe render node */
         VA_CLASS_I965_NO_IHD, /* iHD absent, i965 tried on a GPU it cannot drive */
+        VA_CLASS_OLD_LIBVA,   /* libva <= 2.5 tried only i965 on a GPU i965 cannot drive */
 };
 
 static enum va_class va_class_of(const struct vp_va *va, const struct vp_gpu_eval *ge)
@@ -776,6 +790,9 @@ static enum va_class va_class_of(const struct vp_va *va, const struct vp_gpu_eva
                 return VA_CLASS_X11_CRASH;
         if (strstr(log, "get chip id failed") || strstr(log, "param: 4, val: 0"))
                 return VA_CLASS_NOT_I915;
+        if (tried(va, "i965") && !tried(va, "iHD") && va->api_major == 1 && va->api_minor <= 5 &&
+            ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0])
+                return VA_CLASS_OLD_LIBVA;
         if (tried(va, "i965") && (!tried(va, "iHD") || not_loaded(va, "iHD")) &&
             ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0])
                 return VA_CLASS_I965_NO_IHD;
@@ -803,6 +820,11 @@ static bool va_class_cause(struct vp_check *c, enum va_class k, const struct vp_
                 SUMMARY(c, "iHD is not installed and i965 cannot drive %s",
                         ge->platform.platform[0] ? ge->platform.platform : "this GPU");
                 vpi_cause(c, VPC_I965_UNKNOWN_PLATFORM, v);
+                return true;
+        case VA_CLASS_OLD_LIBVA:
+                SUMMARY(c, "this libva (2.5 or older) tried only i965, which cannot drive %s",
+                        ge->platform.platform[0] ? ge->platform.platform : "this GPU");
+                vpi_cause(c, VPC_LIBVA_NO_IHD_MAPPING, v);
                 return true;
         default:
                 return false;
@@ -901,6 +923,12 @@ static void check_va_driver(struct vp_check *c, const void *arg)
                 dlopen_reason(va, "iHD", why, sizeof(why));
                 if (va->driver_env[0])
                         vpi_var(&v, "i965_why", " because LIBVA_DRIVER_NAME forces it");
+                else if (libva_i915_means_i965(g) && !tried(va, "iHD"))
+                        vpi_var(&v, "i965_why",
+                                " because this libva (VA-API %d.%d, libva 2.%d) maps i915 to "
+                                "i965 only (iHD joined the map in libva 2.6; "
+                                "LIBVA_DRIVER_NAME=iHD picks it)",
+                                va->api_major, va->api_minor, va->api_minor);
                 else if (why[0])
                         vpi_var(&v, "i965_why", " because iHD failed to load (%s)", why);
                 else if (not_loaded(va, "iHD"))
