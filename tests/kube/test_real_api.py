@@ -133,7 +133,16 @@ class Agent:
         self.log.seek(0)
         return self.log.read()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.rc, self.log_text = self.stop()
+        return False
+
     def stop(self):
+        if self.log.closed:
+            return self.rc, self.log_text
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
             try:
@@ -141,9 +150,9 @@ class Agent:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-        text = self.text()
+        self.rc, self.log_text = self.p.returncode, self.text()
         self.log.close()
-        return self.p.returncode, text
+        return self.rc, self.log_text
 
 
 def labels(node):
@@ -467,8 +476,7 @@ class AgentTiers(unittest.TestCase):
     def test_heartbeat_keeps_the_transition_time(self):
         make_node("ag-hb")
         env, _, _ = incluster("ag-hb")
-        a = Agent("--tier", "verify", *FAST, "--heartbeat-interval", "0.5", env=env)
-        try:
+        with Agent("--tier", "verify", *FAST, "--heartbeat-interval", "0.5", env=env) as a:
             wait_for("the condition", lambda: condition("ag-hb"))
             t = condition("ag-hb")[0]
             n1 = len(CP.audit())
@@ -477,15 +485,12 @@ class AgentTiers(unittest.TestCase):
             t2 = condition("ag-hb")[0]
             self.assertEqual(t2["lastTransitionTime"], t["lastTransitionTime"])
             self.assertGreaterEqual(t2["lastHeartbeatTime"], t["lastHeartbeatTime"])
-        finally:
-            rc, log = a.stop()
-        self.assertEqual(rc, 0, log)
+        self.assertEqual(a.rc, 0, a.log_text)
 
     def test_hotplug_converges(self):
         make_node("ag-hot")
         env, _, _ = incluster("ag-hot")
-        a = Agent("--tier", "verify", *FAST, env=env, hotplug_ms=2500)
-        try:
+        with Agent("--tier", "verify", *FAST, env=env, hotplug_ms=2500) as a:
             wait_for("a first, GPU-less state", lambda: ours("ag-hot").get(PREFIX + "status")
                      not in (None, "ok"), 30)
             before = condition("ag-hot")[0]
@@ -509,9 +514,7 @@ class AgentTiers(unittest.TestCase):
                      if "/namespaces/default/events" in e["requestURI"] and e["verb"] == "create"]
             self.assertGreaterEqual(len(posts), 2)
             self.assertTrue(all(e["responseStatus"]["code"] == 201 for e in posts), posts)
-        finally:
-            rc, log = a.stop()
-        self.assertEqual(rc, 0, log)
+        self.assertEqual(a.rc, 0, a.log_text)
 
 
 # ---- faults a real server gives ----------------------------------------------------------------
@@ -519,8 +522,7 @@ class Faults(unittest.TestCase):
     def test_a_rotated_token_is_reread(self):
         make_node("flt-tok")
         env, pod1, d = incluster("flt-tok")
-        a = Agent("--tier", "verify", *FAST, "--heartbeat-interval", "0.5", env=env)
-        try:
+        with Agent("--tier", "verify", *FAST, "--heartbeat-interval", "0.5", env=env) as a:
             wait_for("the condition", lambda: condition("flt-tok"))
             # The kubelet's rotation: a new token in the file, then the old one stops working
             # (deleting its pod invalidates a pod-bound token at once).
@@ -534,15 +536,12 @@ class Faults(unittest.TestCase):
                         if e["user"].get("extra", {}).get("authentication.kubernetes.io/pod-name")
                         == ["nodeprobe-flt-tok-2"] and e["responseStatus"]["code"] < 300]
             wait_for("requests with the new token", by_new_pod, 30)
-        finally:
-            rc, log = a.stop()
-        self.assertEqual(rc, 0, log)
+        self.assertEqual(a.rc, 0, a.log_text)
 
     def test_apiserver_killed_and_restarted_mid_run(self):
         make_node("flt-restart")
         env, _, _ = incluster("flt-restart")
-        a = Agent("--tier", "verify", *FAST, env=env, hotplug_ms=6000)
-        try:
+        with Agent("--tier", "verify", *FAST, env=env, hotplug_ms=6000) as a:
             wait_for("a first state", lambda: ours("flt-restart").get(PREFIX + "status"), 30)
             first = ours("flt-restart")[PREFIX + "status"]
             self.assertNotEqual(first, "ok")
@@ -571,9 +570,7 @@ class Faults(unittest.TestCase):
                     self.assertTrue(line.startswith("  = "), out)
                     self.assertEqual(got.get(key), line[4:].split("=", 1)[1])
             self.assertEqual(len(condition("flt-restart")), 1)
-        finally:
-            rc, log = a.stop()
-        self.assertEqual(rc, 0, log)
+        self.assertEqual(a.rc, 0, a.log_text)
 
     def test_etcd_stopped_bounded_retries_labels_intact(self):
         make_node("flt-etcd")
