@@ -86,12 +86,19 @@ def apply(name, n, manager, labels, force):
             if mgr != manager and k in keys and n["labels"].get(k) != v:
                 conflicts.append((mgr, k))
     if conflicts and not force:
+        # kube-apiserver 1.36's wording (tests/kube/test_real_api.py saw it): one cause per
+        # field, 'conflict with "M" using v1'; the message names one conflict inline and
+        # lists several on lines of their own.
         mgr, k = conflicts[0]
-        return status(409, "Conflict",
-                      f'Apply failed with {len(conflicts)} conflict: conflict with "{mgr}": .metadata.labels.{k}',
+        if len(conflicts) == 1:
+            msg = f'Apply failed with 1 conflict: conflict with "{mgr}" using v1: .metadata.labels.{k}'
+        else:
+            msg = (f'Apply failed with {len(conflicts)} conflicts: conflicts with "{mgr}" using v1:\n'
+                   + "\n".join(f"- .metadata.labels.{k2}" for _, k2 in conflicts))
+        return status(409, "Conflict", msg,
                       {"causes": [{"reason": "FieldManagerConflict",
-                                   "message": f'conflict with "{mgr}"',
-                                   "field": f".metadata.labels.{k}"}]})
+                                   "message": f'conflict with "{m2}" using v1',
+                                   "field": f".metadata.labels.{k2}"} for m2, k2 in conflicts]})
     for mgr, k in conflicts:  # force: take ownership
         for (m2, op), keys in n["managed"].items():
             if m2 == mgr:
