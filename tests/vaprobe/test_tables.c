@@ -9,8 +9,8 @@
 
 #include <criterion/criterion.h>
 
-#include "../../vaprobe/verdict/src/eval.h"
-#include "../../vaprobe/verdict/src/tables.h"
+#include "eval.h"
+#include "tables.h"
 #include "testbed.h"
 
 #define MAX_FIELDS 16

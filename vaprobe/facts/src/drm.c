@@ -19,7 +19,7 @@
 #include <xf86drm.h>
 
 #include "internal.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 
 #define MAX_DRM_DEVICES 64
 #define IORESOURCE_IO 0x00000100 /* include/linux/ioport.h */

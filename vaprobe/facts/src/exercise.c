@@ -25,7 +25,7 @@
 #include <va/va_vpp.h>
 
 #include "internal.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 
 #define W 320
 #define H 240

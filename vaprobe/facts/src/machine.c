@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 
 /* efivarfs names: https://docs.kernel.org/filesystems/efivarfs.html; the first 4 bytes are the
  * variable's attributes, the value follows. */

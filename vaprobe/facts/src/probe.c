@@ -6,7 +6,7 @@
 
 #include "internal.h"
 #include "nodeprobe_version.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 
 static int run_in_process(void *userdata, const char *node, unsigned flags, struct vp_va *ret)
 {

@@ -17,7 +17,7 @@
 #include <va/va_drm.h>
 
 #include "internal.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 
 static void on_va_message(void *user, const char *message)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "nodeprobe_version.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 #include "vaprobe/pve.h"
 
 static void read_pcidev(const char *root, const char *slot, struct vp_pve_pcidev *d)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eval.h"
-#include "util.h"
+#include "vaprobe/common/read.h"
 #include "vaprobe/pve.h"
 
 #define STEP_HCPU "1. CPU and GPU"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "eval.h"
-#include "util.h"
+#include "vaprobe/common/strings.h"
 
 static const struct vp_cause_info catalogue[] = {
 #define VPI_CAUSE_ROW(e, id, st, cause, fix) {id, VP_STATUS_##st, cause, fix},

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "eval.h"
-#include "util.h"
+#include "vaprobe/common/strings.h"
 
 struct distro {
         const char *id;

@@ -14,7 +14,7 @@
 #include <va/va.h>
 
 #include "eval.h"
-#include "util.h"
+#include "vaprobe/common/strings.h"
 
 #define STEP_CPU "1. CPU and GPU generation"
 #define STEP_VM "2. VM settings"

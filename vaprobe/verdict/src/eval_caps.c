@@ -10,7 +10,7 @@
 
 #include "eval.h"
 #include "tables.h"
-#include "util.h"
+#include "vaprobe/common/strings.h"
 
 struct capdef {
         const char *key;

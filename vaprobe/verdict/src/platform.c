@@ -6,7 +6,7 @@
 
 #include "eval.h"
 #include "tables.h"
-#include "util.h"
+#include "vaprobe/common/strings.h"
 
 static int cmp_id(const void *key, const void *elem)
 {

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vaprobe/common/types.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,18 +31,7 @@ extern "C" {
 #define VP_MAX_VA_CONFIGS 192
 #define VP_MAX_GROUPS 32
 
-/* A fact that may be unknown. Zero-initialised means unknown. */
-enum vp_tri {
-        VP_UNKNOWN = 0,
-        VP_NO = 1,
-        VP_YES = 2,
-};
-
-/* An integer fact that may be unknown. */
-struct vp_opt {
-        bool known;
-        int64_t value;
-};
+/* enum vp_tri and struct vp_opt: vaprobe/common/types.h. */
 
 /* How the VA-API part of a probe ended. Append-only: the values appear in JSON. */
 enum vp_va_outcome {

@@ -1,34 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal helpers shared by vaprobe's three libraries (prefix vpi_): bounded strings that are
- * always valid UTF-8, and the machine-reading layer the guest probe (facts) and the Proxmox
- * host probe (pve) both use, so that no file is parsed two ways. Not installed, not public.
+ * The machine-reading layer the guest probe (facts) and the Proxmox host probe (pve) both
+ * use, so that no file is parsed two ways: bounded, never-blocking reads of sysfs and procfs
+ * under a root, and one structured reader per file. Not installed, not public.
  */
-#ifndef VAPROBE_UTIL_H
-#define VAPROBE_UTIL_H
+#ifndef VAPROBE_COMMON_READ_H
+#define VAPROBE_COMMON_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "vaprobe/facts.h"
+#include "vaprobe/common/strings.h"
+#include "vaprobe/common/types.h"
 
 /* Cap for any single sysfs/procfs read: a garbage or huge file never costs more. */
 #define VPI_READ_CAP (64 * 1024)
-
-/* Replace every byte that is not part of valid UTF-8 (including a sequence cut at the end)
- * with '?', in place. Returns s. */
-char *vpi_utf8_sanitize(char *s);
-
-/* Copy src into dst (size n), always NUL-terminated, truncating, valid UTF-8. Returns dst. */
-char *vpi_strlcpy(char *dst, const char *src, size_t n);
-
-/* Append "line" plus '\n' to a NUL-terminated buffer of size n, dropping what does not fit. */
-void vpi_append_line(char *buf, size_t n, const char *line);
-
-/* Append printf-style text to a NUL-terminated buffer of size n, truncating. */
-__attribute__((format(printf, 3, 4))) void vpi_appendf(char *buf, size_t n, const char *fmt, ...);
 
 /* printf into a path buffer; truncation leaves a shorter path that simply will not exist.
  * Returns what vsnprintf returns. */
@@ -53,9 +41,6 @@ int vpi_read_line(const char *root, const char *path, char *buf, size_t cap);
  * the caller frees and the length is returned; otherwise -errno. */
 long vpi_read_kernel_log(const char *file, char **ret);
 
-/* Parse a whole string as an unsigned number (0x prefix or base given). 0 or -EINVAL. */
-int vpi_parse_u64(const char *s, int base, uint64_t *ret);
-
 /* Read a number from a sysfs attribute (e.g. "0x8086\n"). Unknown on any error. */
 struct vp_opt vpi_read_num(const char *root, const char *path, int base);
 
@@ -70,9 +55,6 @@ int vpi_each_entry(const char *root, const char *dir, vpi_entry_fn fn, void *ud)
 
 /* Does root+path exist? */
 enum vp_tri vpi_exists(const char *root, const char *path);
-
-/* Trim leading/trailing whitespace in place; returns s. */
-char *vpi_trim(char *s);
 
 /* ---- structured readers (one parser per file) ---- */
 
