@@ -40,6 +40,7 @@
 #include "labeler/labeler.h"
 #include "na.h"
 #include "nodeprobe_version.h"
+#include "vaprobe/common/strings.h"
 
 #define RETRY_AUTH_MS (5 * 60 * 1000) /* 401/403/404: RBAC or the node name needs fixing */
 #define RETRY_CAP_MS (60 * 1000)      /* transient failures back off up to a minute */
@@ -169,12 +170,12 @@ static long jitter(struct agent *a, long ms, int percent)
 }
 
 /* The condition's reason, CamelCase from the node status (the label's value). */
+VPI_STR_TABLE(reasons, _VP_NODE_STATUS_MAX, "GPUReady", "Degraded", "NoGPU", "NoKernelDriver",
+              "NoRenderNode", "RenderNodeDenied", "VAFailed");
+
 static const char *condition_reason(enum vp_node_status s)
 {
-        static const char *const r[] = {"GPUReady",       "Degraded",     "NoGPU",
-                                        "NoKernelDriver", "NoRenderNode", "RenderNodeDenied",
-                                        "VAFailed"};
-        return (unsigned)s < sizeof(r) / sizeof(r[0]) ? r[s] : "Unknown";
+        return vpi_str_of(reasons, _VP_NODE_STATUS_MAX, (int)s, "Unknown");
 }
 
 static void cond_key(const struct agent *a, char *buf, size_t n)

@@ -3,6 +3,7 @@
  * The generated C tables agree with the CSVs they come from (vaprobe/data), and the CSVs with
  * the shared reference copies when those are present beside the repository.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,10 @@
 #include <criterion/criterion.h>
 
 #include "eval.h"
+#include "internal.h" /* vpi_*outcome_from_str */
 #include "tables.h"
 #include "testbed.h"
+#include "vaprobe/common/strings.h"
 
 #define MAX_FIELDS 16
 
@@ -301,4 +304,35 @@ Test(tables, corrections_reach_the_table)
                 cr_expect_gt(hits, 0, "%s", low[i].platform);
         }
         cr_expect_gt(vpi_matrix_by_platform[vpi_platform_index("CHERRYVIEW")].count, 30);
+}
+
+/* Enum <-> string through VPI_STR_TABLE: every value has its name, out of range is the
+ * fallback, a name maps back to its value and anything else to -EINVAL. */
+Test(tables, enum_names_round_trip)
+{
+        for (int v = 0; v < _VP_EX_OUTCOME_MAX; v++) {
+                enum vp_ex_outcome o = VP_EX_NOT_RUN;
+                cr_expect_eq(vpi_ex_outcome_from_str(vp_ex_outcome_str((enum vp_ex_outcome)v), &o),
+                             0);
+                cr_expect_eq((int)o, v);
+        }
+        for (int v = 0; v < _VP_VA_OUTCOME_MAX; v++) {
+                enum vp_va_outcome o = VP_VA_NOT_RUN;
+                cr_expect_eq(vpi_outcome_from_str(vp_va_outcome_str((enum vp_va_outcome)v), &o), 0);
+                cr_expect_eq((int)o, v);
+        }
+        enum vp_ex_outcome untouched = VP_EX_HUNG;
+        cr_expect_eq(vpi_ex_outcome_from_str("bogus", &untouched), -EINVAL);
+        cr_expect_eq(vpi_ex_outcome_from_str(NULL, &untouched), -EINVAL);
+        cr_expect_eq(untouched, VP_EX_HUNG);
+        cr_expect_str_eq(vp_status_str(_VP_STATUS_MAX), "unknown");
+        cr_expect_str_eq(vp_status_str((enum vp_status) - 1), "unknown");
+        cr_expect_str_eq(vp_virt_str(VP_VIRT_SRIOV_VF), "sriov-vf");
+        cr_expect_str_eq(vp_node_status_str(VP_NODE_VA_FAILED), "va-failed");
+        cr_expect_str_eq(vp_node_status_str(_VP_NODE_STATUS_MAX), "unknown");
+        cr_expect_str_eq(vp_ex_outcome_str(_VP_EX_OUTCOME_MAX), "not-run");
+        static const char *const t[] = {"a", NULL, "c"};
+        cr_expect_eq(vpi_str_find(t, 3, "c"), 2);
+        cr_expect_eq(vpi_str_find(t, 3, "b"), -EINVAL);
+        cr_expect_str_eq(vpi_str_of(t, 3, 1, "fb"), "fb");
 }

@@ -114,3 +114,16 @@ int vpi_parse_u64(const char *s, int base, uint64_t *ret)
         *ret = v;
         return 0;
 }
+
+const char *vpi_str_of(const char *const *table, size_t n, int v, const char *fallback)
+{
+        return v >= 0 && (size_t)v < n && table[v] ? table[v] : fallback;
+}
+
+int vpi_str_find(const char *const *table, size_t n, const char *s)
+{
+        for (size_t i = 0; s && i < n; i++)
+                if (table[i] && strcmp(table[i], s) == 0)
+                        return (int)i;
+        return -EINVAL;
+}

@@ -851,27 +851,6 @@ void vpi_va_exercise(VADisplay dpy, struct vp_va *va, const struct vp_va_hooks *
         free(e);
 }
 
-const char *vp_ex_outcome_str(enum vp_ex_outcome o)
-{
-        static const char *const names[] = {
-            [VP_EX_NOT_RUN] = "not-run", [VP_EX_OK] = "ok",
-            [VP_EX_SKIPPED] = "skipped", [VP_EX_REFUSED] = "refused",
-            [VP_EX_GARBAGE] = "garbage", [VP_EX_HUNG] = "hung",
-            [VP_EX_CRASHED] = "crashed", [VP_EX_GPU_RESET] = "gpu-reset",
-        };
-        return (unsigned)o < sizeof(names) / sizeof(names[0]) && names[o] ? names[o] : "not-run";
-}
-
-int vpi_ex_outcome_from_str(const char *s, enum vp_ex_outcome *ret)
-{
-        for (int o = VP_EX_NOT_RUN; o <= VP_EX_GPU_RESET; o++)
-                if (strcmp(s, vp_ex_outcome_str((enum vp_ex_outcome)o)) == 0) {
-                        *ret = (enum vp_ex_outcome)o;
-                        return 0;
-                }
-        return -1;
-}
-
 void vp_exercise_note_resets(struct vp_exercise *x, uint32_t before, uint32_t after)
 {
         if (!x || after <= before)

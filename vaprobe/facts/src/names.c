@@ -11,6 +11,7 @@
 #include <va/va.h>
 
 #include "internal.h"
+#include "vaprobe/common/strings.h"
 
 struct name {
         int32_t value;
@@ -147,27 +148,36 @@ const char *vp_tri_str(enum vp_tri t)
         }
 }
 
-static const char *const outcome_names[_VP_VA_OUTCOME_MAX] = {
-    [VP_VA_NOT_RUN] = "not-run",         [VP_VA_OK] = "ok",
-    [VP_VA_OPEN_FAILED] = "open-failed", [VP_VA_NO_DISPLAY] = "no-display",
-    [VP_VA_INIT_FAILED] = "init-failed", [VP_VA_CRASHED] = "crashed",
-    [VP_VA_TIMED_OUT] = "timed-out",     [VP_VA_CHILD_FAILED] = "child-failed",
-};
+VPI_STR_TABLE(outcome_names, _VP_VA_OUTCOME_MAX, "not-run", "ok", "open-failed", "no-display",
+              "init-failed", "crashed", "timed-out", "child-failed");
 
 const char *vp_va_outcome_str(enum vp_va_outcome o)
 {
-        if ((int)o < 0 || o >= _VP_VA_OUTCOME_MAX)
-                return "unknown";
-        return outcome_names[o];
+        return vpi_str_of(outcome_names, _VP_VA_OUTCOME_MAX, (int)o, "unknown");
 }
 
 int vpi_outcome_from_str(const char *s, enum vp_va_outcome *ret)
 {
-        for (int i = 0; i < _VP_VA_OUTCOME_MAX; i++) {
-                if (s && strcmp(outcome_names[i], s) == 0) {
-                        *ret = (enum vp_va_outcome)i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
+        int v = vpi_str_find(outcome_names, _VP_VA_OUTCOME_MAX, s);
+        if (v < 0)
+                return v;
+        *ret = (enum vp_va_outcome)v;
+        return 0;
+}
+
+VPI_STR_TABLE(ex_outcome_names, _VP_EX_OUTCOME_MAX, "not-run", "ok", "skipped", "refused",
+              "garbage", "hung", "crashed", "gpu-reset");
+
+const char *vp_ex_outcome_str(enum vp_ex_outcome o)
+{
+        return vpi_str_of(ex_outcome_names, _VP_EX_OUTCOME_MAX, (int)o, "not-run");
+}
+
+int vpi_ex_outcome_from_str(const char *s, enum vp_ex_outcome *ret)
+{
+        int v = vpi_str_find(ex_outcome_names, _VP_EX_OUTCOME_MAX, s);
+        if (v < 0)
+                return v;
+        *ret = (enum vp_ex_outcome)v;
+        return 0;
 }

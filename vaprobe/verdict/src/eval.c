@@ -1445,27 +1445,23 @@ const struct vp_check *vp_eval_check(const struct vp_eval *e, const char *id)
         return NULL;
 }
 
+VPI_STR_TABLE(status_names, _VP_STATUS_MAX, "skip", "ok", "warn", "fail");
+VPI_STR_TABLE(virt_names, _VP_VIRT_MAX, "unknown", "bare-metal", "passthrough", "gvt-g",
+              "sriov-vf");
+VPI_STR_TABLE(node_status_names, _VP_NODE_STATUS_MAX, "ok", "degraded", "no-gpu",
+              "no-kernel-driver", "no-render-node", "render-node-denied", "va-failed");
+
 const char *vp_status_str(enum vp_status s)
 {
-        static const char *const n[] = {"skip", "ok", "warn", "fail"};
-        return (unsigned)s < 4 ? n[s] : "unknown";
+        return vpi_str_of(status_names, _VP_STATUS_MAX, (int)s, "unknown");
 }
 
 const char *vp_virt_str(enum vp_virt v)
 {
-        static const char *const n[] = {"unknown", "bare-metal", "passthrough", "gvt-g",
-                                        "sriov-vf"};
-        return (unsigned)v < 5 ? n[v] : "unknown";
+        return vpi_str_of(virt_names, _VP_VIRT_MAX, (int)v, "unknown");
 }
 
 const char *vp_node_status_str(enum vp_node_status s)
 {
-        static const char *const n[] = {"ok",
-                                        "degraded",
-                                        "no-gpu",
-                                        "no-kernel-driver",
-                                        "no-render-node",
-                                        "render-node-denied",
-                                        "va-failed"};
-        return (unsigned)s < 7 ? n[s] : "unknown";
+        return vpi_str_of(node_status_names, _VP_NODE_STATUS_MAX, (int)s, "unknown");
 }

@@ -70,6 +70,7 @@ enum vp_ex_outcome {
         VP_EX_HUNG,      /* its deadline passed: the child was killed in this step */
         VP_EX_CRASHED,   /* the child died in this step (child_signal of the vp_va) */
         VP_EX_GPU_RESET, /* it failed and the kernel log shows a GPU hang or reset since */
+        _VP_EX_OUTCOME_MAX,
 };
 /* A step that went wrong: refused, garbage, hung, crashed or a GPU reset. */
 static inline bool vp_ex_failed(enum vp_ex_outcome o)

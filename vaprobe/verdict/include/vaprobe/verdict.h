@@ -20,6 +20,7 @@ enum vp_status {
         VP_STATUS_OK = 1,
         VP_STATUS_WARN = 2, /* works, with a caveat or a fixable limitation */
         VP_STATUS_FAIL = 3,
+        _VP_STATUS_MAX,
 };
 
 enum vp_virt {
@@ -28,6 +29,7 @@ enum vp_virt {
         VP_VIRT_PASSTHROUGH,
         VP_VIRT_GVTG,
         VP_VIRT_SRIOV_VF,
+        _VP_VIRT_MAX,
 };
 
 /* The node's one-word status (label value). Append-only. */
@@ -39,6 +41,7 @@ enum vp_node_status {
         VP_NODE_NO_RENDER_NODE,
         VP_NODE_RENDER_DENIED,
         VP_NODE_VA_FAILED,
+        _VP_NODE_STATUS_MAX,
 };
 
 /* What the PCI id says (intel-pci-ids.csv). */
