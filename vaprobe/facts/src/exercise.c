@@ -15,6 +15,7 @@
  * Each step is written into vp_va.exercise as it runs (running = its index), so a parent that
  * killed the child at the step's deadline still knows where it hung.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,7 +26,7 @@
 #include <va/va_vpp.h>
 
 #include "internal.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 
 #define W 320
 #define H 240

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "internal.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 
 enum ftype { F_STR, F_HEX16, F_U32, F_I32, F_OPT, F_TRI, F_BOOL, F_OUTCOME, F_EXOUTCOME };
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "nodeprobe_version.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 
 static int run_in_process(void *userdata, const char *node, unsigned flags, struct vp_va *ret)
 {

@@ -17,7 +17,7 @@
 #include <va/va_drm.h>
 
 #include "internal.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 
 static void on_va_message(void *user, const char *message)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 
 static void parse_profile_line(char *line, struct vp_va *va)
 {

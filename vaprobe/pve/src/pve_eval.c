@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "eval.h"
-#include "vaprobe/common/read.h"
+#include "vaprobe/common/strings.h"
 #include "vaprobe/pve.h"
 
 #define STEP_HCPU "1. CPU and GPU"
@@ -53,6 +53,7 @@ struct hctx {
         struct vp_platform p;
         enum vpi_split s;
         enum vpi_sriov via; /* who makes the VFs with the driver bound now (split.c) */
+        char xe_since[40];  /* "Linux 6.17 or newer" when split.c names xe's release, or "" */
         struct vpi_vars base;
 };
 
@@ -89,12 +90,10 @@ static void check_cpu(struct vp_check *c, const void *arg)
                 SUMMARY(c, "%s (gen %s): SR-IOV virtual functions can split this GPU", p->platform,
                         p->gen);
                 if (x->via == VPI_SRIOV_XE) {
-                        const struct vpi_split_row *r = vpi_split_row(p->platform);
                         EVID(c,
-                             "SR-IOV through xe (upstream, no dkms%s%s%s): xe.max_vfs=N on "
-                             "the kernel command line, then sriov_numvfs\n",
-                             r->xe_since ? "; Linux " : "", r->xe_since ? r->xe_since : "",
-                             r->xe_since ? " or newer" : "");
+                             "SR-IOV through xe (upstream, no dkms%s%s): xe.max_vfs=N on the "
+                             "kernel command line, then sriov_numvfs\n",
+                             x->xe_since[0] ? "; " : "", x->xe_since);
                 } else {
                         EVID(c, "SR-IOV needs the out-of-tree i915-sriov-dkms module on the host "
                                 "and in every guest\n");
@@ -120,14 +119,12 @@ static void check_cmdline(struct vp_check *c, const void *arg)
         vpi_vars_copy(&v, &x->base);
         const char *need_gvt[] = {"intel_iommu=on", "iommu=pt", "i915.enable_gvt=1", NULL};
         const char *need_sriov[] = {"intel_iommu=on", "iommu=pt", "i915.enable_guc=3", NULL};
-        /* xe: GuC submission is xe's only mode; the VFs come from xe.max_vfs. */
-        const char *need_xe[] = {"intel_iommu=on", "iommu=pt", NULL};
         const char *need_pt[] = {"intel_iommu=on", "iommu=pt", NULL};
+        /* xe: GuC submission is xe's only mode (no enable_guc); the VFs come from xe.max_vfs. */
         bool xe = s == VPI_SPLIT_SRIOV && x->via == VPI_SRIOV_XE;
-        const char **need = s == VPI_SPLIT_GVTG    ? need_gvt
-                            : xe                   ? need_xe
-                            : s == VPI_SPLIT_SRIOV ? need_sriov
-                                                   : need_pt;
+        const char **need = s == VPI_SPLIT_GVTG           ? need_gvt
+                            : s == VPI_SPLIT_SRIOV && !xe ? need_sriov
+                                                          : need_pt;
         char missing[256] = "", in_boot[256] = "", val[32];
         bool max_vfs =
             param_value(h->cmdline, xe ? "xe.max_vfs" : "i915.max_vfs", val, sizeof(val));
@@ -417,15 +414,13 @@ static void check_sriov(struct vp_check *c, const void *arg)
                                 "The xe driver in use offers no virtual functions for this GPU: "
                                 "its kernel predates xe's SR-IOV support for it, or SR-IOV is off "
                                 "in the firmware setup.");
-                        const struct vpi_split_row *r = vpi_split_row(x->p.platform);
                         vpi_var(&v, "sriov_fix",
                                 "Boot a kernel whose xe has SR-IOV for it%s%s%s, with "
                                 "intel_iommu=on iommu=pt xe.max_vfs=7 (and SR-IOV enabled in the "
                                 "firmware setup), then check cat "
                                 "/sys/bus/pci/devices/%s/sriov_totalvfs",
-                                r && r->xe_since ? " (Linux " : "",
-                                r && r->xe_since ? r->xe_since : "",
-                                r && r->xe_since ? " or newer)" : "", h->gpu.slot);
+                                x->xe_since[0] ? " (" : "", x->xe_since, x->xe_since[0] ? ")" : "",
+                                h->gpu.slot);
                 } else {
                         vpi_var(&v, "sriov_why", "%s",
                                 "The i915 in use has no SR-IOV support (upstream i915 has none); "
@@ -620,6 +615,10 @@ int vp_pve_evaluate(const struct vp_pve *h, struct vp_eval **ret)
                 vp_platform_lookup(h->gpu.device, &x->p);
                 x->s = vpi_split_method(x->p.platform);
                 x->via = vpi_sriov_driver(x->p.platform, h->gpu.driver);
+                const struct vpi_split_row *row = vpi_split_row(x->p.platform);
+                if (row && row->xe_since)
+                        snprintf(x->xe_since, sizeof(x->xe_since), "Linux %s or newer",
+                                 row->xe_since);
         }
         r = vpi_run_checks(e, host_checks,
                            h->gpu_found ? sizeof(host_checks) / sizeof(host_checks[0]) : 1, x);

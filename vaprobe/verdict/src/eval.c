@@ -776,9 +776,13 @@ enum va_class {
         VA_CLASS_OLD_LIBVA,   /* libva <= 2.5 tried only i965 on a GPU i965 cannot drive */
 };
 
-static enum va_class va_class_of(const struct vp_va *va, const struct vp_gpu_eval *ge)
+static enum va_class va_class_of(const struct vp_gpu *g, const struct vp_gpu_eval *ge)
 {
+        const struct vp_va *va = &g->va;
         const char *log = va->log;
+        /* i965 was tried, on its own choice, for a GPU it does not know. */
+        bool i965_cannot =
+            tried(va, "i965") && ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0];
 
         if (va->driver[0])
                 return VA_CLASS_NONE;
@@ -790,11 +794,9 @@ static enum va_class va_class_of(const struct vp_va *va, const struct vp_gpu_eva
                 return VA_CLASS_X11_CRASH;
         if (strstr(log, "get chip id failed") || strstr(log, "param: 4, val: 0"))
                 return VA_CLASS_NOT_I915;
-        if (tried(va, "i965") && !tried(va, "iHD") && va->api_major == 1 && va->api_minor <= 5 &&
-            ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0])
+        if (i965_cannot && !tried(va, "iHD") && libva_i915_means_i965(g))
                 return VA_CLASS_OLD_LIBVA;
-        if (tried(va, "i965") && (!tried(va, "iHD") || not_loaded(va, "iHD")) &&
-            ge->platform.known && !ge->platform.in_i965 && !va->driver_env[0])
+        if (i965_cannot && (!tried(va, "iHD") || not_loaded(va, "iHD")))
                 return VA_CLASS_I965_NO_IHD;
         return VA_CLASS_NONE;
 }
@@ -901,7 +903,7 @@ static void check_va_driver(struct vp_check *c, const void *arg)
                 vpi_cause(c, VPC_XE_NO_MAPPING, &v);
                 return;
         }
-        if (va_class_cause(c, va_class_of(va, x->ge), x->ge, &v))
+        if (va_class_cause(c, va_class_of(g, x->ge), x->ge, &v))
                 return;
         if (!va->driver[0] && strstr(va->log, "_drv_video.so init failed")) {
                 /* The driver file was there and loaded; installing it again fixes nothing. */
@@ -919,8 +921,9 @@ static void check_va_driver(struct vp_check *c, const void *arg)
         SUMMARY(c, "%s", va->driver);
         vpi_check_set(c, VP_STATUS_OK);
         if (strcmp(va->driver, "i965") == 0 && x->ge->platform.in_ihd) {
-                char why[200];
-                dlopen_reason(va, "iHD", why, sizeof(why));
+                char why[200] = "";
+                if (!va->driver_env[0])
+                        dlopen_reason(va, "iHD", why, sizeof(why));
                 if (va->driver_env[0])
                         vpi_var(&v, "i965_why", " because LIBVA_DRIVER_NAME forces it");
                 else if (libva_i915_means_i965(g) && !tried(va, "iHD"))
@@ -963,7 +966,7 @@ static void check_va_init(struct vp_check *c, const void *arg)
         va = &g->va;
         va_vars(&v, g, ge);
         if (va->outcome != VP_VA_OK && strcmp(x->f->source, "vainfo") == 0 &&
-            va_class_cause(c, va_class_of(va, ge), ge, &v)) {
+            va_class_cause(c, va_class_of(g, ge), ge, &v)) {
                 EVID(c, "%s", va->log);
                 return;
         }
