@@ -91,7 +91,6 @@ class ControlPlane:
                     "omitStages: [RequestReceived]\nrules:\n"
                     f"  - level: Metadata\n    users: ['{SA_USER}']\n"
                     "  - level: None\n")
-        self.write_kubeconfig(self.kubeconfig, token=ADMIN_TOKEN)
 
     def write_kubeconfig(self, path, token=None, token_file=None, user="admin"):
         """A kubeconfig for this server with a token (or a tokenFile)."""

@@ -211,9 +211,8 @@ def events(node):
                                  "--field-selector", f"involvedObject.name={node}"))["items"]
 
 
-def one_line(stderr):
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    return lines
+def nonblank_lines(text):
+    return [ln for ln in text.splitlines() if ln.strip()]
 
 
 FAST = ["--rescan-interval", "0.05", "--settle-delays", "50", "--no-exercise"]
@@ -338,7 +337,7 @@ class Denied(unittest.TestCase):
 
     def denied_by_nodeprobe(self, args, want):
         rc, out, err = nodeprobe("label", "--kubeconfig", self.kc, *args)
-        lines = one_line(err)
+        lines = nonblank_lines(err)
         self.assertEqual(rc, EXIT_KUBE_API, err)
         self.assertTrue(any(want in ln for ln in lines), err)
         # One line says it: the error is not spread over several.
@@ -589,7 +588,7 @@ class Faults(unittest.TestCase):
         finally:
             CP.start_etcd()
         self.assertEqual(rc, EXIT_KUBE_API, err)
-        self.assertEqual(len(one_line(err)), 1, err)
+        self.assertEqual(len(nonblank_lines(err)), 1, err)
         self.assertLess(took, 120, "bounded retries")
         wait_for("the API server back on etcd", lambda: CP.get("/readyz")[0] == 200, 60)
         after = ours("flt-etcd")
