@@ -91,8 +91,11 @@ static const char *cell(const struct vp_gpu_eval *ge, const char *key)
 
 static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eval *ge)
 {
-        static const char *const codecs[] = {"h264", "hevc",  "vp8", "vp9",
-                                             "av1",  "mpeg2", "vc1", "jpeg"};
+        /* The 4:2:0 codecs, then the range extensions and VVC (a cell with no capability, such
+         * as 8-bit HEVC 4:2:2 or VVC encode, stays blank). */
+        static const char *const codecs[] = {"h264",     "hevc",     "vp8",     "vp9",
+                                             "av1",      "mpeg2",    "vc1",     "jpeg",
+                                             "hevc-422", "hevc-444", "vp9-444", "vvc"};
         static const char *const cols[] = {"decode", "encode"};
         const struct vp_gpu *g = &f->gpus[ge->gpu];
 
@@ -112,10 +115,10 @@ static void cap_table(FILE *o, const struct vp_facts *f, const struct vp_gpu_eva
         if (!ge->platform.platform[0])
                 fprintf(o, "  (without the platform nothing is expected: give the PCI device id, "
                            "--device-id XXXX, from lspci -nn)\n");
-        fprintf(o, "  %-7s %-7s %-7s %-7s   %-7s %-7s %-7s\n", "codec", "dec 8", "dec 10", "dec 12",
+        fprintf(o, "  %-9s %-7s %-7s %-7s   %-7s %-7s %-7s\n", "codec", "dec 8", "dec 10", "dec 12",
                 "enc 8", "enc 10", "enc 12");
         for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
-                fprintf(o, "  %-7s", codecs[i]);
+                fprintf(o, "  %-9s", codecs[i]);
                 for (int d = 0; d < 2; d++) {
                         for (int depth = 8; depth <= 12; depth += 2) {
                                 char key[40];

@@ -42,6 +42,11 @@ static int profile_from(const char *name, VAProfile *ret)
                         return 0;
                 }
         }
+        /* A libva older than 2.22 has no name for VVC, but a driver may list it by value. */
+        if (strcmp(want, "VAProfileVVCMain10") == 0) {
+                *ret = (VAProfile)37;
+                return 0;
+        }
         return -1;
 }
 
@@ -66,6 +71,15 @@ static unsigned default_rt(const char *profile)
         if (strstr(profile, "JPEG"))
                 return VA_RT_FORMAT_YUV420 | VA_RT_FORMAT_YUV422 | VA_RT_FORMAT_YUV444 |
                        VA_RT_FORMAT_YUV400 | VA_RT_FORMAT_YUV411;
+        /* The range extensions, as iHD's media_libva_caps.cpp reports them. */
+        if (strstr(profile, "Main422_10"))
+                return VA_RT_FORMAT_YUV422 | VA_RT_FORMAT_YUV422_10;
+        if (strstr(profile, "Main444_10") || strstr(profile, "VP9Profile3"))
+                return VA_RT_FORMAT_YUV420_10 | VA_RT_FORMAT_YUV444_10;
+        if (strstr(profile, "Main444") || strstr(profile, "VP9Profile1"))
+                return VA_RT_FORMAT_YUV420 | VA_RT_FORMAT_YUV444;
+        if (strstr(profile, "VVCMain10"))
+                return VA_RT_FORMAT_YUV420 | VA_RT_FORMAT_YUV420_10;
         if (strstr(profile, "Main12") || strstr(profile, "VP9Profile2"))
                 return VA_RT_FORMAT_YUV420 | VA_RT_FORMAT_YUV420_10 | VA_RT_FORMAT_YUV420_12;
         if (strstr(profile, "Main10") || strstr(profile, "AV1Profile0"))

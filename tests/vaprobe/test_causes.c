@@ -603,6 +603,17 @@ Test(causes, every_cause_is_produced_and_documented)
                              "%s", vainfo_cases[i].label);
                 eval_note(f, vainfo_cases[i].label);
         }
+        /* Whole pasted outputs, for causes that need a full profile list around the gap. */
+        static const char *const vainfo_files[] = {"lunarlake-iHD-libva-2.20-no-vvc.txt"};
+        for (size_t i = 0; i < sizeof(vainfo_files) / sizeof(vainfo_files[0]); i++) {
+                g_autofree char *path =
+                    g_strdup_printf("%s/vainfo/%s", NP_FIXTURES_DIR, vainfo_files[i]);
+                g_autofree char *text = NULL;
+                struct vp_facts *f = NULL;
+                cr_assert(g_file_get_contents(path, &text, NULL, NULL), "%s", path);
+                cr_assert_eq(vp_vainfo_parse(text, 0, NULL, &f), 0, "%s", vainfo_files[i]);
+                eval_note(f, vainfo_files[i]);
+        }
         for (size_t i = 0; i < sizeof(host_cases) / sizeof(host_cases[0]); i++) {
                 g_autofree char *root =
                     g_strdup_printf("%s/host/%s", NP_FIXTURES_DIR, host_cases[i].host);

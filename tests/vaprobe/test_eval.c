@@ -63,6 +63,13 @@ static struct vcase cases[] = {
      "i965-unknown-platform", "", "", "", "decode.h264"},
     {"libva-2.4-icelake-i965-only.txt", "ICELAKE", "va-failed", "va-init", "fail",
      "libva-no-ihd-mapping", "", "", "", "decode.h264"},
+    /* 4:2:2/4:4:4 and VVC (issue 20): a full gen12 list, and Lunar Lake before and after VVC
+     * joined VA-API (1.22). */
+    {"tigerlake-iris-xe-iHD-full.txt", "TIGERLAKE", "ok", "", "", "", "encode.hevc-422-10bit", "",
+     "", "decode.av1-10bit"},
+    {"lunarlake-iHD-libva-2.20-no-vvc.txt", "LUNARLAKE", "ok", "codecs", "warn", "va-api-too-old",
+     "decode.hevc-444-10bit", "decode.vvc", "va-api-too-old", ""},
+    {"lunarlake-iHD-libva-2.22-vvc.txt", "LUNARLAKE", "ok", "", "", "", "decode.vvc", "", "", ""},
 };
 
 /* Criterion runs each parameter in a fresh process: pass indices, not pointers. */
@@ -192,14 +199,47 @@ struct depth_case {
 };
 
 static struct depth_case depth_cases[] = {
-    {0x1912, "decode.hevc-10bit", VP_NO}, {0x1912, "decode.vp9", VP_NO},
-    {0x1912, "decode.hevc", VP_YES},      {0x5912, "decode.hevc-10bit", VP_YES},
-    {0x5912, "decode.vp9-10bit", VP_YES}, {0x3e92, "decode.hevc-10bit", VP_YES},
-    {0x1616, "decode.hevc", VP_NO},       {0x5a84, "decode.vp9-10bit", VP_NO},
-    {0x3185, "decode.vp9-10bit", VP_YES}, {0x9a49, "decode.av1", VP_YES},
-    {0x3e92, "decode.av1", VP_NO},        {0x9a49, "decode.hevc-12bit", VP_YES},
-    {0x56a0, "encode.av1", VP_YES},       {0x4680, "decode.vp8", VP_NO},
-    {0x56a0, "decode.vc1", VP_NO},        {0x64a0, "encode.vp9", VP_NO},
+    {0x1912, "decode.hevc-10bit", VP_NO},
+    {0x1912, "decode.vp9", VP_NO},
+    {0x1912, "decode.hevc", VP_YES},
+    {0x5912, "decode.hevc-10bit", VP_YES},
+    {0x5912, "decode.vp9-10bit", VP_YES},
+    {0x3e92, "decode.hevc-10bit", VP_YES},
+    {0x1616, "decode.hevc", VP_NO},
+    {0x5a84, "decode.vp9-10bit", VP_NO},
+    {0x3185, "decode.vp9-10bit", VP_YES},
+    {0x9a49, "decode.av1", VP_YES},
+    {0x3e92, "decode.av1", VP_NO},
+    {0x9a49, "decode.hevc-12bit", VP_YES},
+    {0x56a0, "encode.av1", VP_YES},
+    {0x4680, "decode.vp8", VP_NO},
+    {0x56a0, "decode.vc1", VP_NO},
+    {0x64a0, "encode.vp9", VP_NO},
+    /* AV1 encode: DG2, Meteor Lake and later (issue 20). */
+    {0x56a0, "encode.av1-10bit", VP_YES},
+    {0x7d55, "encode.av1", VP_YES},
+    {0x7d55, "encode.av1-10bit", VP_YES},
+    {0x9a49, "encode.av1", VP_NO},
+    /* 4:2:2 and 4:4:4: Ice Lake and later decode them; nothing before. */
+    {0x8a52, "decode.hevc-444", VP_YES},
+    {0x8a52, "decode.vp9-444-10bit", VP_YES},
+    {0x8a52, "decode.hevc-422-10bit", VP_YES},
+    {0x3e92, "decode.hevc-444", VP_NO},
+    {0x5912, "decode.vp9-444", VP_NO},
+    {0x1912, "decode.hevc-422-10bit", VP_NO},
+    {0x9a49, "encode.hevc-444-10bit", VP_YES},
+    {0x9a49, "encode.vp9-444", VP_YES},
+    {0x9a49, "encode.hevc-422-10bit", VP_YES},
+    {0x56a0, "encode.hevc-422-10bit", VP_YES},
+    {0x7d55, "encode.hevc-444", VP_YES},
+    {0x64a0, "encode.vp9-444", VP_NO},
+    {0x3e92, "encode.hevc-444", VP_NO},
+    /* VVC decode: Lunar Lake, Panther Lake and later; not Battlemage or Meteor Lake. */
+    {0x64a0, "decode.vvc", VP_YES},
+    {0xb080, "decode.vvc", VP_YES},
+    {0xe20b, "decode.vvc", VP_NO},
+    {0x7d55, "decode.vvc", VP_NO},
+    {0x46d1, "decode.vvc", VP_NO},
 };
 
 static int depth_idx[sizeof(depth_cases) / sizeof(depth_cases[0])];

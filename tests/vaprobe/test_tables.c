@@ -176,12 +176,52 @@ Test(tables, codec_matrix_matches_csv)
                 cr_expect_eq(c->supported, index_of(sup, 3, fl[7]), "row %zu supported", row);
                 cr_expect_eq(c->confidence, index_of(conf, 3, fl[10]), "row %zu confidence", row);
                 cr_expect_str_eq(vpi_notes[c->note], fl[11], "row %zu notes", row);
+                cr_expect_eq(c->chroma, VPI_CHROMA_420, "row %zu: the reference is 4:2:0", row);
                 row++;
         }
         fclose(f);
         cr_expect_eq(row, 3306 + 38, "the reference's rows and the corrections' additions");
         cr_expect_eq(replaced, n_corr - 38, "every replace matched one row");
-        cr_expect_eq(row, vpi_n_matrix);
+
+        /* data/intel-codec-matrix-chroma.csv: one row per platform named ("A|B"), after the
+         * others, in the file's order. */
+        static const char *const chromas[] = {"420", "422", "444"};
+        static const char *const codecs_x[] = {"H264",  "HEVC", "VP8",  "VP9", "AV1",
+                                               "MPEG2", "VC1",  "JPEG", "VVC"};
+        size_t expanded = 0, chroma_rows = 0;
+        FILE *xf = open_data("intel-codec-matrix-chroma.csv");
+        cr_assert(fgets(line, sizeof(line), xf));
+        while (fgets(line, sizeof(line), xf)) {
+                int n = split_csv(line, fl);
+                cr_assert_eq(n, 14, "chroma row %zu has %d fields", chroma_rows, n);
+                chroma_rows++;
+                for (char *save = NULL, *p = strtok_r(fl[0], "|", &save); p;
+                     p = strtok_r(NULL, "|", &save)) {
+                        int pi = vpi_platform_index(p);
+                        cr_assert_geq(pi, 0, "chroma row %zu: platform %s", chroma_rows, p);
+                        const struct vpi_cell *c =
+                            &vpi_matrix[vpi_matrix_by_platform[pi].first + seen[pi]++];
+                        cr_expect_eq(c->codec, index_of(codecs_x, 9, fl[1]), "%s codec", p);
+                        cr_expect_eq(c->chroma, index_of(chromas, 3, fl[2]), "%s chroma", p);
+                        cr_expect_eq(c->bitdepth, atoi(fl[3]), "%s depth", p);
+                        cr_expect_eq(c->dir, strcmp(fl[4], "encode") == 0, "%s dir", p);
+                        cr_expect_eq(c->ep, index_of(eps, 4, fl[5]), "%s ep", p);
+                        cr_expect_eq(c->driver, strcmp(fl[6], "i965") == 0, "%s driver", p);
+                        cr_expect_eq(c->build, index_of(builds, 3, fl[7]), "%s build", p);
+                        cr_expect_eq(c->supported, index_of(sup, 3, fl[8]), "%s supported", p);
+                        cr_expect_eq(c->confidence, index_of(conf, 3, fl[11]), "%s conf", p);
+                        cr_expect_str_eq(vpi_notes[c->note], fl[12], "%s notes", p);
+                        cr_expect_eq(c->note_huc, strstr(fl[12], "HuC") != NULL, "%s HuC", p);
+                        cr_expect_neq(fl[13][0], '\0', "%s: every row names its source", p);
+                        expanded++;
+                }
+        }
+        fclose(xf);
+        cr_expect_eq(chroma_rows, 84);
+        cr_expect_eq(row + expanded, vpi_n_matrix);
+        for (size_t p = 0; p < vpi_n_platforms; p++)
+                cr_expect_eq(seen[p], vpi_matrix_by_platform[p].count, "platform %s's rows",
+                             vpi_platforms[p].name);
 }
 
 /* The repository's copies are the reference's, byte for byte (when ../shared is there). */

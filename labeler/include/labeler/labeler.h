@@ -26,7 +26,7 @@ extern "C" {
 /* Intel's device plugin owns this namespace: never written. */
 #define LBL_INTEL_PLUGIN_NS "gpu.intel.com"
 
-#define LBL_MAX_LABELS 64
+#define LBL_MAX_LABELS 96
 #define LBL_KEY_MAX 317  /* 253 prefix + '/' + 63 name */
 #define LBL_VALUE_MAX 64 /* 63 characters + NUL */
 

@@ -59,14 +59,17 @@ static const struct name profiles[] = {
     N(AV1Profile1),
     N(HEVCSccMain444_10),
     N(Protected),
-#if VA_CHECK_VERSION(1, 18, 0)
-    N(H264High10),
-#endif
-#if VA_CHECK_VERSION(1, 22, 0)
-    N(VVCMain10),
-    N(VVCMultilayerMain10),
-#endif
+    /* Newer than some va.h: by value (facts.h), so every build names them alike. */
+    {VP_PROFILE_H264_HIGH10, "H264High10"},
+    {VP_PROFILE_VVC_MAIN10, "VVCMain10"},
+    {VP_PROFILE_VVC_MULTILAYER_MAIN10, "VVCMultilayerMain10"},
 };
+#if VA_CHECK_VERSION(1, 22, 0)
+_Static_assert(VAProfileVVCMain10 == VP_PROFILE_VVC_MAIN10 &&
+                   VAProfileVVCMultilayerMain10 == VP_PROFILE_VVC_MULTILAYER_MAIN10 &&
+                   VAProfileH264High10 == VP_PROFILE_H264_HIGH10,
+               "facts.h profile values follow va.h");
+#endif
 #undef N
 
 #define E(x)                                                                                       \

@@ -5,7 +5,7 @@
     python3 vaprobe/verdict/gen/gen_tables.py OUT.c
 
 The CSVs are the project's reference data (PCI id -> platform, and the expected-capability
-matrix by platform x codec x bit depth x direction x entrypoint x driver x build); see
+matrix by platform x codec x chroma x bit depth x direction x entrypoint x driver x build); see
 vaprobe/verdict/data. tests/vaprobe/test_tables.c proves the C table and the CSVs agree.
 """
 import csv
@@ -54,9 +54,23 @@ def apply_corrections(matrix):
     return matrix
 
 
+def chroma_rows():
+    """data/intel-codec-matrix-chroma.csv: the 4:2:2 / 4:4:4 and VVC rows the reference matrix
+    does not have (it is 4:2:0 only). One row names several platforms ("A|B|C") that share a
+    driver code path; it stands for one row per platform, in that order, after the others."""
+    out = []
+    for c in csv.DictReader(open(os.path.join(DATA, "intel-codec-matrix-chroma.csv"))):
+        for p in c.pop("platforms").split("|"):
+            out.append(dict(c, platform=p))
+    return out
+
+
 def main():
     ids = list(csv.DictReader(open(os.path.join(DATA, "intel-pci-ids.csv"))))
     matrix = apply_corrections(list(csv.DictReader(open(os.path.join(DATA, "intel-codec-matrix.csv")))))
+    for r in matrix:
+        r["chroma"] = "420"
+    matrix += chroma_rows()
     platforms = []
     for r in ids + matrix:
         if r["platform"] not in platforms:
@@ -95,7 +109,8 @@ def main():
 
     codec = {"H264": "VPI_CODEC_H264", "HEVC": "VPI_CODEC_HEVC", "VP8": "VPI_CODEC_VP8",
              "VP9": "VPI_CODEC_VP9", "AV1": "VPI_CODEC_AV1", "MPEG2": "VPI_CODEC_MPEG2",
-             "VC1": "VPI_CODEC_VC1", "JPEG": "VPI_CODEC_JPEG"}
+             "VC1": "VPI_CODEC_VC1", "JPEG": "VPI_CODEC_JPEG", "VVC": "VPI_CODEC_VVC"}
+    chroma = {"420": "VPI_CHROMA_420", "422": "VPI_CHROMA_422", "444": "VPI_CHROMA_444"}
     ep = {"VLD": "VPI_EP_VLD", "EncSlice": "VPI_EP_ENCSLICE", "EncSliceLP": "VPI_EP_ENCSLICELP",
           "EncPicture": "VPI_EP_ENCPICTURE"}
     build = {"free": "VPI_BUILD_FREE", "nonfree": "VPI_BUILD_NONFREE", "any": "VPI_BUILD_ANY"}
@@ -107,7 +122,7 @@ def main():
     out.append("const struct vpi_cell vpi_matrix[] = {")
     for r in matrix:
         out.append(
-            f"        {{{platforms.index(r['platform'])}, {codec[r['codec']]}, {r['bitdepth']}, "
+            f"        {{{platforms.index(r['platform'])}, {codec[r['codec']]}, {chroma[r['chroma']]}, {r['bitdepth']}, "
             f"{'VPI_DIR_ENCODE' if r['direction'] == 'encode' else 'VPI_DIR_DECODE'}, {ep[r['entrypoint']]}, "
             f"{'VPI_DRV_IHD' if r['driver'] == 'iHD' else 'VPI_DRV_I965'}, {build[r['build']]}, "
             f"{sup[r['supported']]}, {conf[r['confidence']]}, {notes.index(r['notes'])}, "

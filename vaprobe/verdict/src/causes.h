@@ -262,6 +262,11 @@ X(MISSING_CAPABILITIES, "missing-capabilities", FAIL,                           
   "The driver initialised but does not advertise what {platform} does with {va_driver}."           \
   "{no_profiles}",                                                                                 \
   "Upgrade the media driver and libva ({reinstall_va}); then probe again.")                        \
+X(VA_API_TOO_OLD, "va-api-too-old", WARN,                                                          \
+  "{platform} decodes VVC, but this libva speaks VA-API {va_api}: VVC joined VA-API in 1.22 "      \
+  "(libva 2.22), so neither libva nor an iHD built against it can list {old_caps}.",               \
+  "Install libva 2.22 or newer and an intel-media-driver built against it (a newer distribution "  \
+  "release or backports); then probe again. Everything else works without it.")                    \
 X(EXPLAINED_GAPS, "explained-gaps", WARN,                                                          \
   "Gaps come from the driver build or HuC: see encoder-build and huc.",                            \
   "")                                                                                              \

@@ -1242,7 +1242,8 @@ static void check_codecs(struct vp_check *c, const void *arg)
         const struct vp_gpu_eval *ge = x->ge;
         struct vpi_vars v;
         vpi_vars_copy(&v, x->base);
-        unsigned ok = 0, missing = 0, explained = 0, low = 0, unknown = 0;
+        unsigned ok = 0, missing = 0, explained = 0, low = 0, unknown = 0, old_va = 0;
+        char old_caps[128] = "";
 
         if (skip_without_gpu(c, x))
                 return;
@@ -1268,12 +1269,18 @@ static void check_codecs(struct vp_check *c, const void *arg)
                 if (!cap->cause[0])
                         continue;
                 EVID(c, "%s: expected, not advertised (%s)\n", vp_cap_key(i), cap->cause);
-                if (strcmp(cap->cause, "missing") == 0)
+                if (strcmp(cap->cause, "missing") == 0) {
                         missing++;
-                else if (strcmp(cap->cause, "low-confidence") == 0)
+                } else if (strcmp(cap->cause, "low-confidence") == 0) {
                         low++;
-                else
+                } else {
                         explained++;
+                        if (strcmp(cap->cause, "va-api-too-old") == 0) {
+                                size_t l = strlen(old_caps);
+                                snprintf(old_caps + l, sizeof(old_caps) - l, "%s%s",
+                                         old_va++ ? ", " : "", vp_cap_key(i));
+                        }
+                }
         }
         if (g->va.configs_partial)
                 EVID(c,
@@ -1284,7 +1291,7 @@ static void check_codecs(struct vp_check *c, const void *arg)
         if (missing)
                 SUMMARY(c, ", %u missing", missing);
         if (explained)
-                SUMMARY(c, ", %u lost to the driver build or HuC", explained);
+                SUMMARY(c, ", %u lost to the driver build, HuC or VA-API version", explained);
         if (unknown)
                 SUMMARY(c, ", %u unknown", unknown);
         vpi_check_set(c, VP_STATUS_OK);
@@ -1294,8 +1301,12 @@ static void check_codecs(struct vp_check *c, const void *arg)
                                        "processing): a driver too old for this GPU "
                                        "(media-driver#1299)."
                                      : "");
+        vpi_var(&v, "old_caps", "%s", old_caps);
+        vpi_var(&v, "va_api", "%d.%d", g->va.api_major, g->va.api_minor);
         if (missing)
                 vpi_cause(c, VPC_MISSING_CAPABILITIES, &v);
+        else if (old_va)
+                vpi_cause(c, VPC_VA_API_TOO_OLD, &v);
         else if (explained)
                 vpi_cause(c, VPC_EXPLAINED_GAPS, &v);
         else if (low)

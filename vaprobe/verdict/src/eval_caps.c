@@ -15,33 +15,49 @@
 struct capdef {
         const char *key;
         enum vpi_codec codec;
+        enum vpi_chroma chroma;
         uint8_t depth;
         enum vpi_dir dir;
 };
 
+/* 4:2:0 first (the reference matrix), then the range extensions (data/
+ * intel-codec-matrix-chroma.csv), each only where a VA profile stands for it. VVC is decode
+ * only: no Intel driver encodes it. */
+#define C420 VPI_CHROMA_420
 #define CAPS(dir, d)                                                                               \
-        {d ".h264", VPI_CODEC_H264, 8, dir}, {d ".hevc", VPI_CODEC_HEVC, 8, dir},                  \
-            {d ".hevc-10bit", VPI_CODEC_HEVC, 10, dir},                                            \
-            {d ".hevc-12bit", VPI_CODEC_HEVC, 12, dir}, {d ".vp8", VPI_CODEC_VP8, 8, dir},         \
-            {d ".vp9", VPI_CODEC_VP9, 8, dir}, {d ".vp9-10bit", VPI_CODEC_VP9, 10, dir},           \
-            {d ".av1", VPI_CODEC_AV1, 8, dir}, {d ".av1-10bit", VPI_CODEC_AV1, 10, dir},           \
-            {d ".mpeg2", VPI_CODEC_MPEG2, 8, dir}, {d ".vc1", VPI_CODEC_VC1, 8, dir},              \
+        {d ".h264", VPI_CODEC_H264, C420, 8, dir}, {d ".hevc", VPI_CODEC_HEVC, C420, 8, dir},      \
+            {d ".hevc-10bit", VPI_CODEC_HEVC, C420, 10, dir},                                      \
+            {d ".hevc-12bit", VPI_CODEC_HEVC, C420, 12, dir},                                      \
+            {d ".vp8", VPI_CODEC_VP8, C420, 8, dir}, {d ".vp9", VPI_CODEC_VP9, C420, 8, dir},      \
+            {d ".vp9-10bit", VPI_CODEC_VP9, C420, 10, dir},                                        \
+            {d ".av1", VPI_CODEC_AV1, C420, 8, dir},                                               \
+            {d ".av1-10bit", VPI_CODEC_AV1, C420, 10, dir},                                        \
+            {d ".mpeg2", VPI_CODEC_MPEG2, C420, 8, dir}, {d ".vc1", VPI_CODEC_VC1, C420, 8, dir},  \
+            {d ".jpeg", VPI_CODEC_JPEG, C420, 8, dir},                                             \
+            {d ".hevc-422-10bit", VPI_CODEC_HEVC, VPI_CHROMA_422, 10, dir},                        \
+            {d ".hevc-444", VPI_CODEC_HEVC, VPI_CHROMA_444, 8, dir},                               \
+            {d ".hevc-444-10bit", VPI_CODEC_HEVC, VPI_CHROMA_444, 10, dir},                        \
+            {d ".vp9-444", VPI_CODEC_VP9, VPI_CHROMA_444, 8, dir},                                 \
         {                                                                                          \
-                d ".jpeg", VPI_CODEC_JPEG, 8, dir                                                  \
+                d ".vp9-444-10bit", VPI_CODEC_VP9, VPI_CHROMA_444, 10, dir                         \
         }
 
 static const struct capdef capdefs[VP_N_CAPS] = {
     CAPS(VPI_DIR_DECODE, "decode"),
+    {"decode.vvc", VPI_CODEC_VVC, C420, 10, VPI_DIR_DECODE},
     CAPS(VPI_DIR_ENCODE, "encode"),
 };
+#undef CAPS
+#undef C420
 
 const char *vp_cap_key(unsigned i)
 {
         return i < VP_N_CAPS ? capdefs[i].key : NULL;
 }
 
-/* VA profiles and the RT format bit that stand for a codec at a bit depth
- * (intel-capabilities.md section 5). */
+/* VA profiles and the RT format bits that stand for a codec at a chroma format and bit depth
+ * (intel-capabilities.md section 5; the 4:2:2/4:4:4 RT formats are what iHD's
+ * media_driver/linux/common/ddi/media_libva_caps.cpp reports for those profiles). */
 struct vamap {
         int32_t profiles[3];
         int n;
@@ -49,8 +65,25 @@ struct vamap {
         bool rt_ambiguous; /* the profile alone does not tell the depth (AV1 Profile0) */
 };
 
-static struct vamap vamap_for(enum vpi_codec c, int depth)
+static struct vamap vamap_for(enum vpi_codec c, enum vpi_chroma chroma, int depth)
 {
+        if (c == VPI_CODEC_HEVC && chroma == VPI_CHROMA_422)
+                return (struct vamap){{VAProfileHEVCMain422_10}, 1, VA_RT_FORMAT_YUV422_10, false};
+        if (c == VPI_CODEC_HEVC && chroma == VPI_CHROMA_444)
+                return depth == 10
+                           ? (struct vamap){{VAProfileHEVCMain444_10},
+                                            1,
+                                            VA_RT_FORMAT_YUV444_10,
+                                            false}
+                           : (struct vamap){{VAProfileHEVCMain444}, 1, VA_RT_FORMAT_YUV444, false};
+        /* VP9 profile 1 is 8-bit 4:2:2/4:4:0/4:4:4, profile 3 the same at 10/12-bit. */
+        if (c == VPI_CODEC_VP9 && chroma == VPI_CHROMA_444)
+                return depth == 10
+                           ? (struct vamap){{VAProfileVP9Profile3},
+                                            1,
+                                            VA_RT_FORMAT_YUV444_10,
+                                            false}
+                           : (struct vamap){{VAProfileVP9Profile1}, 1, VA_RT_FORMAT_YUV444, false};
         switch (c) {
         case VPI_CODEC_H264:
                 return (struct vamap){
@@ -89,6 +122,11 @@ static struct vamap vamap_for(enum vpi_codec c, int depth)
                                       3,
                                       VA_RT_FORMAT_YUV420,
                                       false};
+        case VPI_CODEC_VVC: /* Main 10 decodes 8- and 10-bit streams */
+                return (struct vamap){{VP_PROFILE_VVC_MAIN10},
+                                      1,
+                                      VA_RT_FORMAT_YUV420 | VA_RT_FORMAT_YUV420_10,
+                                      false};
         case VPI_CODEC_JPEG:
         default:
                 return (struct vamap){{VAProfileJPEGBaseline}, 1, 0, false};
@@ -107,7 +145,7 @@ static bool ep_matches(enum vpi_codec c, enum vpi_dir dir, int32_t ep)
 
 static enum vp_tri actual_cap(const struct vp_va *va, const struct capdef *d)
 {
-        struct vamap m = vamap_for(d->codec, d->depth);
+        struct vamap m = vamap_for(d->codec, d->chroma, d->depth);
         bool ambiguous = false;
 
         if (va->outcome != VP_VA_OK)
@@ -162,8 +200,8 @@ static enum vp_tri expected_cap(int pi, const struct capdef *d, enum vpi_drv drv
 
         for (size_t i = span->first; i < span->first + span->count; i++) {
                 const struct vpi_cell *c = &vpi_matrix[i];
-                if (c->codec != d->codec || c->bitdepth != d->depth || c->dir != d->dir ||
-                    c->driver != drv)
+                if (c->codec != d->codec || c->chroma != d->chroma || c->bitdepth != d->depth ||
+                    c->dir != d->dir || c->driver != drv)
                         continue;
                 if (c->build != VPI_BUILD_ANY && c->build != build)
                         continue;
@@ -180,6 +218,14 @@ static enum vp_tri expected_cap(int pi, const struct capdef *d, enum vpi_drv drv
         if (!any_row)
                 return VP_UNKNOWN;
         return yes ? VP_YES : VP_NO;
+}
+
+/* The libva in use is known and older than VA-API major.minor. */
+static bool va_api_before(const struct vp_va *va, int major, int minor)
+{
+        if (va->api_major <= 0)
+                return false;
+        return va->api_major < major || (va->api_major == major && va->api_minor < minor);
 }
 
 void vpi_eval_caps(const struct vp_gpu *g, struct vp_gpu_eval *ge)
@@ -199,8 +245,12 @@ void vpi_eval_caps(const struct vp_gpu *g, struct vp_gpu_eval *ge)
                 c->low_confidence = low;
                 if (c->expected != VP_YES || c->actual != VP_NO)
                         continue;
-                if (drv == VPI_DRV_IHD && ge->nonfree == VP_NO &&
-                    expected_cap(pi, d, drv, VPI_BUILD_FREE, NULL, NULL) == VP_NO)
+                if (d->codec == VPI_CODEC_VVC && va_api_before(&g->va, 1, 22))
+                        /* VVC joined VA-API in 1.22 (libva 2.22): an older libva, and an iHD
+                         * built against its headers, cannot list it. */
+                        vpi_strlcpy(c->cause, "va-api-too-old", sizeof(c->cause));
+                else if (drv == VPI_DRV_IHD && ge->nonfree == VP_NO &&
+                         expected_cap(pi, d, drv, VPI_BUILD_FREE, NULL, NULL) == VP_NO)
                         vpi_strlcpy(c->cause, "free-build", sizeof(c->cause));
                 else if (ge->huc == VP_NO && d->dir == VPI_DIR_ENCODE && huc_note)
                         vpi_strlcpy(c->cause, "huc", sizeof(c->cause));

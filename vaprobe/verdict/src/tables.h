@@ -17,7 +17,9 @@ enum vpi_codec {
         VPI_CODEC_MPEG2,
         VPI_CODEC_VC1,
         VPI_CODEC_JPEG,
+        VPI_CODEC_VVC,
 };
+enum vpi_chroma { VPI_CHROMA_420, VPI_CHROMA_422, VPI_CHROMA_444 };
 enum vpi_dir { VPI_DIR_DECODE, VPI_DIR_ENCODE };
 enum vpi_ep { VPI_EP_VLD, VPI_EP_ENCSLICE, VPI_EP_ENCSLICELP, VPI_EP_ENCPICTURE };
 enum vpi_drv { VPI_DRV_IHD, VPI_DRV_I965 };
@@ -45,7 +47,8 @@ struct vpi_pci_id {
 
 struct vpi_cell {
         uint8_t platform;
-        uint8_t codec; /* enum vpi_codec */
+        uint8_t codec;  /* enum vpi_codec */
+        uint8_t chroma; /* enum vpi_chroma */
         uint8_t bitdepth;
         uint8_t dir;        /* enum vpi_dir */
         uint8_t ep;         /* enum vpi_ep */

@@ -101,6 +101,13 @@ struct vp_exercise {
         struct vp_ex_step steps[VP_MAX_EX_STEPS];
 };
 
+/* VA profile values newer than some libva headers nodeprobe builds against. They are ABI (the
+ * enum values in intel/libva va/va.h, VVC joined in libva 2.22 / VA-API 1.22), so a driver can
+ * list them and a vainfo text can name them whatever libva this binary was built with. */
+#define VP_PROFILE_H264_HIGH10 36
+#define VP_PROFILE_VVC_MAIN10 37
+#define VP_PROFILE_VVC_MULTILAYER_MAIN10 38
+
 /* What libva said about one render node. */
 struct vp_va {
         enum vp_va_outcome outcome;

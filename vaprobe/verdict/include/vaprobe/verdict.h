@@ -63,15 +63,17 @@ struct vp_platform {
 int vp_platform_lookup(uint16_t device_id, struct vp_platform *ret);
 
 /* Capability keys, in report order: decode.* then encode.* for h264 hevc hevc-10bit
- * hevc-12bit vp8 vp9 vp9-10bit av1 av1-10bit mpeg2 vc1 jpeg. */
-#define VP_N_CAPS 24
+ * hevc-12bit vp8 vp9 vp9-10bit av1 av1-10bit mpeg2 vc1 jpeg hevc-422-10bit hevc-444
+ * hevc-444-10bit vp9-444 vp9-444-10bit, and decode.vvc (decode only). */
+#define VP_N_CAPS 35
 const char *vp_cap_key(unsigned i);
 
 struct vp_cap {
         enum vp_tri expected; /* per the matrix for this platform and driver, full build */
         enum vp_tri actual;   /* per the driver's list; unknown when not probed */
         bool low_confidence;  /* the reference sources disagree: never a failure */
-        char cause[24]; /* for expected-but-absent: free-build, huc, low-confidence, missing */
+        char cause[24];       /* for expected-but-absent: va-api-too-old, free-build, huc,
+                                 low-confidence, missing */
 };
 
 struct vp_gpu_eval {
