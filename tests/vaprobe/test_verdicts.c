@@ -48,6 +48,16 @@ static void expect_check(const char *id, enum vp_status st, const char *cause_id
                 cr_expect(c->cause[0] && c->fix[0], "%s fails without cause and fix", id);
 }
 
+/* A capability as the real libva reported it from the test driver's list. */
+static const struct vp_cap *cap(const char *key)
+{
+        for (unsigned i = 0; i < VP_N_CAPS; i++)
+                if (strcmp(vp_cap_key(i), key) == 0)
+                        return &ev->gpus[0].caps[i];
+        cr_assert_fail("no capability %s", key);
+        return NULL;
+}
+
 static void expect_all_ok_but(const char *const *allowed)
 {
         for (uint32_t i = 0; i < ev->n_checks; i++) {
@@ -103,6 +113,17 @@ Test(verdicts, sriov_vf_with_virtio_first)
         run("adl-sriov-vf");
         cr_expect_eq(ev->gpus[0].virt, VP_VIRT_SRIOV_VF);
         cr_expect_eq(ev->node_status, VP_NODE_OK);
+        /* The range extensions come through libva with their RT formats: 4:4:4 10-bit decode
+         * and VDEnc, VP9 profile 3; VVC is not Alder Lake's. */
+        static const char *const yes[] = {"decode.hevc-422-10bit", "decode.hevc-444-10bit",
+                                          "decode.vp9-444-10bit",  "encode.hevc-444",
+                                          "encode.vp9-444-10bit",  "encode.hevc-422-10bit"};
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+                cr_expect_eq(cap(yes[i])->actual, VP_YES, "%s", yes[i]);
+                cr_expect_eq(cap(yes[i])->expected, VP_YES, "%s expected", yes[i]);
+        }
+        cr_expect_eq(cap("decode.vvc")->actual, VP_NO);
+        cr_expect_eq(cap("decode.vvc")->expected, VP_NO);
         expect_check("va-driver", VP_STATUS_WARN, "non-intel-first");
         expect_check("gpu-top", VP_STATUS_WARN, "no-pmu-vf");
         expect_check("cpu-generation", VP_STATUS_OK, "");
