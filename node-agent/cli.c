@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Command line: one getopt_long table, a mode enum with from/to string, checked numbers, a
- * specific one-line error and exit 2 on bad usage. The help text is generated from the same
- * tables, so it cannot drift from what is parsed.
+ * Command line: one option table (struct na_opt) from which getopt's list, the help text, the
+ * --config keys (config.c) and the "goes with" rules all come; one handler per kind; which
+ * options were given is recorded, never guessed from defaults. A specific one-line error and
+ * exit 2 on bad usage.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,134 +28,114 @@ static const struct {
     [NA_MODE_AGENT] = {"agent", "keep this node's GPU labels true (DaemonSet mode)"},
 };
 
-enum {
-        OPT_REPORT = 0x100,
-        OPT_STRICT,
-        OPT_DEVICE,
-        OPT_ROOT,
-        OPT_DMESG,
-        OPT_FACTS,
-        OPT_FROM_VAINFO,
-        OPT_DEVICE_ID,
-        OPT_KMD,
-        OPT_NO_VA,
-        OPT_EXERCISE,
-        OPT_NO_EXERCISE,
-        OPT_VA_ALL,
-        OPT_VA_TIMEOUT,
-        OPT_IN_PROCESS,
-        OPT_REQUIRE,
-        OPT_VERSION,
-        OPT_DRY_RUN,
-        OPT_CLEANUP,
-        OPT_KUBECONFIG,
-        OPT_NODE_NAME,
-        OPT_LABEL_PREFIX,
-        OPT_NO_INTEL_LABEL,
-        OPT_INSECURE,
-        OPT_TIER,
-        OPT_RESCAN,
-        OPT_RESYNC,
-        OPT_SETTLE,
-        OPT_FEATURES_FILE,
-        OPT_NO_API,
-        OPT_LOG_FORMAT,
-        OPT_LISTEN,
-        OPT_CONFIG,
-        OPT_HEARTBEAT,
-        OPT_SYSROOT,
-        OPT_VERBOSE,
-};
+#define F(field) offsetof(struct na_config, field), sizeof(((struct na_config *)0)->field)
+#define M(m) NA_MODE_BIT(NA_MODE_##m)
+#define ALL NA_MODES_ALL
 
-static const struct option long_opts[] = {
-    {.name = "report", .has_arg = no_argument, .val = OPT_REPORT},
-    {.name = "output", .has_arg = required_argument, .val = 'o'},
-    {.name = "strict", .has_arg = no_argument, .val = OPT_STRICT},
-    {.name = "require", .has_arg = required_argument, .val = OPT_REQUIRE},
-    {.name = "device", .has_arg = required_argument, .val = OPT_DEVICE},
-    {.name = "facts", .has_arg = required_argument, .val = OPT_FACTS},
-    {.name = "from-vainfo", .has_arg = required_argument, .val = OPT_FROM_VAINFO},
-    {.name = "device-id", .has_arg = required_argument, .val = OPT_DEVICE_ID},
-    {.name = "kernel-driver", .has_arg = required_argument, .val = OPT_KMD},
-    {.name = "root", .has_arg = required_argument, .val = OPT_ROOT},
-    {.name = "dmesg", .has_arg = required_argument, .val = OPT_DMESG},
-    {.name = "no-va", .has_arg = no_argument, .val = OPT_NO_VA},
-    {.name = "exercise", .has_arg = no_argument, .val = OPT_EXERCISE},
-    {.name = "no-exercise", .has_arg = no_argument, .val = OPT_NO_EXERCISE},
-    {.name = "va-all", .has_arg = no_argument, .val = OPT_VA_ALL},
-    {.name = "va-timeout", .has_arg = required_argument, .val = OPT_VA_TIMEOUT},
-    {.name = "in-process", .has_arg = no_argument, .val = OPT_IN_PROCESS},
-    {.name = "dry-run", .has_arg = no_argument, .val = OPT_DRY_RUN},
-    {.name = "cleanup", .has_arg = no_argument, .val = OPT_CLEANUP},
-    {.name = "kubeconfig", .has_arg = required_argument, .val = OPT_KUBECONFIG},
-    {.name = "node-name", .has_arg = required_argument, .val = OPT_NODE_NAME},
-    {.name = "label-prefix", .has_arg = required_argument, .val = OPT_LABEL_PREFIX},
-    {.name = "no-intel-gpu-label", .has_arg = no_argument, .val = OPT_NO_INTEL_LABEL},
-    {.name = "insecure-skip-tls-verify", .has_arg = no_argument, .val = OPT_INSECURE},
-    {.name = "sysroot", .has_arg = required_argument, .val = OPT_SYSROOT},
-    {.name = "tier", .has_arg = required_argument, .val = OPT_TIER},
-    {.name = "rescan-interval", .has_arg = required_argument, .val = OPT_RESCAN},
-    {.name = "resync-interval", .has_arg = required_argument, .val = OPT_RESYNC},
-    {.name = "settle-delays", .has_arg = required_argument, .val = OPT_SETTLE},
-    {.name = "features-file", .has_arg = required_argument, .val = OPT_FEATURES_FILE},
-    {.name = "no-api", .has_arg = no_argument, .val = OPT_NO_API},
-    {.name = "log-format", .has_arg = required_argument, .val = OPT_LOG_FORMAT},
-    {.name = "listen", .has_arg = required_argument, .val = OPT_LISTEN},
-    {.name = "config", .has_arg = required_argument, .val = OPT_CONFIG},
-    {.name = "heartbeat-interval", .has_arg = required_argument, .val = OPT_HEARTBEAT},
-    {.name = "verbose", .has_arg = no_argument, .val = 'v'},
-    {.name = "help", .has_arg = no_argument, .val = 'h'},
-    {.name = "version", .has_arg = no_argument, .val = OPT_VERSION},
-    {0},
+/* Every option, once. Modified after curl's tool option table (src/tool_getparam.c: one row
+ * per option with its kind, the handler per kind). */
+static const struct na_opt opts[] = {
+    {"report", 0, NA_OPT_COMMAND, F(mode), NULL, ALL, .help = "same as the report command"},
+    {"output", 'o', NA_OPT_CHOICE, F(format), "FORMAT", ALL, .choices = "text json yaml",
+     .help = "text (default), json or yaml"},
+    {"strict", 0, NA_OPT_FLAG, F(strict), NULL, ALL,
+     .help = "report: exit with the verdict, as check does"},
+    {"require", 0, NA_OPT_LIST, F(require), "CAP", M(CHECK),
+     .help = "fail unless CAP works, e.g. decode.hevc-10bit (repeatable)"},
+    {"device", 0, NA_OPT_STRING, F(device), "PATH", ALL, .yaml = true,
+     .help = "only this render node, e.g. /dev/dri/renderD129"},
+    {"facts", 0, NA_OPT_STRING, F(facts_file), "FILE", ALL & ~M(AGENT), .excludes = "from-vainfo",
+     .why = "the agent probes this machine",
+     .help = "evaluate a saved snapshot instead of this machine"},
+    {"from-vainfo", 0, NA_OPT_STRING, F(vainfo_file), "FILE", ALL & ~M(AGENT),
+     .why = "the agent probes this machine", .help = "evaluate pasted vainfo output (- for stdin)"},
+    {"device-id", 0, NA_OPT_STRING, F(device_id), "HEX", ALL & ~M(AGENT), .requires = "from-vainfo",
+     .help = "with --from-vainfo: the PCI device id, e.g. 3e92"},
+    {"kernel-driver", 0, NA_OPT_STRING, F(driver), "NAME", ALL & ~M(AGENT),
+     .requires = "from-vainfo", .help = "with --from-vainfo: the kernel driver, i915 or xe"},
+    {"root", 0, NA_OPT_STRING, F(root), "DIR", ALL, .yaml = true,
+     .help = "read /proc, /sys, /lib/modules under DIR ($NODEPROBE_ROOT)"},
+    {"dmesg", 0, NA_OPT_STRING, F(dmesg_file), "FILE", ALL,
+     .help = "read the kernel log from FILE ($NODEPROBE_DMESG)"},
+    {"no-va", 0, NA_OPT_FLAG, F(no_va), NULL, ALL, .help = "do not load libva"},
+    {"exercise", 0, NA_OPT_FLAG, F(exercise), NULL, M(REPORT) | M(SNAPSHOT) | M(CHECK),
+     .excludes = "no-va facts from-vainfo", .why = "the agent's verify tier runs it by default",
+     .help = "run a real job per engine (vpp, encode, decode back)"},
+    {"no-exercise", 0, NA_OPT_FLAG, F(no_exercise), NULL, M(AGENT), .yaml = true,
+     .help = "no real jobs (by default the verify tier runs them at start and after a change)"},
+    {"va-all", 0, NA_OPT_FLAG, F(va_all), NULL, ALL,
+     .help = "also run libva on non-Intel render nodes"},
+    {"va-timeout", 0, NA_OPT_WHOLE_SECONDS, F(va_timeout_ms), "SECONDS", ALL, 1, 600, .yaml = true,
+     .help = "limit for the libva child process (default 10)"},
+    {"in-process", 0, NA_OPT_FLAG, F(in_process), NULL, ALL,
+     .help = "run libva in this process (debugging)"},
+    {"dry-run", 0, NA_OPT_FLAG, F(dry_run), NULL, M(LABEL),
+     .help = "validate on the API server, change nothing"},
+    {"cleanup", 0, NA_OPT_FLAG, F(cleanup), NULL, M(LABEL),
+     .help = "remove every label nodeprobe applied"},
+    {"kubeconfig", 0, NA_OPT_STRING, F(kubeconfig), "FILE", M(LABEL) | M(AGENT), .yaml = true,
+     .help = "kubeconfig (default $KUBECONFIG, ~/.kube/config)"},
+    {"node-name", 0, NA_OPT_STRING, F(node_name), "NAME", M(LABEL) | M(AGENT), .yaml = true,
+     .help = "the Node (default $NODE_NAME, then the hostname)"},
+    {"label-prefix", 0, NA_OPT_STRING, F(label_prefix), "PREFIX", M(LABEL) | M(AGENT), .yaml = true,
+     .help = "label prefix (default nodeprobe.io)"},
+    {"no-intel-gpu-label", 0, NA_OPT_FLAG, F(no_intel_gpu_label), NULL, M(LABEL) | M(AGENT),
+     .yaml = true, .help = "never write intel.feature.node.kubernetes.io/gpu"},
+    {"insecure-skip-tls-verify", 0, NA_OPT_FLAG, F(insecure_skip_tls_verify), NULL,
+     M(LABEL) | M(AGENT), .yaml = true, .help = "accept the kubeconfig's insecure-skip-tls-verify"},
+    {"sysroot", 0, NA_OPT_STRING, F(sysroot), "DIR", M(HOST),
+     .help = "read /proc, /sys and /etc under DIR"},
+    {"tier", 0, NA_OPT_CHOICE, F(tier_discover), "TIER", M(AGENT), .choices = "discover verify",
+     .on = "discover", .yaml = true,
+     .help = "discover (sysfs only, no /dev) or verify (libva; default)"},
+    {"rescan-interval", 0, NA_OPT_SECONDS, F(rescan_ms), "SECONDS", M(AGENT), 0.001, 86400 * 7,
+     .yaml = true, .help = "fingerprint interval (default 10)"},
+    {"resync-interval", 0, NA_OPT_SECONDS, F(resync_ms), "SECONDS", M(AGENT), 0.001, 86400 * 7,
+     .yaml = true, .help = "full probe interval, +-10% (default 3600)"},
+    {"settle-delays", 0, NA_OPT_MS_LIST, F(settle_ms), "MS,...", M(AGENT), 1, 600000, .yaml = true,
+     .help = "re-probe delays after a change (default 250,1000,3000,10000)"},
+    {"features-file", 0, NA_OPT_STRING, F(features_file), "PATH", M(AGENT), .yaml = true,
+     .help = "also write NFD's local-source features file"},
+    {"no-api", 0, NA_OPT_FLAG, F(no_api), NULL, M(AGENT), .yaml = true,
+     .help = "features file only, no Kubernetes API"},
+    {"log-format", 0, NA_OPT_CHOICE, F(log_json), "FORMAT", M(AGENT), .choices = "text json",
+     .on = "json", .yaml = true, .help = "text (default) or json log lines"},
+    {"listen", 0, NA_OPT_STRING, F(listen), "ADDR:PORT", M(AGENT), .yaml = true,
+     .help = "serve /healthz and /metrics (off by default)"},
+    {"config", 0, NA_OPT_STRING, F(config_file), "FILE", M(AGENT),
+     .help = "options as YAML (flags win; SIGHUP reloads it)"},
+    {"heartbeat-interval", 0, NA_OPT_SECONDS, F(heartbeat_ms), "SECONDS", M(AGENT), 0.001,
+     86400 * 7, .yaml = true, .help = "also re-send the condition this often (default: never)"},
+    {"verbose", 'v', NA_OPT_FLAG, F(verbose), NULL, ALL,
+     .help = "report: also print every raw fact"},
+    {"help", 'h', NA_OPT_FLAG, F(show_help), NULL, ALL, .help = "this help"},
+    {"version", 0, NA_OPT_FLAG, F(show_version), NULL, ALL, .help = "print the version"},
 };
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(N_OPTS <= 64, "struct na_config.given has a bit per option");
+#undef F
+#undef M
+#undef ALL
 
-/* Help lines, keyed by the option's val so every option has exactly one. */
-static const struct {
-        int val;
-        const char *arg;
-        const char *help;
-} opt_help[] = {
-    {OPT_REPORT, NULL, "same as the report command"},
-    {'o', "FORMAT", "text (default), json or yaml"},
-    {OPT_STRICT, NULL, "report: exit with the verdict, as check does"},
-    {OPT_REQUIRE, "CAP", "check: fail unless CAP works, e.g. decode.hevc-10bit (repeatable)"},
-    {OPT_DEVICE, "PATH", "only this render node, e.g. /dev/dri/renderD129"},
-    {OPT_FACTS, "FILE", "evaluate a saved snapshot instead of this machine"},
-    {OPT_FROM_VAINFO, "FILE", "evaluate pasted vainfo output (- for stdin)"},
-    {OPT_DEVICE_ID, "HEX", "with --from-vainfo: the PCI device id, e.g. 3e92"},
-    {OPT_KMD, "NAME", "with --from-vainfo: the kernel driver, i915 or xe"},
-    {OPT_ROOT, "DIR", "read /proc, /sys, /lib/modules under DIR ($NODEPROBE_ROOT)"},
-    {OPT_DMESG, "FILE", "read the kernel log from FILE ($NODEPROBE_DMESG)"},
-    {OPT_NO_VA, NULL, "do not load libva"},
-    {OPT_EXERCISE, NULL, "report, check: run a real job per engine (vpp, encode, decode back)"},
-    {OPT_NO_EXERCISE, NULL,
-     "agent: no real jobs (by default the verify tier runs them at start "
-     "and after a change)"},
-    {OPT_VA_ALL, NULL, "also run libva on non-Intel render nodes"},
-    {OPT_VA_TIMEOUT, "SECONDS", "limit for the libva child process (default 10)"},
-    {OPT_IN_PROCESS, NULL, "run libva in this process (debugging)"},
-    {OPT_DRY_RUN, NULL, "label: validate on the API server, change nothing"},
-    {OPT_CLEANUP, NULL, "label: remove every label nodeprobe applied"},
-    {OPT_KUBECONFIG, "FILE", "label: kubeconfig (default $KUBECONFIG, ~/.kube/config)"},
-    {OPT_NODE_NAME, "NAME", "label: the Node (default $NODE_NAME, then the hostname)"},
-    {OPT_INSECURE, NULL, "label: accept the kubeconfig's insecure-skip-tls-verify"},
-    {OPT_LABEL_PREFIX, "PREFIX", "label: label prefix (default nodeprobe.io)"},
-    {OPT_NO_INTEL_LABEL, NULL, "label: never write intel.feature.node.kubernetes.io/gpu"},
-    {OPT_SYSROOT, "DIR", "host: read /proc, /sys and /etc under DIR"},
-    {OPT_TIER, "TIER", "agent: discover (sysfs only, no /dev) or verify (libva; default)"},
-    {OPT_RESCAN, "SECONDS", "agent: fingerprint interval (default 10)"},
-    {OPT_RESYNC, "SECONDS", "agent: full probe interval, +-10% (default 3600)"},
-    {OPT_SETTLE, "MS,...", "agent: re-probe delays after a change (default 250,1000,3000,10000)"},
-    {OPT_FEATURES_FILE, "PATH", "agent: also write NFD's local-source features file"},
-    {OPT_NO_API, NULL, "agent: features file only, no Kubernetes API"},
-    {OPT_LOG_FORMAT, "FORMAT", "agent: text (default) or json log lines"},
-    {OPT_LISTEN, "ADDR:PORT", "agent: serve /healthz and /metrics (off by default)"},
-    {OPT_CONFIG, "FILE", "agent: options as YAML (flags win; SIGHUP reloads it)"},
-    {OPT_HEARTBEAT, "SECONDS", "agent: also re-send the condition this often (default: never)"},
-    {'v', NULL, "report: also print every raw fact"},
-    {'h', NULL, "this help"},
-    {OPT_VERSION, NULL, "print the version"},
-};
+const struct na_opt *na_opts(size_t *n)
+{
+        *n = N_OPTS;
+        return opts;
+}
+
+const struct na_opt *na_opt_find(const char *name)
+{
+        for (size_t i = 0; name && i < N_OPTS; i++)
+                if (strcmp(opts[i].name, name) == 0)
+                        return &opts[i];
+        return NULL;
+}
+
+bool na_given(const struct na_config *cfg, const char *name)
+{
+        const struct na_opt *o = na_opt_find(name);
+        return o && (cfg->given >> (o - opts) & 1);
+}
 
 enum na_mode na_mode_from_string(const char *s)
 {
@@ -170,6 +152,22 @@ const char *na_mode_to_string(enum na_mode m)
         return modes[m].name;
 }
 
+/* "label, agent: " for an option that goes with some commands only; "" for all. */
+static void modes_prefix(const struct na_opt *o, char *buf, size_t n)
+{
+        size_t used = 0;
+
+        buf[0] = '\0';
+        if (o->modes == NA_MODES_ALL || o->modes == (NA_MODES_ALL & ~NA_MODE_BIT(NA_MODE_AGENT)))
+                return;
+        for (int m = 0; m < _NA_MODE_MAX && used < n; m++)
+                if (o->modes & NA_MODE_BIT(m))
+                        used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? ", " : "",
+                                                 modes[m].name);
+        if (used < n)
+                snprintf(buf + used, n - used, ": ");
+}
+
 void na_print_help(FILE *out)
 {
         fprintf(out, "Usage: nodeprobe [COMMAND] [OPTIONS]\n"
@@ -178,23 +176,18 @@ void na_print_help(FILE *out)
         for (int i = 0; i < _NA_MODE_MAX; i++)
                 fprintf(out, "  %-10s %s\n", modes[i].name, modes[i].help);
         fprintf(out, "\nOptions:\n");
-        for (const struct option *o = long_opts; o->name; o++) {
-                char left[48];
-                const char *arg = NULL, *help = "";
+        for (size_t i = 0; i < N_OPTS; i++) {
+                const struct na_opt *o = &opts[i];
+                char left[48], prefix[64];
 
-                for (size_t i = 0; i < sizeof(opt_help) / sizeof(opt_help[0]); i++) {
-                        if (opt_help[i].val == o->val) {
-                                arg = opt_help[i].arg;
-                                help = opt_help[i].help;
-                        }
-                }
-                if (o->val < 0x100)
-                        snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->name,
-                                 arg ? " " : "", arg ? arg : "");
+                if (o->short_name)
+                        snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+                                 o->arg ? " " : "", o->arg ? o->arg : "");
                 else
-                        snprintf(left, sizeof(left), "    --%s%s%s", o->name, arg ? " " : "",
-                                 arg ? arg : "");
-                fprintf(out, "  %-28s %s\n", left, help);
+                        snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                                 o->arg ? o->arg : "");
+                modes_prefix(o, prefix, sizeof(prefix));
+                fprintf(out, "  %-28s %s%s\n", left, prefix, o->help);
         }
         fprintf(out, "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 degraded, 4 no usable GPU,\n"
                      "5 unusable input file, 6 no usable kubeconfig, 7 Kubernetes API error.\n"
@@ -247,8 +240,6 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
                 return -EINVAL;
         if (!cfg->config_file)
                 return 0;
-        if (cfg->mode != NA_MODE_AGENT)
-                return usage_error("--config goes with the agent command");
         if (na_config_load(cfg->config_file, &extra, &n, err, sizeof(err)) < 0) {
                 fprintf(stderr, "nodeprobe: %s\n", err);
                 return -EINVAL;
@@ -272,12 +263,165 @@ int na_parse_args(int argc, char **argv, struct na_config *cfg)
         return 0;
 }
 
+/* One handler per kind: the argument into the option's field. 0, or a usage error. */
+static int take_value(struct na_config *cfg, const struct na_opt *o, const char *arg,
+                      const char **list, int list_cap)
+{
+        char *field = (char *)cfg + o->offset;
+        char *end = NULL;
+
+        switch (o->kind) {
+        case NA_OPT_COMMAND:
+                return 0; /* the caller chooses the command */
+        case NA_OPT_FLAG:
+                *(bool *)field = true;
+                return 0;
+        case NA_OPT_STRING:
+                *(const char **)field = arg;
+                return 0;
+        case NA_OPT_LIST:
+                if (cfg->n_require >= list_cap - 1)
+                        return usage_error("too many --%s", o->name);
+                list[cfg->n_require++] = arg;
+                list[cfg->n_require] = NULL;
+                return 0;
+        case NA_OPT_CHOICE: {
+                int idx = 0;
+                size_t l = strlen(arg);
+                for (const char *c = o->choices; *c; idx++) {
+                        size_t cl = strcspn(c, " ");
+                        if (cl == l && strncmp(c, arg, l) == 0) {
+                                if (o->on)
+                                        *(bool *)field = strcmp(arg, o->on) == 0;
+                                else
+                                        *(int *)field = idx;
+                                return 0;
+                        }
+                        c += cl + (c[cl] == ' ');
+                }
+                return usage_error("--%s is one of %s, not '%s'", o->name, o->choices, arg);
+        }
+        case NA_OPT_SECONDS: {
+                double v;
+                errno = 0;
+                v = strtod(arg, &end);
+                if (errno || !end || end == arg || *end || !(v >= o->min && v <= o->max))
+                        return usage_error("--%s takes seconds (e.g. 10 or 0.5), not '%s'", o->name,
+                                           arg);
+                *(long *)field = (long)(v * 1000 + 0.5) > 0 ? (long)(v * 1000 + 0.5) : 1;
+                return 0;
+        }
+        case NA_OPT_WHOLE_SECONDS: {
+                long v;
+                errno = 0;
+                v = strtol(arg, &end, 10);
+                if (errno || !end || end == arg || *end || v < o->min || v > o->max)
+                        return usage_error("--%s takes whole seconds from %g to %g, not '%s'",
+                                           o->name, o->min, o->max, arg);
+                *(int *)field = (int)v * 1000;
+                return 0;
+        }
+        case NA_OPT_MS_LIST: {
+                const char *q = arg;
+                long *ms = (long *)field;
+                int cap = (int)(o->size / sizeof(long));
+                cfg->n_settle = 0;
+                do {
+                        long v;
+                        errno = 0;
+                        v = strtol(q, &end, 10);
+                        if (errno || end == q || v < o->min || v > o->max || cfg->n_settle >= cap ||
+                            (*end && *end != ','))
+                                return usage_error("--%s takes up to %d milliseconds, "
+                                                   "comma-separated, not '%s'",
+                                                   o->name, cap, arg);
+                        ms[cfg->n_settle++] = v;
+                        q = end + (*end == ',');
+                } while (*end);
+                return 0;
+        }
+        }
+        return usage_error("--%s: unknown kind", o->name);
+}
+
+/* "the label and agent commands" */
+static void modes_text(unsigned mask, char *buf, size_t n)
+{
+        int total = 0, seen = 0;
+        size_t used = 0;
+
+        for (int m = 0; m < _NA_MODE_MAX; m++)
+                total += (mask >> m) & 1;
+        used += (size_t)snprintf(buf, n, "the ");
+        for (int m = 0; m < _NA_MODE_MAX && used < n; m++) {
+                if (!(mask & NA_MODE_BIT(m)))
+                        continue;
+                seen++;
+                used += (size_t)snprintf(buf + used, n - used, "%s%s",
+                                         seen == 1       ? ""
+                                         : seen == total ? " and "
+                                                         : ", ",
+                                         modes[m].name);
+        }
+        if (used < n)
+                snprintf(buf + used, n - used, " command%s", total > 1 ? "s" : "");
+}
+
+/* Every "goes with" rule, from the table: the commands, the options it needs, the ones it
+ * cannot be given with. */
+static int check_goes_with(const struct na_config *cfg)
+{
+        for (size_t i = 0; i < N_OPTS; i++) {
+                const struct na_opt *o = &opts[i];
+                char which[96];
+
+                if (!(cfg->given >> i & 1))
+                        continue;
+                if (!(o->modes & NA_MODE_BIT(cfg->mode))) {
+                        modes_text(o->modes, which, sizeof(which));
+                        return usage_error("--%s goes with %s%s%s%s", o->name, which,
+                                           o->why ? " (" : "", o->why ? o->why : "",
+                                           o->why ? ")" : "");
+                }
+                if (o->requires && !na_given(cfg, o->requires))
+                        return usage_error("--%s goes with --%s", o->name, o->requires);
+                for (const char *x = o->excludes; x && *x;) {
+                        char name[32];
+                        size_t l = strcspn(x, " ");
+                        snprintf(name, sizeof(name), "%.*s", (int)l, x);
+                        if (na_given(cfg, name))
+                                return usage_error("--%s and --%s exclude each other", o->name,
+                                                   name);
+                        x += l + (x[l] == ' ');
+                }
+        }
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, struct na_config *cfg)
 {
         static const char *require[64];
+        static struct option long_opts[N_OPTS + 1];
+        static char short_opts[2 * N_OPTS + 4];
         bool mode_set = false;
-        int c;
+        int c, li;
 
+        if (!long_opts[0].name) { /* getopt's view of the table */
+                size_t k = 0;
+                short_opts[k++] = '+';
+                short_opts[k++] = ':';
+                for (size_t i = 0; i < N_OPTS; i++) {
+                        long_opts[i] = (struct option){.name = opts[i].name,
+                                                       .has_arg = opts[i].arg ? required_argument
+                                                                              : no_argument,
+                                                       .val = 0x100 + (int)i};
+                        if (opts[i].short_name) {
+                                short_opts[k++] = opts[i].short_name;
+                                if (opts[i].arg)
+                                        short_opts[k++] = ':';
+                        }
+                }
+        }
         /* Environment defaults, for copied trees and the fixture demos (tests/np-testbed). */
         *cfg = (struct na_config){.mode = NA_MODE_REPORT,
                                   .va_timeout_ms = 10000,
@@ -286,9 +430,12 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                                   .require = require,
                                   .root = getenv("NODEPROBE_ROOT"),
                                   .dmesg_file = getenv("NODEPROBE_DMESG")};
+        require[0] = NULL;
         opterr = 0;
         optind = 1;
         for (;;) {
+                const struct na_opt *o = NULL;
+
                 /* Commands may stand before, between or after options: "+" makes getopt stop
                  * at each non-option, which is taken as the command. */
                 while (optind < argc && argv[optind][0] != '-') {
@@ -296,229 +443,37 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                                 return -EINVAL;
                         optind++;
                 }
-                c = getopt_long(argc, argv, "+:o:hv", long_opts, NULL);
+                c = getopt_long(argc, argv, short_opts, long_opts, NULL);
                 if (c == -1)
                         break;
-                switch (c) {
-                case OPT_REPORT:
+                if (c == ':')
+                        return usage_error("option %s needs a value", argv[optind - 1]);
+                if (c >= 0x100 && c < 0x100 + (int)N_OPTS)
+                        li = c - 0x100;
+                else
+                        for (li = 0; li < (int)N_OPTS && opts[li].short_name != c; li++)
+                                ;
+                if (li >= (int)N_OPTS || c == '?')
+                        return usage_error("unknown option '%s'", argv[optind - 1]);
+                o = &opts[li];
+                if (o->kind == NA_OPT_COMMAND) {
                         if (mode_set && cfg->mode != NA_MODE_REPORT)
                                 return usage_error("--report conflicts with the %s command",
                                                    na_mode_to_string(cfg->mode));
                         cfg->mode = NA_MODE_REPORT;
                         mode_set = true;
-                        break;
-                case 'o':
-                        if (strcmp(optarg, "text") == 0)
-                                cfg->format = NA_FORMAT_TEXT;
-                        else if (strcmp(optarg, "json") == 0)
-                                cfg->format = NA_FORMAT_JSON;
-                        else if (strcmp(optarg, "yaml") == 0)
-                                cfg->format = NA_FORMAT_YAML;
-                        else
-                                return usage_error("unknown output format '%s'", optarg);
-                        break;
-                case OPT_STRICT:
-                        cfg->strict = true;
-                        break;
-                case OPT_REQUIRE:
-                        if (cfg->n_require >= (int)(sizeof(require) / sizeof(require[0])) - 1)
-                                return usage_error("too many --require");
-                        require[cfg->n_require++] = optarg;
-                        require[cfg->n_require] = NULL;
-                        break;
-                case OPT_DEVICE:
-                        cfg->device = optarg;
-                        break;
-                case OPT_FACTS:
-                        cfg->facts_file = optarg;
-                        break;
-                case OPT_FROM_VAINFO:
-                        cfg->vainfo_file = optarg;
-                        break;
-                case OPT_DEVICE_ID:
-                        cfg->device_id = optarg;
-                        break;
-                case OPT_KMD:
-                        cfg->driver = optarg;
-                        break;
-                case OPT_ROOT:
-                        cfg->root = optarg;
-                        break;
-                case OPT_DMESG:
-                        cfg->dmesg_file = optarg;
-                        break;
-                case OPT_EXERCISE:
-                        cfg->exercise = true;
-                        break;
-                case OPT_NO_EXERCISE:
-                        cfg->no_exercise = true;
-                        break;
-                case OPT_NO_VA:
-                        cfg->no_va = true;
-                        break;
-                case OPT_VA_ALL:
-                        cfg->va_all = true;
-                        break;
-                case OPT_VA_TIMEOUT: {
-                        char *end = NULL;
-                        long v;
-                        errno = 0;
-                        v = strtol(optarg, &end, 10);
-                        if (errno || !end || *end || v < 1 || v > 600)
-                                return usage_error(
-                                    "--va-timeout takes whole seconds from 1 to 600, "
-                                    "not '%s'",
-                                    optarg);
-                        cfg->va_timeout_ms = (int)v * 1000;
-                        break;
                 }
-                case OPT_IN_PROCESS:
-                        cfg->in_process = true;
-                        break;
-                case OPT_DRY_RUN:
-                        cfg->dry_run = true;
-                        break;
-                case OPT_CLEANUP:
-                        cfg->cleanup = true;
-                        break;
-                case OPT_KUBECONFIG:
-                        cfg->kubeconfig = optarg;
-                        break;
-                case OPT_NODE_NAME:
-                        cfg->node_name = optarg;
-                        break;
-                case OPT_LABEL_PREFIX:
-                        cfg->label_prefix = optarg;
-                        break;
-                case OPT_NO_INTEL_LABEL:
-                        cfg->no_intel_gpu_label = true;
-                        break;
-                case OPT_INSECURE:
-                        cfg->insecure_skip_tls_verify = true;
-                        break;
-                case OPT_TIER:
-                        if (strcmp(optarg, "discover") == 0)
-                                cfg->tier_discover = true;
-                        else if (strcmp(optarg, "verify") == 0)
-                                cfg->tier_discover = false;
-                        else
-                                return usage_error("--tier is discover or verify, not '%s'",
-                                                   optarg);
-                        break;
-                case OPT_RESCAN:
-                case OPT_HEARTBEAT:
-                case OPT_RESYNC: {
-                        char *end = NULL;
-                        double v;
-                        errno = 0;
-                        v = strtod(optarg, &end);
-                        if (errno || !end || *end || v < 0.001 || v > 86400 * 7)
-                                return usage_error("%s takes seconds (e.g. 10 or 0.5), not '%s'",
-                                                   argv[optind - 1], optarg);
-                        *(c == OPT_RESCAN   ? &cfg->rescan_ms
-                          : c == OPT_RESYNC ? &cfg->resync_ms
-                                            : &cfg->heartbeat_ms) =
-                            (long)(v * 1000 + 0.5) > 0 ? (long)(v * 1000 + 0.5) : 1;
-                        break;
-                }
-                case OPT_SETTLE: {
-                        char *end = NULL;
-                        const char *q = optarg;
-                        cfg->n_settle = 0;
-                        do {
-                                long v;
-                                errno = 0;
-                                v = strtol(q, &end, 10);
-                                if (errno || end == q || v < 1 || v > 600000 ||
-                                    cfg->n_settle >= 8 || (*end && *end != ','))
-                                        return usage_error("--settle-delays takes up to 8 "
-                                                           "milliseconds, comma-separated, not "
-                                                           "'%s'",
-                                                           optarg);
-                                cfg->settle_ms[cfg->n_settle++] = v;
-                                q = end + (*end == ',');
-                        } while (*end);
-                        break;
-                }
-                case OPT_LISTEN:
-                        cfg->listen = optarg;
-                        break;
-                case OPT_CONFIG:
-                        cfg->config_file = optarg;
-                        break;
-                case OPT_FEATURES_FILE:
-                        cfg->features_file = optarg;
-                        break;
-                case OPT_NO_API:
-                        cfg->no_api = true;
-                        break;
-                case OPT_LOG_FORMAT:
-                        if (strcmp(optarg, "json") == 0)
-                                cfg->log_json = true;
-                        else if (strcmp(optarg, "text") == 0)
-                                cfg->log_json = false;
-                        else
-                                return usage_error("--log-format is text or json, not '%s'",
-                                                   optarg);
-                        break;
-                case OPT_SYSROOT:
-                        cfg->sysroot = optarg;
-                        break;
-                case 'v':
-                        cfg->verbose = true;
-                        break;
-                case 'h':
-                        cfg->show_help = true;
-                        break;
-                case OPT_VERSION:
-                        cfg->show_version = true;
-                        break;
-                case ':':
-                        return usage_error("option %s needs a value", argv[optind - 1]);
-                default:
-                        return usage_error("unknown option '%s'", argv[optind - 1]);
-                }
+                if (take_value(cfg, o, optarg, require,
+                               (int)(sizeof(require) / sizeof(require[0]))) < 0)
+                        return -EINVAL;
+                cfg->given |= 1ull << li;
         }
         /* After "--" or a lone "-": only commands may follow. */
         for (; optind < argc; optind++)
                 if (take_command(cfg, &mode_set, argv[optind]) < 0)
                         return -EINVAL;
-        if (cfg->facts_file && cfg->vainfo_file)
-                return usage_error("--facts and --from-vainfo exclude each other");
-        if (cfg->device_id && !cfg->vainfo_file)
-                return usage_error("--device-id goes with --from-vainfo");
-        if ((cfg->dry_run || cfg->cleanup) && cfg->mode != NA_MODE_LABEL)
-                return usage_error("--dry-run and --cleanup go with the label command");
-        if ((cfg->kubeconfig || cfg->node_name || cfg->label_prefix || cfg->no_intel_gpu_label ||
-             cfg->insecure_skip_tls_verify) &&
-            cfg->mode != NA_MODE_LABEL && cfg->mode != NA_MODE_AGENT)
-                return usage_error("--kubeconfig, --node-name, --label-prefix, "
-                                   "--no-intel-gpu-label and --insecure-skip-tls-verify go with "
-                                   "the label and agent commands");
-        if ((cfg->tier_discover || cfg->features_file || cfg->no_api || cfg->n_settle ||
-             cfg->listen || cfg->log_json || cfg->rescan_ms != 10000 ||
-             cfg->resync_ms != 3600 * 1000) &&
-            cfg->mode != NA_MODE_AGENT)
-                return usage_error("--tier, --rescan-interval, --resync-interval, "
-                                   "--settle-delays, --features-file, --no-api and --log-format "
-                                   "go with the agent command");
-        if (cfg->config_file && cfg->mode != NA_MODE_AGENT)
-                return usage_error("--config goes with the agent command");
-        if (cfg->mode == NA_MODE_AGENT && (cfg->facts_file || cfg->vainfo_file))
-                return usage_error("the agent probes this machine: no --facts or --from-vainfo");
-        if (cfg->sysroot && cfg->mode != NA_MODE_HOST)
-                return usage_error("--sysroot goes with the host command");
-        if (cfg->exercise && cfg->mode != NA_MODE_REPORT && cfg->mode != NA_MODE_CHECK &&
-            cfg->mode != NA_MODE_SNAPSHOT)
-                return usage_error("--exercise goes with the report, snapshot and check commands "
-                                   "(the agent's verify tier runs it by default)");
-        if (cfg->exercise && (cfg->no_va || cfg->facts_file || cfg->vainfo_file))
-                return usage_error("--exercise runs jobs on this machine's GPU: not with --no-va, "
-                                   "--facts or --from-vainfo");
-        if (cfg->no_exercise && cfg->mode != NA_MODE_AGENT)
-                return usage_error("--no-exercise goes with the agent command");
-        if (cfg->n_require && cfg->mode != NA_MODE_CHECK)
-                return usage_error("--require goes with the check command");
+        if (check_goes_with(cfg) < 0)
+                return -EINVAL;
         /* A tree that is not there would read as "no GPU" or "not an Intel GPU host": a
          * typo must not look like a verdict. */
         if (cfg->root && !is_dir(cfg->root))

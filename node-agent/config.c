@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * --config FILE: the agent's options as YAML (libyaml), one key per long option:
+ * --config FILE: the agent's options as YAML (libyaml), one key per long option the option
+ * table (cli.c) marks yaml, of the type its kind says:
  *
  *     tier: discover
  *     rescan-interval: 10
@@ -23,37 +24,40 @@
 
 enum kind { K_STRING, K_NUMBER, K_BOOL, K_LIST, K_CHOICE };
 
-static const struct key {
+struct key {
         const char *name;
         enum kind kind;
         const char *choices; /* K_CHOICE: space-separated */
-} keys[] = {
-    {"tier", K_CHOICE, "discover verify"},
-    {"rescan-interval", K_NUMBER, NULL},
-    {"resync-interval", K_NUMBER, NULL},
-    {"heartbeat-interval", K_NUMBER, NULL},
-    {"settle-delays", K_LIST, NULL},
-    {"features-file", K_STRING, NULL},
-    {"no-api", K_BOOL, NULL},
-    {"no-exercise", K_BOOL, NULL},
-    {"log-format", K_CHOICE, "text json"},
-    {"listen", K_STRING, NULL},
-    {"kubeconfig", K_STRING, NULL},
-    {"node-name", K_STRING, NULL},
-    {"label-prefix", K_STRING, NULL},
-    {"no-intel-gpu-label", K_BOOL, NULL},
-    {"insecure-skip-tls-verify", K_BOOL, NULL},
-    {"va-timeout", K_NUMBER, NULL},
-    {"root", K_STRING, NULL},
-    {"device", K_STRING, NULL},
 };
 
-static const struct key *find_key(const char *name)
+/* The keys are the options the table marks yaml (cli.c), each by its long name. */
+static const struct key *find_key(const char *name, struct key *buf)
 {
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-                if (strcmp(keys[i].name, name) == 0)
-                        return &keys[i];
-        return NULL;
+        const struct na_opt *o = na_opt_find(name);
+
+        if (!o || !o->yaml)
+                return NULL;
+        buf->name = o->name;
+        buf->choices = o->choices;
+        switch (o->kind) {
+        case NA_OPT_FLAG:
+                buf->kind = K_BOOL;
+                break;
+        case NA_OPT_SECONDS:
+        case NA_OPT_WHOLE_SECONDS:
+                buf->kind = K_NUMBER;
+                break;
+        case NA_OPT_CHOICE:
+                buf->kind = K_CHOICE;
+                break;
+        case NA_OPT_MS_LIST:
+                buf->kind = K_LIST;
+                break;
+        default:
+                buf->kind = K_STRING;
+                break;
+        }
+        return buf;
 }
 
 static bool is_number(const char *s)
@@ -105,8 +109,10 @@ int na_config_load(const char *file, char ***ret_args, int *ret_n, char *err, si
         char **args = NULL;
         int n = 0, r = na_read_input(file, &text, &len), depth = 0;
         const struct key *k = NULL;
+        struct key kbuf;
         char list[256] = "";
         size_t key_line = 0;
+        char opt_list[64];
         bool in_list = false;
 
         *ret_args = NULL;
@@ -152,7 +158,8 @@ int na_config_load(const char *file, char ***ret_args, int *ret_n, char *err, si
                         in_list = false;
                         if (!list[0])
                                 r = fail(err, errlen, file, key_line, "%s: an empty list", k->name);
-                        add_arg(&args, &n, "--settle-delays");
+                        snprintf(opt_list, sizeof(opt_list), "--%s", k->name);
+                        add_arg(&args, &n, opt_list);
                         add_arg(&args, &n, list);
                         k = NULL;
                         break;
@@ -176,7 +183,7 @@ int na_config_load(const char *file, char ***ret_args, int *ret_n, char *err, si
                                 break;
                         }
                         if (!k) { /* a key */
-                                k = find_key(v);
+                                k = find_key(v, &kbuf);
                                 key_line = line;
                                 if (!k)
                                         r = fail(err, errlen, file, line, "unknown key '%s'", v);

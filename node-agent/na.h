@@ -83,7 +83,48 @@ struct na_config {
         bool verbose;            /* report: the raw facts after the verdicts */
         bool show_help;
         bool show_version;
+        uint64_t given; /* bit i: na_opts()[i] was given */
 };
+
+/* The command-line options: one table (cli.c) from which getopt's list, the help text (and so
+ * the man page, help2man), the --config YAML keys and every "goes with" rule come. */
+enum na_opt_kind {
+        NA_OPT_COMMAND,       /* --report: chooses that command */
+        NA_OPT_FLAG,          /* bool field = true */
+        NA_OPT_STRING,        /* const char * field = the argument (borrowed from argv) */
+        NA_OPT_LIST,          /* --require: appended to a NULL-terminated list, repeatable */
+        NA_OPT_CHOICE,        /* field = index of the argument in choices (bool or enum) */
+        NA_OPT_SECONDS,       /* long field = milliseconds, from seconds with fractions */
+        NA_OPT_WHOLE_SECONDS, /* int field = milliseconds, from whole seconds */
+        NA_OPT_MS_LIST,       /* settle_ms[]: up to 8 milliseconds, comma-separated */
+};
+
+#define NA_MODES_ALL ((1u << _NA_MODE_MAX) - 1)
+#define NA_MODE_BIT(m) (1u << (m))
+
+struct na_opt {
+        const char *name; /* long option, without "--" */
+        char short_name;  /* 0: none */
+        enum na_opt_kind kind;
+        size_t offset, size;  /* the field in struct na_config */
+        const char *arg;      /* the help's metavariable; NULL: takes none */
+        unsigned modes;       /* NA_MODE_BITs of the commands it goes with */
+        double min, max;      /* SECONDS, WHOLE_SECONDS */
+        const char *choices;  /* CHOICE: space-separated; an enum field takes the index */
+        const char *on;       /* CHOICE into a bool field: the choice that sets it */
+        const char *requires; /* another option that must be given with it, or NULL */
+        const char *excludes; /* options it cannot be given with, space-separated, or NULL */
+        const char *why;      /* appended to its "goes with" error, or NULL */
+        bool yaml;            /* also a --config key */
+        const char *help;
+};
+
+/* The table, in --help order; *n its length. */
+const struct na_opt *na_opts(size_t *n);
+/* The option named (without "--"), or NULL. */
+const struct na_opt *na_opt_find(const char *name);
+/* Was it given (on the command line or in --config)? Defaults are never "given". */
+bool na_given(const struct na_config *cfg, const char *name);
 
 enum na_mode na_mode_from_string(const char *s);
 const char *na_mode_to_string(enum na_mode m);

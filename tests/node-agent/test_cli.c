@@ -112,6 +112,177 @@ static int np(char **out, char **err, const char *const *args)
 
 #define NP(out, err, ...) np(out, err, (const char *const[]){__VA_ARGS__, NULL})
 
+/* ---- the option table (node-agent/cli.c) ---- */
+
+/* A value the option's kind accepts ("" for none); for --config a file that parses. */
+static const char *sample(const struct na_opt *o)
+{
+        static char first[32];
+        static char yaml[64];
+
+        if (!o->arg)
+                return "";
+        if (strcmp(o->name, "config") == 0) {
+                snprintf(yaml, sizeof(yaml), "%s/np-cli-config-XXXXXX", g_get_tmp_dir());
+                int fd = g_mkstemp(yaml);
+                cr_assert(fd >= 0);
+                cr_assert(write(fd, "tier: verify\n", 13) == 13);
+                close(fd);
+                return yaml;
+        }
+        switch (o->kind) {
+        case NA_OPT_LIST:
+                return "decode.h264";
+        case NA_OPT_CHOICE:
+                snprintf(first, sizeof(first), "%.*s", (int)strcspn(o->choices, " "), o->choices);
+                return first;
+        case NA_OPT_SECONDS:
+        case NA_OPT_WHOLE_SECONDS:
+                return "1";
+        case NA_OPT_MS_LIST:
+                return "100";
+        default:
+                return "/";
+        }
+}
+
+/* "MODE --name VALUE", with the option it requires. */
+static int parse_with(struct na_config *c, const char *mode, const struct na_opt *o)
+{
+        char line[512];
+        snprintf(line, sizeof(line), "%s --%s %s%s%s", mode, o->name, sample(o),
+                 o->requires ? " --" : "", o->requires ? o->requires : "");
+        if (o->requires) /* its own sample value */
+                snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s",
+                         sample(na_opt_find(o->requires)));
+        return parse(c, line);
+}
+
+/* Every "goes with" rule, from the table: accepted with each command it names, a usage error
+ * with every other, and without the option it requires or with one it excludes. */
+Test(cli, every_goes_with_rule)
+{
+        size_t n;
+        const struct na_opt *t = na_opts(&n);
+        struct na_config c;
+        unsigned rules = 0;
+
+        cr_assert_gt(n, 30);
+        for (size_t i = 0; i < n; i++) {
+                const struct na_opt *o = &t[i];
+                if (o->kind == NA_OPT_COMMAND)
+                        continue; /* --report against the commands: parse_errors */
+                for (int m = 0; m < _NA_MODE_MAX; m++) {
+                        const char *mode = na_mode_to_string((enum na_mode)m);
+                        int r = parse_with(&c, mode, o);
+                        if (o->modes & NA_MODE_BIT(m)) {
+                                cr_expect_eq(r, 0, "%s --%s must be accepted", mode, o->name);
+                                cr_expect(r != 0 || na_given(&c, o->name), "--%s given", o->name);
+                        } else {
+                                cr_expect_eq(r, -EINVAL, "%s --%s must be a usage error", mode,
+                                             o->name);
+                                rules++;
+                        }
+                }
+                if (o->requires) {
+                        char line[256];
+                        snprintf(line, sizeof(line), "--%s %s", o->name, sample(o));
+                        cr_expect_eq(parse(&c, line), -EINVAL, "--%s without --%s", o->name,
+                                     o->requires);
+                        rules++;
+                }
+                for (const char *x = o->excludes; x && *x; rules++) {
+                        char name[32], line[256];
+                        size_t l = strcspn(x, " ");
+                        snprintf(name, sizeof(name), "%.*s", (int)l, x);
+                        snprintf(line, sizeof(line), "--%s %s --%s %s", o->name, sample(o), name,
+                                 sample(na_opt_find(name)));
+                        cr_expect_eq(parse(&c, line), -EINVAL, "'%s' must be a usage error", line);
+                        x += l + (x[l] == ' ');
+                }
+        }
+        cr_expect_geq(rules, 80, "the table states the rules (%u)", rules);
+}
+
+/* "Given" is recorded, not guessed from defaults: a default value given is still given. */
+Test(cli, given_is_recorded)
+{
+        struct na_config c;
+
+        cr_expect_eq(parse(&c, "agent"), 0);
+        cr_expect_not(na_given(&c, "tier"));
+        cr_expect_not(na_given(&c, "rescan-interval"));
+        cr_expect_eq(parse(&c, "agent --tier verify --rescan-interval 10"), 0);
+        cr_expect(na_given(&c, "tier") && na_given(&c, "rescan-interval"));
+        cr_expect_not(c.tier_discover);
+        cr_expect_eq(parse(&c, "report --rescan-interval 10"), -EINVAL);
+        cr_expect_eq(parse(&c, "report --log-format text"), -EINVAL);
+        cr_expect_eq(parse(&c, "report --tier verify"), -EINVAL);
+        cr_expect_eq(parse(&c, "agent --tier discover --log-format json"), 0);
+        cr_expect(c.tier_discover && c.log_json);
+        cr_expect_eq(parse(&c, "-o yaml"), 0);
+        cr_expect_eq(c.format, NA_FORMAT_YAML);
+        cr_expect_eq(parse(&c, "agent --settle-delays 100,200"), 0);
+        cr_expect(c.n_settle == 2 && c.settle_ms[1] == 200);
+        cr_expect_eq(parse(&c, "--kernel-driver xe"), -EINVAL, "needs --from-vainfo");
+        cr_expect_null(na_opt_find("no-such-option"));
+}
+
+/* Every option is in --help and the man page; the ones the table marks yaml are --config keys
+ * of the kind's type, and no other option is. */
+Test(cli, every_option_in_help_man_and_config)
+{
+        size_t n;
+        const struct na_opt *t = na_opts(&n);
+        g_autofree char *out = NULL, *err = NULL, *man = NULL;
+        unsigned yaml = 0;
+
+        cr_assert_eq(NP(&out, &err, "--help"), NA_EXIT_OK);
+#ifdef NP_MAN_PAGE
+        man = np_slurp(NP_MAN_PAGE);
+        cr_assert(man, "no %s", NP_MAN_PAGE);
+#endif
+        for (size_t i = 0; i < n; i++) {
+                const struct na_opt *o = &t[i];
+                g_autofree char *flag = g_strdup_printf("--%s", o->name);
+                /* help2man writes every '-' as roff's "\-" */
+                g_auto(GStrv) parts = g_strsplit(flag, "-", -1);
+                g_autofree char *roff = g_strjoinv("\\-", parts);
+                cr_expect(strstr(out, flag), "--help lacks %s", flag);
+                cr_expect(!man || strstr(man, roff), "the man page lacks %s", flag);
+
+                char path[] = "/tmp/np-cli-yaml-XXXXXX", msg[256] = "";
+                int fd = mkstemp(path);
+                cr_assert(fd >= 0);
+                const char *v = o->kind == NA_OPT_FLAG      ? "true"
+                                : o->kind == NA_OPT_MS_LIST ? "[100, 200]"
+                                                            : sample(o);
+                g_autofree char *doc = g_strdup_printf("%s: %s\n", o->name, *v ? v : "x");
+                cr_assert(write(fd, doc, strlen(doc)) == (ssize_t)strlen(doc));
+                close(fd);
+                char **args = NULL;
+                int nargs = 0;
+                int r = na_config_load(path, &args, &nargs, msg, sizeof(msg));
+                unlink(path);
+                if (o->yaml) {
+                        yaml++;
+                        cr_expect_eq(r, 0, "config key %s: %s", o->name, msg);
+                        cr_expect(nargs >= 1 && strcmp(args[0], flag) == 0, "%s -> %s", o->name,
+                                  nargs ? args[0] : "nothing");
+                } else {
+                        cr_expect_eq(r, -EINVAL, "%s must not be a config key", o->name);
+                        cr_expect(strstr(msg, "unknown key"), "%s", msg);
+                }
+                for (int k = 0; k < nargs; k++)
+                        free(args[k]);
+                free(args);
+        }
+        cr_expect_geq(yaml, 18, "the agent's keys");
+#ifndef NP_MAN_PAGE
+        cr_log_warn("help2man was not found at configure time: the man page is not checked");
+#endif
+}
+
 static int count_lines(const char *s)
 {
         int n = 0;
