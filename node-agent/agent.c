@@ -52,13 +52,13 @@
 struct probe_msg {
         int32_t node_status;
         uint32_t n_gpus;
-        struct lbl_set labels; /* the tier's labels */
-        struct lbl_set all;    /* every label (identity for the metrics, whatever the tier) */
-        char summary[256];     /* "check: summary" of the first failing check, or "" */
-        char reason[32];       /* the condition's reason, CamelCase */
-        char message[1024];    /* the condition's message: summary and fix */
-        bool exercised;        /* this probe ran the exercise: ex is new */
-        char ex_node[32];      /* the render node it is about (the primary GPU's) */
+        struct lbl_summary sum; /* the state, typed: the metrics render it */
+        struct lbl_set labels;  /* the tier's labels, rendered from sum */
+        char summary[256];      /* "check: summary" of the first failing check, or "" */
+        char reason[32];        /* the condition's reason, CamelCase */
+        char message[1024];     /* the condition's message: summary and fix */
+        bool exercised;         /* this probe ran the exercise: ex is new */
+        char ex_node[32];       /* the render node it is about (the primary GPU's) */
         struct vp_exercise ex;
 };
 
@@ -230,7 +230,8 @@ static int probe_child(int wfd, void *arg)
                         if (strcmp(f->gpus[i].render_node, a->ex_node) == 0 &&
                             f->gpus[i].va.outcome == VP_VA_OK)
                                 f->gpus[i].va.exercise = a->ex;
-        if (vp_evaluate(f, &e) < 0 || lbl_compute(f, e, &lo, &m->labels) < 0)
+        if (vp_evaluate(f, &e) < 0 || lbl_summarize(f, e, &m->sum) < 0 ||
+            lbl_render(&m->sum, &lo, &m->labels) < 0)
                 return 3;
         if (a->ex_due && e->primary >= 0) {
                 const struct vp_gpu *g = &f->gpus[e->gpus[e->primary].gpu];
@@ -238,8 +239,6 @@ static int probe_child(int wfd, void *arg)
                 m->ex = g->va.exercise;
                 snprintf(m->ex_node, sizeof(m->ex_node), "%s", g->render_node);
         }
-        lo.tier = LBL_TIER_ALL;
-        lbl_compute(f, e, &lo, &m->all);
         m->node_status = (int32_t)e->node_status;
         m->n_gpus = e->n_gpus;
         snprintf(m->reason, sizeof(m->reason), "%s", condition_reason(e->node_status));
@@ -575,7 +574,7 @@ static void settled(struct agent *a, const struct probe_msg *m, long long now)
         a->desired_known = true;
         if (a->snap) {
                 a->snap->probed = true;
-                a->snap->labels = m->all;
+                a->snap->sum = m->sum;
                 a->snap->node_status = m->node_status;
                 a->snap->n_gpus = m->n_gpus;
                 if (a->cfg->no_api)
@@ -747,8 +746,6 @@ int na_cmd_agent(const struct na_config *cfg)
                 free(a);
                 return NA_EXIT_INTERNAL;
         }
-        snprintf(a->snap->prefix, sizeof(a->snap->prefix), "%s",
-                 cfg->label_prefix ? cfg->label_prefix : LBL_DEFAULT_PREFIX);
         /* A loop can wait on a probe or a sync child: allow for the longest of them. */
         a->snap->loop_deadline_ms = 3 * cfg->rescan_ms > 60000 + 2L * cfg->va_timeout_ms
                                         ? 3 * cfg->rescan_ms

@@ -133,20 +133,10 @@ static void esc(const char *in, char *out, size_t n)
         out[o] = '\0';
 }
 
-static const char *label_or(const struct lbl_set *s, const char *prefix, const char *name)
-{
-        char key[LBL_KEY_MAX + 1];
-        const char *v;
-        snprintf(key, sizeof(key), "%s/%s", prefix, name);
-        v = lbl_get(s, key);
-        return v ? v : "";
-}
-
 static void metrics(const struct na_http_snapshot *s, struct buf *b)
 {
-        const char *pfx = s->prefix[0] ? s->prefix : LBL_DEFAULT_PREFIX;
-        size_t pl = strlen(pfx);
-        char v1[96], v2[96], v3[96], v4[96], v5[96];
+        const struct lbl_summary *sum = &s->sum;
+        char v2[96], v3[96], v5[96];
 
         bprintf(b,
                 "# HELP nodeprobe_probe_duration_seconds How long the last full probe took.\n"
@@ -189,29 +179,26 @@ static void metrics(const struct na_http_snapshot *s, struct buf *b)
                 (long long)s->last_success);
         if (!s->probed)
                 return;
-        esc(label_or(&s->labels, pfx, "gpu.device-id"), v1, sizeof(v1));
-        esc(label_or(&s->labels, pfx, "gpu.platform"), v2, sizeof(v2));
-        esc(label_or(&s->labels, pfx, "gpu.kernel-driver"), v3, sizeof(v3));
-        esc(label_or(&s->labels, pfx, "gpu.virtualization"), v4, sizeof(v4));
-        esc(label_or(&s->labels, pfx, "va.driver"), v5, sizeof(v5));
         bprintf(b, "# HELP nodeprobe_gpu_info The node's Intel GPU.\n"
                    "# TYPE nodeprobe_gpu_info gauge\n");
-        if (s->n_gpus)
+        if (s->n_gpus) {
+                char id[8] = "";
+                if (sum->device_id)
+                        snprintf(id, sizeof(id), "%04x", sum->device_id);
+                esc(sum->platform, v2, sizeof(v2));
+                esc(sum->kernel_driver, v3, sizeof(v3));
+                esc(sum->va_driver, v5, sizeof(v5));
                 bprintf(b,
                         "nodeprobe_gpu_info{device_id=\"%s\",platform=\"%s\",kernel_driver=\"%s\","
                         "virtualization=\"%s\",va_driver=\"%s\"} 1\n",
-                        v1, v2, v3, v4, v5);
+                        id, v2, v3, sum->has_primary ? vp_virt_str(sum->virt) : "", v5);
+        }
         bprintf(b, "# HELP nodeprobe_capability A capability the driver advertises (1) or "
                    "lacks (0); absent when unknown.\n# TYPE nodeprobe_capability gauge\n");
-        for (uint32_t i = 0; i < s->labels.n; i++) {
-                const struct lbl_label *l = &s->labels.labels[i];
-                if (strncmp(l->key, pfx, pl) != 0 || l->key[pl] != '/' ||
-                    (strncmp(l->key + pl + 1, "decode.", 7) != 0 &&
-                     strncmp(l->key + pl + 1, "encode.", 7) != 0))
-                        continue;
-                bprintf(b, "nodeprobe_capability{capability=\"%s\"} %d\n", l->key + pl + 1,
-                        strcmp(l->value, "true") == 0);
-        }
+        for (unsigned i = 0; sum->has_primary && i < VP_N_CAPS; i++)
+                if (sum->caps[i] != VP_UNKNOWN)
+                        bprintf(b, "nodeprobe_capability{capability=\"%s\"} %d\n", vp_cap_key(i),
+                                sum->caps[i] == VP_YES);
         bprintf(b, "# HELP nodeprobe_node_status The node's status, one-hot.\n"
                    "# TYPE nodeprobe_node_status gauge\n");
         for (int i = VP_NODE_OK; i <= VP_NODE_VA_FAILED; i++)

@@ -246,8 +246,7 @@ struct na_http_snapshot {
         bool probed;
         int node_status;
         uint32_t n_gpus;
-        char prefix[254];
-        struct lbl_set labels;
+        struct lbl_summary sum; /* the last probe's state: the GPU info and capability metrics */
         long long probe_ms;
         unsigned long loops; /* main loop iterations */
         unsigned long probes_ok, probes_failed, api_gets, api_patches, api_posts, label_changes;

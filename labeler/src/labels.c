@@ -169,17 +169,61 @@ const char *lbl_exercise_value(const struct vp_exercise *x)
         return ok ? "passed" : "skipped";
 }
 
-int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct lbl_options *o,
-                struct lbl_set *s)
+int lbl_summarize(const struct vp_facts *f, const struct vp_eval *e, struct lbl_summary *sum)
+{
+        const struct vp_gpu_eval *ge;
+        const struct vp_gpu *g;
+
+        if (!f || !e || !sum)
+                return -EINVAL;
+        memset(sum, 0, sizeof(*sum));
+        sum->n_gpus = e->n_gpus;
+        sum->status = e->node_status;
+        for (uint32_t i = 0; i < e->n_gpus; i++) {
+                const struct vp_gpu *gi = &f->gpus[e->gpus[i].gpu];
+                bool bound =
+                    strcmp(gi->kernel_driver, "i915") == 0 || strcmp(gi->kernel_driver, "xe") == 0;
+                /* What brings Intel's device plugin: bound, with a render node. */
+                sum->bound_with_node |= bound && (gi->render_node[0] || gi->sysfs_render[0]);
+                sum->va_works_on_node |=
+                    gi->render_node[0] && gi->render_open_errno <= 0 && gi->va.outcome == VP_VA_OK;
+        }
+        if (e->primary < 0)
+                return 0;
+        ge = &e->gpus[e->primary];
+        g = &f->gpus[ge->gpu];
+        sum->has_primary = true;
+        sum->device_id = g->device_id;
+        if (!ge->platform.guessed) {
+                copy(sum->platform, sizeof(sum->platform), ge->platform.label);
+                copy(sum->generation, sizeof(sum->generation), ge->platform.gen);
+        }
+        if (g->pci_slot[0] || g->kernel_driver[0])
+                copy(sum->kernel_driver, sizeof(sum->kernel_driver),
+                     g->kernel_driver[0] ? g->kernel_driver : "none");
+        sum->virt = ge->virt;
+        copy(sum->vgpu_type, sizeof(sum->vgpu_type), ge->vgpu_type);
+        /* One summary of the exercise, only when it was asked for (never "skipped" for a probe
+         * that did not try). */
+        if (g->va.exercise.requested)
+                copy(sum->exercise, sizeof(sum->exercise), lbl_exercise_value(&g->va.exercise));
+        copy(sum->va_driver, sizeof(sum->va_driver), g->va.driver);
+        sum->va_ready = g->va.outcome == VP_VA_NOT_RUN && g->render_open_errno <= 0 ? VP_UNKNOWN
+                        : g->va.outcome == VP_VA_OK                                 ? VP_YES
+                                                                                    : VP_NO;
+        for (unsigned i = 0; i < VP_N_CAPS; i++)
+                sum->caps[i] = ge->caps[i].actual;
+        return 0;
+}
+
+int lbl_render(const struct lbl_summary *sum, const struct lbl_options *o, struct lbl_set *s)
 {
         static const struct lbl_options defaults = {0};
         const char *prefix;
-        const struct vp_gpu_eval *ge = NULL;
-        const struct vp_gpu *g = NULL;
         char buf[32];
-        bool usable = false, disc, ver;
+        bool disc, ver, usable;
 
-        if (!f || !e || !s)
+        if (!sum || !s)
                 return -EINVAL;
         if (!o)
                 o = &defaults;
@@ -190,67 +234,62 @@ int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct 
         s->n_rejected = 0;
         if (!dns_subdomain(prefix, strlen(prefix)) || lbl_reserved_prefix(prefix))
                 return -EINVAL;
-
-        for (uint32_t i = 0; i < e->n_gpus; i++) {
-                const struct vp_gpu *gi = &f->gpus[e->gpus[i].gpu];
-                bool bound =
-                    strcmp(gi->kernel_driver, "i915") == 0 || strcmp(gi->kernel_driver, "xe") == 0;
-                if (o->tier == LBL_TIER_DISCOVER)
-                        /* What brings Intel's device plugin: bound, with a render node. */
-                        usable |= bound && (gi->render_node[0] || gi->sysfs_render[0]);
-                else if (gi->render_node[0] && gi->render_open_errno <= 0 &&
-                         gi->va.outcome == VP_VA_OK)
-                        usable = true;
-        }
         disc = o->tier != LBL_TIER_VERIFY;
         ver = o->tier != LBL_TIER_DISCOVER;
-        if (e->primary >= 0) {
-                ge = &e->gpus[e->primary];
-                g = &f->gpus[ge->gpu];
-        }
+        usable = o->tier == LBL_TIER_DISCOVER ? sum->bound_with_node : sum->va_works_on_node;
         if (disc && usable && !o->no_intel_gpu_label &&
             !lbl_nfd_owns(o->nfd_feature_labels, LBL_INTEL_GPU_KEY))
                 add(s, NULL, LBL_INTEL_GPU_KEY, "true");
-
         if (disc) {
-                add(s, prefix, "gpu.present", truth(e->n_gpus > 0));
-                snprintf(buf, sizeof(buf), "%u", e->n_gpus);
+                add(s, prefix, "gpu.present", truth(sum->n_gpus > 0));
+                snprintf(buf, sizeof(buf), "%u", sum->n_gpus);
                 add(s, prefix, "gpu.count", buf);
         }
         if (ver)
-                add(s, prefix, "status", vp_node_status_str(e->node_status));
-        if (!g)
+                add(s, prefix, "status", vp_node_status_str(sum->status));
+        if (!sum->has_primary)
                 return 0;
-        /* One summary of the exercise, only when it was asked for (never "skipped" for a probe
-         * that did not try). */
-        if (ver && g->va.exercise.requested)
-                add(s, prefix, "exercise", lbl_exercise_value(&g->va.exercise));
+        if (ver && sum->exercise[0])
+                add(s, prefix, "exercise", sum->exercise);
         if (disc) {
-                if (g->device_id) {
-                        snprintf(buf, sizeof(buf), "%04x", g->device_id);
+                if (sum->device_id) {
+                        snprintf(buf, sizeof(buf), "%04x", sum->device_id);
                         add(s, prefix, "gpu.device-id", buf);
                 }
-                if (ge->platform.label[0] && !ge->platform.guessed)
-                        add(s, prefix, "gpu.platform", ge->platform.label);
-                if (ge->platform.gen[0] && !ge->platform.guessed)
-                        add(s, prefix, "gpu.generation", ge->platform.gen);
-                if (g->pci_slot[0] || g->kernel_driver[0])
-                        add(s, prefix, "gpu.kernel-driver",
-                            g->kernel_driver[0] ? g->kernel_driver : "none");
-                add(s, prefix, "gpu.virtualization", vp_virt_str(ge->virt));
-                if (ge->vgpu_type[0])
-                        add(s, prefix, "gpu.vgpu-type", ge->vgpu_type);
+                if (sum->platform[0])
+                        add(s, prefix, "gpu.platform", sum->platform);
+                if (sum->generation[0])
+                        add(s, prefix, "gpu.generation", sum->generation);
+                if (sum->kernel_driver[0])
+                        add(s, prefix, "gpu.kernel-driver", sum->kernel_driver);
+                add(s, prefix, "gpu.virtualization", vp_virt_str(sum->virt));
+                if (sum->vgpu_type[0])
+                        add(s, prefix, "gpu.vgpu-type", sum->vgpu_type);
         }
         if (!ver)
                 return 0;
-        if (g->va.driver[0])
-                add(s, prefix, "va.driver", g->va.driver);
-        if (g->va.outcome != VP_VA_NOT_RUN || g->render_open_errno > 0)
-                add(s, prefix, "va.ready", truth(g->va.outcome == VP_VA_OK));
+        if (sum->va_driver[0])
+                add(s, prefix, "va.driver", sum->va_driver);
+        if (sum->va_ready != VP_UNKNOWN)
+                add(s, prefix, "va.ready", truth(sum->va_ready == VP_YES));
         for (unsigned i = 0; i < VP_N_CAPS; i++) {
-                if (ge->caps[i].actual == VP_UNKNOWN)
+                if (sum->caps[i] == VP_UNKNOWN)
                         continue; /* unknown is omitted, never "false" */
-                add(s, prefix, vp_cap_key(i), truth(ge->caps[i].actual == VP_YES));
+                add(s, prefix, vp_cap_key(i), truth(sum->caps[i] == VP_YES));
         }
         return 0;
+}
+
+int lbl_compute(const struct vp_facts *f, const struct vp_eval *e, const struct lbl_options *o,
+                struct lbl_set *s)
+{
+        struct lbl_summary sum;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        s->n = 0;
+        s->n_rejected = 0;
+        r = lbl_summarize(f, e, &sum);
+        return r < 0 ? r : lbl_render(&sum, o, s);
 }

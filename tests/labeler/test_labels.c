@@ -342,3 +342,44 @@ Test(labels, admission_denials_are_told_from_rbac)
         }
         cr_expect(!lbl_error_is_admission(NULL));
 }
+
+/* Labels are rendered from the typed summary: its fields are what the labels say, and the two
+ * tiers' sets are the all-tier set split in two (nothing is computed twice or re-parsed). */
+Test(labels, rendered_from_the_typed_summary)
+{
+        struct vp_facts *f;
+        struct vp_eval *e;
+        struct lbl_summary sum;
+        struct lbl_set all, disc, ver;
+        const struct lbl_options od = {.tier = LBL_TIER_DISCOVER}, ov = {.tier = LBL_TIER_VERIFY};
+
+        working(&f, &e, true);
+        cr_assert_eq(lbl_summarize(f, e, &sum), 0);
+        cr_expect_eq(sum.device_id, 0x3e92);
+        cr_expect_str_eq(sum.platform, "coffeelake");
+        cr_expect_str_eq(sum.kernel_driver, "i915");
+        cr_expect_str_eq(sum.va_driver, "iHD");
+        cr_expect_eq(sum.va_ready, VP_YES);
+        cr_expect_eq(sum.virt, VP_VIRT_GVTG);
+        cr_assert_eq(lbl_render(&sum, NULL, &all), 0);
+        cr_assert_eq(lbl_render(&sum, &od, &disc), 0);
+        cr_assert_eq(lbl_render(&sum, &ov, &ver), 0);
+        cr_expect_eq(disc.n + ver.n, all.n, "the tiers split the set");
+        for (uint32_t i = 0; i < all.n; i++) {
+                const char *k = all.labels[i].key, *v = all.labels[i].value;
+                const char *d = lbl_get(&disc, k), *w = lbl_get(&ver, k);
+                cr_expect((d != NULL) != (w != NULL), "%s in exactly one tier", k);
+                cr_expect_str_eq(d ? d : w, v, "%s", k);
+        }
+        for (unsigned i = 0; i < VP_N_CAPS; i++) {
+                char key[64];
+                snprintf(key, sizeof(key), "nodeprobe.io/%s", vp_cap_key(i));
+                const char *v = lbl_get(&all, key);
+                cr_expect_eq(v ? (strcmp(v, "true") == 0 ? VP_YES : VP_NO) : VP_UNKNOWN,
+                             sum.caps[i], "%s", key);
+        }
+        cr_expect_eq(lbl_summarize(NULL, e, &sum), -EINVAL);
+        cr_expect_eq(lbl_render(NULL, NULL, &all), -EINVAL);
+        free(e);
+        free(f);
+}

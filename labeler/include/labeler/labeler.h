@@ -65,9 +65,40 @@ struct lbl_options {
         const char *nfd_feature_labels;
 };
 
-/* Compute the label set. Pure. Unknown facts produce no label (never "false" for something
- * not probed). Keys or values that fail the API server's rules are counted in n_rejected
- * and left out. Returns 0, or -EINVAL for a prefix that is not a DNS subdomain or is
+/* One node's GPU state, typed: the Node labels, NFD's features file and the agent's metrics
+ * are all rendered from it, so none of them re-parses another's strings. Plain fixed-size
+ * data (it crosses the agent's probe pipe as is). Strings are "" when unknown. */
+struct lbl_summary {
+        uint32_t n_gpus;
+        enum vp_node_status status;
+        bool bound_with_node;  /* a GPU bound to i915/xe with a render node (discover tier) */
+        bool va_works_on_node; /* a render node libva works on (verify tier) */
+        bool has_primary;      /* the fields below describe the primary GPU */
+        uint16_t device_id;    /* 0: unknown */
+        char platform[32];     /* label spelling ("alderlake-s"); "" when unknown or guessed */
+        char generation[8];
+        char kernel_driver[8]; /* "i915", "xe", "none"; "" when nothing says */
+        enum vp_virt virt;
+        char vgpu_type[16];
+        char exercise[8];     /* "passed", "failed", "skipped"; "" when no exercise was asked */
+        char va_driver[32];   /* the driver libva loaded, "" if none */
+        enum vp_tri va_ready; /* unknown: libva was not run */
+        enum vp_tri caps[VP_N_CAPS]; /* the driver's list: actual, per vp_cap_key(i) */
+};
+
+/* The summary of a probe and its evaluation. Pure; 0 or -EINVAL. */
+int lbl_summarize(const struct vp_facts *facts, const struct vp_eval *eval,
+                  struct lbl_summary *ret);
+
+/* The label set of a summary. Pure. Unknown facts produce no label (never "false" for
+ * something not probed). Keys or values that fail the API server's rules are counted in
+ * n_rejected and left out. 0, or -EINVAL for a prefix that is not a DNS subdomain or is
+ * reserved (lbl_reserved_prefix). */
+int lbl_render(const struct lbl_summary *sum, const struct lbl_options *opts, struct lbl_set *ret);
+
+/* lbl_summarize then lbl_render: compute the label set. Pure. Unknown facts produce no label (never
+ * "false" for something not probed). Keys or values that fail the API server's rules are counted in
+ * n_rejected and left out. Returns 0, or -EINVAL for a prefix that is not a DNS subdomain or is
  * reserved (lbl_reserved_prefix). */
 int lbl_compute(const struct vp_facts *facts, const struct vp_eval *eval,
                 const struct lbl_options *opts, struct lbl_set *ret);
