@@ -96,14 +96,36 @@ static int index_of(const char *const *names, size_t n, const char *s)
         return -1;
 }
 
-Test(tables, codec_matrix_matches_csv)
+/* One matrix row against its cell: f is the reference's 13 columns (platform, codec,
+ * bitdepth, direction, entrypoint, driver, build, supported, va_profile, rt_format,
+ * confidence, notes, source), chroma the 4:2:x column ("420" for the reference). */
+static void expect_cell(const struct vpi_cell *c, char **f, const char *chroma, const char *what)
 {
-        static const char *const codecs[] = {"H264", "HEVC",  "VP8", "VP9",
-                                             "AV1",  "MPEG2", "VC1", "JPEG"};
+        static const char *const codecs[] = {"H264",  "HEVC", "VP8",  "VP9", "AV1",
+                                             "MPEG2", "VC1",  "JPEG", "VVC"};
+        static const char *const chromas[] = {"420", "422", "444"};
         static const char *const eps[] = {"VLD", "EncSlice", "EncSliceLP", "EncPicture"};
         static const char *const builds[] = {"free", "nonfree", "any"};
         static const char *const sup[] = {"no", "yes", "hybrid"};
         static const char *const conf[] = {"high", "medium", "low"};
+
+        cr_expect_str_eq(vpi_platforms[c->platform].name, f[0], "%s", what);
+        cr_expect_eq(c->codec, index_of(codecs, 9, f[1]), "%s codec", what);
+        cr_expect_eq(c->chroma, index_of(chromas, 3, chroma), "%s chroma", what);
+        cr_expect_eq(c->bitdepth, atoi(f[2]), "%s depth", what);
+        cr_expect_eq(c->dir, strcmp(f[3], "encode") == 0, "%s dir", what);
+        cr_expect_eq(c->ep, index_of(eps, 4, f[4]), "%s ep", what);
+        cr_expect_eq(c->driver, strcmp(f[5], "i965") == 0, "%s driver", what);
+        cr_expect_eq(c->build, index_of(builds, 3, f[6]), "%s build", what);
+        cr_expect_eq(c->supported, index_of(sup, 3, f[7]), "%s supported", what);
+        cr_expect_eq(c->confidence, index_of(conf, 3, f[10]), "%s confidence", what);
+        cr_expect_str_eq(vpi_notes[c->note], f[11], "%s notes", what);
+        cr_expect_eq(c->note_huc, strstr(f[11], "HuC") != NULL, "%s HuC", what);
+        cr_expect_neq(f[12][0], '\0', "%s: every row names its source", what);
+}
+
+Test(tables, codec_matrix_matches_csv)
+{
         FILE *f = open_data("intel-codec-matrix.csv");
         char line[4096], *fl[MAX_FIELDS];
         size_t row = 0, seen[64] = {0}, covered = 0;
@@ -164,19 +186,9 @@ Test(tables, codec_matrix_matches_csv)
                 int pi = vpi_platform_index(fl[0]);
                 cr_assert_geq(pi, 0, "row %zu: platform %s", row, fl[0]);
                 size_t at = vpi_matrix_by_platform[pi].first + seen[pi]++;
-                const struct vpi_cell *c = &vpi_matrix[at];
-                cr_expect_str_eq(vpi_platforms[c->platform].name, fl[0], "row %zu", row);
-                cr_expect_eq(c->note_huc, strstr(fl[11], "HuC") != NULL, "row %zu HuC", row);
-                cr_expect_eq(c->codec, index_of(codecs, 8, fl[1]), "row %zu codec", row);
-                cr_expect_eq(c->bitdepth, atoi(fl[2]), "row %zu depth", row);
-                cr_expect_eq(c->dir, strcmp(fl[3], "encode") == 0, "row %zu dir", row);
-                cr_expect_eq(c->ep, index_of(eps, 4, fl[4]), "row %zu ep", row);
-                cr_expect_eq(c->driver, strcmp(fl[5], "i965") == 0, "row %zu driver", row);
-                cr_expect_eq(c->build, index_of(builds, 3, fl[6]), "row %zu build", row);
-                cr_expect_eq(c->supported, index_of(sup, 3, fl[7]), "row %zu supported", row);
-                cr_expect_eq(c->confidence, index_of(conf, 3, fl[10]), "row %zu confidence", row);
-                cr_expect_str_eq(vpi_notes[c->note], fl[11], "row %zu notes", row);
-                cr_expect_eq(c->chroma, VPI_CHROMA_420, "row %zu: the reference is 4:2:0", row);
+                char what[64];
+                snprintf(what, sizeof(what), "row %zu", row);
+                expect_cell(&vpi_matrix[at], fl, "420", what);
                 row++;
         }
         fclose(f);
@@ -185,9 +197,6 @@ Test(tables, codec_matrix_matches_csv)
 
         /* data/intel-codec-matrix-chroma.csv: one row per platform named ("A|B"), after the
          * others, in the file's order. */
-        static const char *const chromas[] = {"420", "422", "444"};
-        static const char *const codecs_x[] = {"H264",  "HEVC", "VP8",  "VP9", "AV1",
-                                               "MPEG2", "VC1",  "JPEG", "VVC"};
         size_t expanded = 0, chroma_rows = 0;
         FILE *xf = open_data("intel-codec-matrix-chroma.csv");
         cr_assert(fgets(line, sizeof(line), xf));
@@ -199,20 +208,11 @@ Test(tables, codec_matrix_matches_csv)
                      p = strtok_r(NULL, "|", &save)) {
                         int pi = vpi_platform_index(p);
                         cr_assert_geq(pi, 0, "chroma row %zu: platform %s", chroma_rows, p);
-                        const struct vpi_cell *c =
-                            &vpi_matrix[vpi_matrix_by_platform[pi].first + seen[pi]++];
-                        cr_expect_eq(c->codec, index_of(codecs_x, 9, fl[1]), "%s codec", p);
-                        cr_expect_eq(c->chroma, index_of(chromas, 3, fl[2]), "%s chroma", p);
-                        cr_expect_eq(c->bitdepth, atoi(fl[3]), "%s depth", p);
-                        cr_expect_eq(c->dir, strcmp(fl[4], "encode") == 0, "%s dir", p);
-                        cr_expect_eq(c->ep, index_of(eps, 4, fl[5]), "%s ep", p);
-                        cr_expect_eq(c->driver, strcmp(fl[6], "i965") == 0, "%s driver", p);
-                        cr_expect_eq(c->build, index_of(builds, 3, fl[7]), "%s build", p);
-                        cr_expect_eq(c->supported, index_of(sup, 3, fl[8]), "%s supported", p);
-                        cr_expect_eq(c->confidence, index_of(conf, 3, fl[11]), "%s conf", p);
-                        cr_expect_str_eq(vpi_notes[c->note], fl[12], "%s notes", p);
-                        cr_expect_eq(c->note_huc, strstr(fl[12], "HuC") != NULL, "%s HuC", p);
-                        cr_expect_neq(fl[13][0], '\0', "%s: every row names its source", p);
+                        /* The reference's columns: this platform, and no chroma column. */
+                        char *ref[13] = {p, fl[1]};
+                        memcpy(ref + 2, fl + 3, 11 * sizeof(char *));
+                        expect_cell(&vpi_matrix[vpi_matrix_by_platform[pi].first + seen[pi]++], ref,
+                                    fl[2], p);
                         expanded++;
                 }
         }
