@@ -67,23 +67,24 @@ struct vamap {
 
 static struct vamap vamap_for(enum vpi_codec c, enum vpi_chroma chroma, int depth)
 {
-        if (c == VPI_CODEC_HEVC && chroma == VPI_CHROMA_422)
-                return (struct vamap){{VAProfileHEVCMain422_10}, 1, VA_RT_FORMAT_YUV422_10, false};
-        if (c == VPI_CODEC_HEVC && chroma == VPI_CHROMA_444)
-                return depth == 10
-                           ? (struct vamap){{VAProfileHEVCMain444_10},
-                                            1,
-                                            VA_RT_FORMAT_YUV444_10,
-                                            false}
-                           : (struct vamap){{VAProfileHEVCMain444}, 1, VA_RT_FORMAT_YUV444, false};
-        /* VP9 profile 1 is 8-bit 4:2:2/4:4:0/4:4:4, profile 3 the same at 10/12-bit. */
-        if (c == VPI_CODEC_VP9 && chroma == VPI_CHROMA_444)
-                return depth == 10
-                           ? (struct vamap){{VAProfileVP9Profile3},
-                                            1,
-                                            VA_RT_FORMAT_YUV444_10,
-                                            false}
-                           : (struct vamap){{VAProfileVP9Profile1}, 1, VA_RT_FORMAT_YUV444, false};
+        /* The range extensions: one profile each. VP9 profile 1 is 8-bit 4:2:2/4:4:0/4:4:4,
+         * profile 3 the same at 10/12-bit. */
+        static const struct {
+                enum vpi_codec codec;
+                enum vpi_chroma chroma;
+                int depth;
+                int32_t profile;
+                uint32_t rt;
+        } rext[] = {
+            {VPI_CODEC_HEVC, VPI_CHROMA_422, 10, VAProfileHEVCMain422_10, VA_RT_FORMAT_YUV422_10},
+            {VPI_CODEC_HEVC, VPI_CHROMA_444, 8, VAProfileHEVCMain444, VA_RT_FORMAT_YUV444},
+            {VPI_CODEC_HEVC, VPI_CHROMA_444, 10, VAProfileHEVCMain444_10, VA_RT_FORMAT_YUV444_10},
+            {VPI_CODEC_VP9, VPI_CHROMA_444, 8, VAProfileVP9Profile1, VA_RT_FORMAT_YUV444},
+            {VPI_CODEC_VP9, VPI_CHROMA_444, 10, VAProfileVP9Profile3, VA_RT_FORMAT_YUV444_10},
+        };
+        for (size_t i = 0; chroma != VPI_CHROMA_420 && i < sizeof(rext) / sizeof(rext[0]); i++)
+                if (rext[i].codec == c && rext[i].chroma == chroma && rext[i].depth == depth)
+                        return (struct vamap){{rext[i].profile}, 1, rext[i].rt, false};
         switch (c) {
         case VPI_CODEC_H264:
                 return (struct vamap){
