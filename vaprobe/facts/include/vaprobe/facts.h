@@ -346,6 +346,65 @@ static inline bool vp_is_intel(const struct vp_gpu *g)
         return g->vendor_id == 0x8086;
 }
 
+/* ---- GPU usage: DRM fdinfo per client (Documentation/gpu/drm-usage-stats.rst) ---- */
+
+/* Engine classes as i915 names them (drm-engine-<class>); xe's rcs, bcs, vcs, vecs and ccs
+ * map to render, copy, video, video-enhance and compute. */
+enum vp_engine {
+        VP_ENGINE_RENDER,
+        VP_ENGINE_COPY,
+        VP_ENGINE_VIDEO,
+        VP_ENGINE_VIDEO_ENHANCE,
+        VP_ENGINE_COMPUTE,
+        VP_ENGINE__MAX,
+};
+const char *vp_engine_str(enum vp_engine e); /* "render", "copy", "video", ... */
+
+/* One DRM client (an open of a DRM device; dup'd and inherited fds share it). */
+struct vp_drm_client {
+        char driver[8]; /* drm-driver: "i915", "xe", ... */
+        char pdev[16];  /* drm-pdev: "0000:00:02.0" ("" when not given) */
+        uint64_t id;    /* drm-client-id */
+        bool has[VP_ENGINE__MAX];
+        uint64_t busy[VP_ENGINE__MAX];     /* i915: busy ns; xe: busy GPU cycles */
+        uint64_t total[VP_ENGINE__MAX];    /* xe: drm-total-cycles-<class>; 0 for i915 */
+        uint32_t capacity[VP_ENGINE__MAX]; /* drm-engine-capacity-<class>, default 1 */
+        uint64_t mem_total, mem_resident;  /* bytes, every memory region summed */
+        /* who holds it (the first process found with it open) */
+        int32_t pid;
+        char comm[16];
+        char pod_uid[40];      /* the kubelet's pod UID, "" outside a pod */
+        char container_id[72]; /* the runtime's container id, "" when unknown */
+};
+
+/* Parse one /proc/PID/fdinfo/FD text. 0; -ENOENT when it is not a DRM client (no drm-driver
+ * or drm-client-id). Values that do not fit 64 bits, or carry an unknown unit, are skipped. */
+int vp_fdinfo_parse(const char *text, struct vp_drm_client *ret);
+
+/* The pod a process is in, from /proc/PID/cgroup text (cgroup v1 and v2; the kubelet's
+ * systemd and cgroupfs layouts; containerd, CRI-O, Docker; K3s). 0, or -ENOENT outside a pod.
+ * pod_uid gets the UID with dashes; container_id the runtime's id ("" when not in the path). */
+int vp_cgroup_pod(const char *text, char *pod_uid, size_t uid_n, char *container_id, size_t cid_n);
+
+#define VP_MAX_CLIENTS 128
+struct vp_usage {
+        uint64_t t_ns; /* CLOCK_MONOTONIC at the scan */
+        uint32_t n_clients;
+        bool truncated; /* more clients than VP_MAX_CLIENTS: the rest are not counted */
+        uint32_t n_procs, n_unreadable; /* processes seen; of them, whose fds could not be read */
+        struct vp_drm_client clients[VP_MAX_CLIENTS];
+};
+
+/* Scan root/proc/[pid]/fd for DRM device files and read their fdinfo, one entry per
+ * (pdev, client id). pdev: only that device ("0000:00:02.0"), NULL for all. Never follows
+ * more than a bounded number of descriptors per process. 0 or -errno (no /proc). */
+int vp_usage_scan(const char *root, const char *pdev, struct vp_usage *ret);
+
+/* A client's busy ratio per engine class between two scans (0..1, per engine of the class;
+ * -1 when unknown: not in both, a counter went backwards after a reset, or no time passed). */
+void vp_usage_busy(const struct vp_usage *prev, const struct vp_usage *cur, uint32_t client,
+                   double ratio[VP_ENGINE__MAX]);
+
 #ifdef __cplusplus
 }
 #endif
