@@ -79,6 +79,10 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
 
         if (cfg->mode == NA_MODE_SNAPSHOT)
                 return cmd_snapshot(f, out);
+        if (cfg->usage_ms && cfg->format != NA_FORMAT_TEXT) {
+                na_logf("--usage prints a table: not with -o json or yaml");
+                return NA_EXIT_USAGE;
+        }
         for (int i = 0; i < cfg->n_require; i++) {
                 if (cap_index(cfg->require[i]) < 0) {
                         na_logf("--require %s: not a capability (e.g. decode.hevc-10bit, "
@@ -108,6 +112,10 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
         }
         if (na_report(cfg, f, e, labels, out) < 0 || fflush(out) != 0) {
                 na_logf("cannot write the report");
+                rc = NA_EXIT_INTERNAL;
+                goto out;
+        }
+        if (cfg->usage_ms && na_usage_report(cfg, out) < 0) {
                 rc = NA_EXIT_INTERNAL;
                 goto out;
         }

@@ -81,6 +81,7 @@ struct na_config {
         long heartbeat_ms;       /* re-send the condition this often (0 = only on change) */
         char **argv;             /* the command line as given (a reload re-executes it) */
         bool verbose;            /* report: the raw facts after the verdicts */
+        long usage_ms;           /* report: measure GPU usage this long (0 = not) */
         bool show_help;
         bool show_version;
         uint64_t given; /* bit i: na_opts()[i] was given */
@@ -283,5 +284,10 @@ struct json_t *na_checks_json(const struct vp_eval *e);
 
 /* Run the configured mode on the facts; returns the exit code. */
 int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out);
+
+/* report --usage (usage.c): two fdinfo scans cfg->usage_ms apart, printed as a table. 0 or
+ * -errno. na_usage_print prints the table of two scans already taken. */
+int na_usage_report(const struct na_config *cfg, FILE *out);
+int na_usage_print(const struct vp_usage *a, const struct vp_usage *b, FILE *out);
 
 #endif

@@ -774,3 +774,88 @@ Test(cli, binary_does_not_link_libcurl)
         cr_assert(strstr(out, "NEEDED"), "%s", out);
         cr_expect_null(strstr(out, "libcurl"), "nodeprobe links libcurl: %s", out);
 }
+
+/* ---- report --usage ---- */
+
+static void put_file(const char *root, const char *rel, const char *text)
+{
+        g_autofree char *p = g_build_filename(root, rel, NULL);
+        g_autofree char *d = g_path_get_dirname(p);
+        cr_assert_eq(g_mkdir_with_parents(d, 0755), 0);
+        cr_assert(g_file_set_contents(p, text, -1, NULL), "%s", p);
+}
+
+#define POD_UID "8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11"
+
+/* The table as intel_gpu_top's client view: per process, per engine class, and per device. */
+Test(cli, usage_table)
+{
+        struct vp_usage *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+
+        cr_assert(a && b && out);
+        cr_assert_eq(vp_fdinfo_parse("drm-driver: i915\ndrm-pdev: 0000:00:02.0\ndrm-client-id: 4\n"
+                                     "drm-engine-video: 0 ns\ndrm-engine-capacity-video: 2\n"
+                                     "drm-total-system0: 120 MiB\n",
+                                     &a->clients[0]),
+                     0);
+        b->clients[0] = a->clients[0];
+        b->clients[0].busy[VP_ENGINE_VIDEO] = 1000000000ull; /* 1 s of 2 engines' 2 s */
+        snprintf(b->clients[0].comm, sizeof(b->clients[0].comm), "ffmpeg");
+        snprintf(b->clients[0].pod_uid, sizeof(b->clients[0].pod_uid), POD_UID);
+        b->clients[0].pid = 4242;
+        a->n_clients = b->n_clients = 1;
+        a->t_ns = 1000000000ull;
+        b->t_ns = 3000000000ull;
+        b->n_procs = 10;
+        b->n_unreadable = 3;
+        cr_assert_eq(na_usage_print(a, b, out), 0);
+        fclose(out);
+        cr_expect(strstr(text, "over 2.0 s"), "%s", text);
+        cr_expect(strstr(text, "4242  ffmpeg"), "%s", text);
+        cr_expect(strstr(text, " 25.0%"), "%s", text);
+        cr_expect(strstr(text, "120 MiB"), "%s", text);
+        cr_expect(strstr(text, POD_UID), "%s", text);
+        cr_expect(strstr(text, "all clients"), "%s", text);
+        cr_expect(strstr(text, "3 of 10 processes"), "%s", text);
+        free(text);
+        free(a);
+        free(b);
+}
+
+Test(cli, report_usage_on_a_fixture_proc)
+{
+        g_autofree char *root = g_dir_make_tmp("np-cli-usage-XXXXXX", NULL);
+        g_autofree char *out = NULL, *err = NULL;
+        g_autofree char *link = g_build_filename(root, "proc/77/fd/3", NULL);
+
+        cr_assert(root);
+        put_file(root, "proc/77/comm", "jellyfin-ffmpeg\n");
+        put_file(root, "proc/77/cgroup",
+                 "0::/kubepods/burstable/pod" POD_UID "/abcdef0123456789\n");
+        put_file(root, "proc/77/fdinfo/3",
+                 "drm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\ndrm-client-id:\t12\n"
+                 "drm-engine-video:\t5 ns\n");
+        g_autofree char *fd_dir = g_path_get_dirname(link);
+        cr_assert_eq(g_mkdir_with_parents(fd_dir, 0755), 0);
+        cr_assert_eq(symlink("/dev/dri/renderD128", link), 0);
+        cr_expect_eq(NP(&out, &err, "--report", "--no-va", "--usage", "0.2", "--root", root),
+                     NA_EXIT_OK, "%s", err);
+        cr_expect(strstr(out, "jellyfin-ffmpe"), "%s", out);
+        cr_expect(strstr(out, "   0.0%"), "%s", out);
+        cr_expect(strstr(out, POD_UID " container abcdef012345"), "%s", out);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--report", "--usage", "1", "-o", "json"), NA_EXIT_USAGE);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "check", "--usage", "1"), NA_EXIT_USAGE);
+        cr_expect(strstr(err, "--usage goes with the report command"), "%s", err);
+        g_free(out);
+        g_free(err);
+        cr_expect_eq(NP(&out, &err, "--usage", "0"), NA_EXIT_USAGE);
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", root);
+        cr_expect_eq(system(cmd), 0);
+}
