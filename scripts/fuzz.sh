@@ -15,7 +15,7 @@ cmake --build "$b" -j"$(nproc)" >/dev/null
 python3 "$top/tests/fuzz/make-seeds.py" "$top" "$b/seeds"
 mkdir -p "$b/crashes"
 failed=""
-for t in vainfo snapshot kubeconfig api_reply host sysfs; do
+for t in vainfo snapshot kubeconfig api_reply host sysfs usage; do
     mkdir -p "$b/corpus/$t"
     echo "== fuzz_$t: ${secs}s" >&2
     # Every run starts from the seeds and what earlier runs found (kept in the build tree).

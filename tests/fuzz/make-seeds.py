@@ -76,6 +76,17 @@ def main():
     write(out, "api_reply", "retry", b"Retry-After: 3\r\n")
     write(out, "api_reply", "status", b'{"kind":"Status","code":409,"details":{"causes":'
           b'[{"reason":"FieldManagerConflict","field":".metadata.labels.x"}]}}')
+    i915 = (b"pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\n"
+            b"drm-client-id:\t7\ndrm-engine-render:\t9288864723 ns\ndrm-engine-video:\t5000 ns\n"
+            b"drm-engine-capacity-video:\t2\ndrm-total-system0:\t12 MiB\ndrm-resident-system0:\t8 MiB\n")
+    xe = (b"drm-driver:\txe\ndrm-client-id:\t3\ndrm-pdev:\t0000:03:00.0\ndrm-total-vram0:\t23992 KiB\n"
+          b"drm-cycles-vcs:\t10\ndrm-total-cycles-vcs:\t7655183225\ndrm-engine-capacity-vcs:\t2\n")
+    write(out, "usage", "i915", i915 + b"\f" + i915.replace(b"5000 ns", b"9000000 ns"))
+    write(out, "usage", "xe", xe + b"\f" + xe.replace(b"\t10\n", b"\t5000\n").replace(b"7655183225", b"7655193225"))
+    write(out, "usage", "cgroup-systemd", b"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-"
+          b"pod8c1f3c2e_6f4b_4d2a_9c1e_0b6f2f6a9d11.slice/cri-containerd-" + b"ab" * 32 + b".scope\n")
+    write(out, "usage", "cgroup-v1", b"11:memory:/kubepods/besteffort/pod8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11/"
+          + b"cd" * 32 + b"\n1:name=systemd:/\n")
     del golden
 
 
