@@ -109,7 +109,7 @@ struct agent {
         int32_t candidate_status;
         long long next_settle;
 
-        long long next_rescan, next_resync, next_sync, next_features;
+        long long next_rescan, next_resync, next_sync, next_features, next_usage;
         bool sync_due;
         unsigned sync_failures;
         long long last_error_log;
@@ -536,6 +536,29 @@ static int write_features(struct agent *a, long long now)
         return 0;
 }
 
+/* ---- GPU usage (--usage): two fdinfo scans for /metrics, in the parent (no libva) ---- */
+
+static void usage_sample(struct agent *a)
+{
+        struct na_http_snapshot *s = a->snap;
+        int r;
+
+        s->usage_prev = s->usage_cur;
+        r = vp_usage_scan(a->cfg->root, NULL, &s->usage_cur);
+        if (r < 0) { /* no /proc under the root: say so once and stop sampling */
+                alog(a, "warning", "--usage: cannot read /proc: %s", strerror(-r));
+                s->usage_scans = 0;
+                a->next_usage = LLONG_MAX;
+                return;
+        }
+        if (s->usage_scans++ == 0 && s->usage_cur.n_unreadable)
+                alog(a, "info",
+                     "--usage: %u of %u processes' descriptors are not readable (the host's "
+                     "/proc and CAP_SYS_PTRACE show them all)",
+                     s->usage_cur.n_unreadable, s->usage_cur.n_procs);
+        na_http_update(a->http, s);
+}
+
 /* ---- publishing ---- */
 
 static void publish(struct agent *a, long long now, bool changed)
@@ -774,6 +797,10 @@ int na_cmd_agent(const struct na_config *cfg)
         a->next_features = LLONG_MAX;
         a->next_sync = LLONG_MAX;
         a->next_heartbeat = now + cfg->heartbeat_ms;
+        /* GPU usage is for /metrics: without --listen there is no one to read it. */
+        a->next_usage = cfg->usage_ms && a->http ? now : LLONG_MAX;
+        if (cfg->usage_ms && !a->http)
+                alog(a, "warning", "--usage samples for /metrics: give --listen too");
         if (vp_fingerprint(cfg->root, &a->fp) == 0)
                 a->fp_known = true;
         start_settle(a, now, "start");
@@ -793,6 +820,7 @@ int na_cmd_agent(const struct na_config *cfg)
                         wake = min_ll(wake, a->next_heartbeat);
                 if (a->cfg->features_file && a->desired_known)
                         wake = min_ll(wake, a->next_features);
+                wake = min_ll(wake, a->next_usage);
                 now = now_ms();
                 timeout = wake <= now ? 0 : wake - now > INT_MAX ? INT_MAX : (int)(wake - now);
                 if (poll(p, 3, timeout) < 0 && errno != EINTR) { /* -1 entries are skipped */
@@ -825,6 +853,10 @@ int na_cmd_agent(const struct na_config *cfg)
                                 a->settling = false;
                                 start_settle(a, now, "GPU state changed");
                         }
+                }
+                if (now >= a->next_usage) {
+                        a->next_usage = now + cfg->usage_ms;
+                        usage_sample(a);
                 }
                 if (now >= a->next_resync) {
                         a->next_resync = now + jitter(a, cfg->resync_ms, 10);

@@ -106,9 +106,10 @@ static const struct na_opt opts[] = {
      .help = "options as YAML (flags win; SIGHUP reloads it)"},
     {"heartbeat-interval", 0, NA_OPT_SECONDS, F(heartbeat_ms), "SECONDS", M(AGENT), 0.001,
      86400 * 7, .yaml = true, .help = "also re-send the condition this often (default: never)"},
-    {"usage", 0, NA_OPT_SECONDS, F(usage_ms), "SECONDS", M(REPORT), 0.1, 3600,
-     .excludes = "facts from-vainfo", .why = "it measures this machine",
-     .help = "also measure GPU engine use per process for SECONDS (DRM fdinfo)"},
+    {"usage", 0, NA_OPT_SECONDS, F(usage_ms), "SECONDS", M(REPORT) | M(AGENT), 0.1, 3600,
+     .excludes = "facts from-vainfo", .why = "it measures this machine", .yaml = true,
+     .help = "GPU engine use per process from DRM fdinfo: report: measured over SECONDS; "
+             "agent: sampled every SECONDS for /metrics"},
     {"verbose", 'v', NA_OPT_FLAG, F(verbose), NULL, ALL,
      .help = "report: also print every raw fact"},
     {"help", 'h', NA_OPT_FLAG, F(show_help), NULL, ALL, .help = "this help"},

@@ -133,6 +133,84 @@ static void esc(const char *in, char *out, size_t n)
         out[o] = '\0';
 }
 
+/* --usage: per device and engine class (the sum of its clients' shares), per client and
+ * engine class, and each client's GPU memory; all from DRM fdinfo (source="fdinfo"). */
+static void usage_metrics(const struct na_http_snapshot *s, struct buf *b)
+{
+        const struct vp_usage *p = &s->usage_prev, *u = &s->usage_cur;
+        double dev[VP_MAX_CLIENTS][VP_ENGINE__MAX];
+        char comm[40], pod[48], cid[80], pdev[40];
+
+        if (s->usage_scans < 2)
+                return;
+        bprintf(b, "# HELP nodeprobe_gpu_client_engine_busy_ratio A DRM client's share of an "
+                   "engine class's time between the last two scans.\n"
+                   "# TYPE nodeprobe_gpu_client_engine_busy_ratio gauge\n");
+        for (uint32_t i = 0; i < u->n_clients; i++) {
+                const struct vp_drm_client *c = &u->clients[i];
+                double r[VP_ENGINE__MAX];
+                uint32_t first = i; /* the device's first client holds its sums */
+                for (uint32_t k = 0; k < i && first == i; k++)
+                        if (strcmp(u->clients[k].pdev, c->pdev) == 0)
+                                first = k;
+                if (first == i)
+                        for (int e = 0; e < VP_ENGINE__MAX; e++)
+                                dev[i][e] = -1;
+                vp_usage_busy(p, u, i, r);
+                esc(c->pdev, pdev, sizeof(pdev));
+                esc(c->comm, comm, sizeof(comm));
+                esc(c->pod_uid, pod, sizeof(pod));
+                esc(c->container_id, cid, sizeof(cid));
+                for (int e = 0; e < VP_ENGINE__MAX; e++) {
+                        if (r[e] < 0)
+                                continue;
+                        dev[first][e] = (dev[first][e] < 0 ? 0 : dev[first][e]) + r[e];
+                        bprintf(
+                            b,
+                            "nodeprobe_gpu_client_engine_busy_ratio{device=\"%s\",engine=\"%s\","
+                            "pid=\"%d\",comm=\"%s\",pod_uid=\"%s\",container_id=\"%s\","
+                            "source=\"fdinfo\"} %.4f\n",
+                            c->pdev, vp_engine_str((enum vp_engine)e), c->pid, comm, pod, cid,
+                            r[e]);
+                }
+        }
+        bprintf(b, "# HELP nodeprobe_gpu_engine_busy_ratio An engine class's busy share on a "
+                   "device: the sum of its DRM clients'.\n"
+                   "# TYPE nodeprobe_gpu_engine_busy_ratio gauge\n");
+        for (uint32_t i = 0; i < u->n_clients; i++) {
+                bool first = true;
+                for (uint32_t k = 0; k < i && first; k++)
+                        first = strcmp(u->clients[k].pdev, u->clients[i].pdev) != 0;
+                esc(u->clients[i].pdev, pdev, sizeof(pdev));
+                for (int e = 0; first && e < VP_ENGINE__MAX; e++)
+                        if (dev[i][e] >= 0)
+                                bprintf(b,
+                                        "nodeprobe_gpu_engine_busy_ratio{device=\"%s\",engine="
+                                        "\"%s\",source=\"fdinfo\"} %.4f\n",
+                                        pdev, vp_engine_str((enum vp_engine)e),
+                                        dev[i][e] > 1 ? 1 : dev[i][e]);
+        }
+        bprintf(b, "# HELP nodeprobe_gpu_client_memory_bytes GPU memory a DRM client holds, "
+                   "every region.\n# TYPE nodeprobe_gpu_client_memory_bytes gauge\n");
+        for (uint32_t i = 0; i < u->n_clients; i++) {
+                const struct vp_drm_client *c = &u->clients[i];
+                esc(c->pdev, pdev, sizeof(pdev));
+                esc(c->comm, comm, sizeof(comm));
+                esc(c->pod_uid, pod, sizeof(pod));
+                esc(c->container_id, cid, sizeof(cid));
+                bprintf(b,
+                        "nodeprobe_gpu_client_memory_bytes{device=\"%s\",pid=\"%d\",comm=\"%s\","
+                        "pod_uid=\"%s\",container_id=\"%s\"} %llu\n",
+                        pdev, c->pid, comm, pod, cid, (unsigned long long)c->mem_total);
+        }
+        bprintf(b,
+                "# HELP nodeprobe_gpu_usage_unreadable_processes Processes whose descriptors "
+                "the last scan could not read.\n"
+                "# TYPE nodeprobe_gpu_usage_unreadable_processes gauge\n"
+                "nodeprobe_gpu_usage_unreadable_processes %u\n",
+                u->n_unreadable);
+}
+
 static void metrics(const struct na_http_snapshot *s, struct buf *b)
 {
         const struct lbl_summary *sum = &s->sum;
@@ -177,6 +255,7 @@ static void metrics(const struct na_http_snapshot *s, struct buf *b)
                 "# TYPE nodeprobe_last_success_timestamp_seconds gauge\n"
                 "nodeprobe_last_success_timestamp_seconds %lld\n",
                 (long long)s->last_success);
+        usage_metrics(s, b);
         if (!s->probed)
                 return;
         bprintf(b, "# HELP nodeprobe_gpu_info The node's Intel GPU.\n"

@@ -255,6 +255,9 @@ struct na_http_snapshot {
         unsigned long code_counts[8];
         unsigned n_codes;
         time_t last_success;
+        /* --usage: the last two fdinfo scans (busy ratios are their difference) */
+        unsigned long usage_scans;
+        struct vp_usage usage_prev, usage_cur;
 };
 struct na_http;
 /* Listen on ADDR:PORT (the socket only: libmicrohttpd is loaded in a child per connection).

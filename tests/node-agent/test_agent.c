@@ -912,3 +912,81 @@ Test(agent, a_refusing_gpu_is_degraded)
         cr_expect(text && strstr(text, "nodeprobe.io/status=degraded"), "%s", text);
         cr_expect(strstr(log, "exercise"), "%s", log);
 }
+
+/* --usage: the agent samples DRM fdinfo and /metrics has each client's engine shares (with
+ * its pod), the device's sum and the client's memory, as the Prometheus parser reads them. */
+Test(agent, usage_metrics_from_fdinfo)
+{
+        int port = 20000 + (int)((getpid() + 7) % 20000);
+        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        const char *root = np_testbed_root(tb);
+        g_autofree char *pd = g_build_filename(root, "proc", "4242", NULL);
+        g_autofree char *fdd = g_build_filename(pd, "fd", NULL);
+        g_autofree char *infod = g_build_filename(pd, "fdinfo", NULL);
+        g_autofree char *link = g_build_filename(fdd, "5", NULL);
+        g_autofree char *info = g_build_filename(infod, "5", NULL);
+        g_autofree char *comm = g_build_filename(pd, "comm", NULL);
+        g_autofree char *cg = g_build_filename(pd, "cgroup", NULL);
+        cr_assert_eq(g_mkdir_with_parents(fdd, 0755), 0);
+        cr_assert_eq(g_mkdir_with_parents(infod, 0755), 0);
+        cr_assert_eq(symlink("/dev/dri/renderD128", link), 0);
+        np_write(comm, "jellyfin-ffmpeg\n");
+        np_write(cg, "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+                     "8c1f3c2e_6f4b_4d2a_9c1e_0b6f2f6a9d11.slice/cri-containerd-"
+                     "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b.scope\n");
+        struct run r =
+            start_verify((const char *const[]){"--listen", listen, "--usage", "0.1", NULL});
+        cr_expect(wait_http(port, "/healthz", 200, 10), "healthy");
+        /* The video engines busy all the time: 20 ms of busy time every 20 ms, on one of its
+         * two engines (a share of 0.5). */
+        char *m = NULL;
+        long code = 0;
+        uint64_t busy = 0;
+        for (int i = 0; i < 150; i++) {
+                g_autofree char *text = g_strdup_printf(
+                    "pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\n"
+                    "drm-client-id:\t17\ndrm-engine-render:\t0 ns\ndrm-engine-video:\t%llu ns\n"
+                    "drm-engine-capacity-video:\t2\ndrm-total-system0:\t64 MiB\n",
+                    (unsigned long long)busy);
+                np_write(info, text);
+                g_usleep(20 * 1000);
+                busy += 20 * 1000 * 1000;
+                if (i > 30 && i % 10 == 0) {
+                        free(m);
+                        m = http_get(port, "/metrics", &code);
+                        if (m && strstr(m, "engine=\"video\"") && !strstr(m, "} 0.0000\n"))
+                                break;
+                }
+        }
+        cr_assert(m, "no metrics");
+        g_autofree char *parsed = parse_metrics(m);
+        const char *line = strstr(parsed, "gauge nodeprobe_gpu_client_engine_busy_ratio [('comm', "
+                                          "'jellyfin-ffmpeg'), ('container_id', '4f3c2b1a0e9d");
+        cr_expect(line, "%s", parsed);
+        const char *video = strstr(parsed, "('engine', 'video'), ('pid', '4242'), ('pod_uid', "
+                                           "'8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11'), ('source', "
+                                           "'fdinfo')] ");
+        cr_expect(video, "%s", parsed);
+        if (video) {
+                double v = atof(strstr(video, "] ") + 2);
+                cr_expect(v > 0.2 && v <= 0.8, "a share near 0.5, not %f", v);
+        }
+        cr_expect(strstr(parsed,
+                         "gauge nodeprobe_gpu_engine_busy_ratio [('device', '0000:00:02.0'), "
+                         "('engine', 'video'), ('source', 'fdinfo')]"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed,
+                         "nodeprobe_gpu_client_memory_bytes [('comm', 'jellyfin-ffmpeg'), "
+                         "('container_id', '4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9"
+                         "b8a7f6e5d4c3b'), ('device', '0000:00:02.0'), ('pid', '4242'), "
+                         "('pod_uid', '8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11')] 67108864.0"),
+                  "%s", parsed);
+        free(m);
+        int ec = -1;
+        g_autofree char *log = stop(&r, &ec, NULL);
+        cr_expect_eq(ec, 0, "%s", log);
+}
