@@ -852,7 +852,7 @@ Test(cli, report_usage_on_a_fixture_proc)
         g_free(out);
         g_free(err);
         cr_expect_eq(NP(&out, &err, "check", "--usage", "1"), NA_EXIT_USAGE);
-        cr_expect(strstr(err, "--usage goes with the report command"), "%s", err);
+        cr_expect(strstr(err, "--usage goes with the report and agent commands"), "%s", err);
         g_free(out);
         g_free(err);
         cr_expect_eq(NP(&out, &err, "--usage", "0"), NA_EXIT_USAGE);
