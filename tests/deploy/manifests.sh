@@ -30,4 +30,4 @@ fi
 echo "manifests: kubectl $("$tools/kubectl" version --client 2>/dev/null | head -1), kustomize $("$tools/kustomize" version), node $(node --version)" >&2
 exec node "$here/validate.mjs" --modules "$mods" --manifests "$top/manifests" \
     --version "$version" --readme "$top/README.md" --kubectl "$tools/kubectl" \
-    --kustomize "$tools/kustomize"
+    --kustomize "$tools/kustomize" --source "$top"

@@ -3,9 +3,10 @@
 // object checked against the Kubernetes OpenAPI schemas (kubernetes-models), RBAC and Pod
 // Security asserted, the ValidatingAdmissionPolicy evaluated with a CEL evaluator
 // (@bufbuild/cel) on admission requests built as the API server builds them, and one image
-// tag everywhere. Each check first proves it can fail (a broken object must be refused).
+// tag everywhere; the Grafana dashboard's queries parsed with Prometheus' PromQL grammar and
+// checked against the metrics the agent exports. Each check first proves it can fail.
 //
-//   node validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--kustomize PATH] [--readme F]
+//   node validate.mjs --modules DIR --manifests DIR --version X.Y.Z [--kubectl PATH] [--kustomize PATH] [--readme F] [--source DIR]
 //
 // Prints one line per check ("ok ..." / "not ok ..."); exit 0 when all pass, 1 otherwise,
 // 2 on a usage or set-up error.
@@ -369,6 +370,36 @@ check(`images: every nodeprobe image is ${want} (${images.length} found)`, image
 if (args.readme) {
   const refs = readFileSync(args.readme, "utf8").match(/ghcr\.io\/nodeprobe\/nodeprobe:[^\s`"')]+/g) || [];
   check(`images: the README names ${want} (${refs.length} times) and no other tag`, refs.length > 0 && refs.every((r) => r === want), refs.filter((r) => r !== want).join(", "));
+}
+
+// ---- The Grafana dashboard: valid JSON, PromQL that Prometheus' grammar parses, metrics the
+// agent exports (the "# TYPE" lines of node-agent/http.c) --------------------------------------
+if (args.source) {
+  const { parser: promql } = require("@prometheus-io/lezer-promql");
+  const parses = (q) => { let bad = false; promql.parse(q).iterate({ enter: (n) => { if (n.type.isError) bad = true; } }); return !bad; };
+  check("dashboard: the PromQL parser refuses a broken query", !parses("sum by (( nodeprobe_capability") && parses("sum by (a) (nodeprobe_capability)"));
+  const exported = new Set([...readFileSync(join(args.source, "node-agent", "http.c"), "utf8").matchAll(/# TYPE (nodeprobe_[a-z0-9_]+)/g)].map((m) => m[1]));
+  check(`dashboard: the agent's metrics are found in http.c (${exported.size})`, exported.has("nodeprobe_gpu_engine_busy_ratio") && exported.has("nodeprobe_node_status"));
+  const file = join(args.manifests, "grafana", "nodeprobe-dashboard.json");
+  let dash = null;
+  try { dash = JSON.parse(readFileSync(file, "utf8")); } catch (e) { check("dashboard: valid JSON", false, String(e)); }
+  if (dash) {
+    const panels = dash.panels || [];
+    const ids = panels.map((p) => p.id);
+    check(`dashboard: ${panels.length} panels, unique ids, each placed and typed`, panels.length >= 6 && new Set(ids).size === ids.length &&
+      panels.every((p) => p.gridPos && ["timeseries", "stat", "table"].includes(p.type) && (p.targets || []).length > 0));
+    check("dashboard: uid, title and a schemaVersion Grafana 10 imports", typeof dash.uid === "string" && dash.title && dash.schemaVersion >= 36);
+    const exprs = [...panels.flatMap((p) => p.targets.map((t) => [`panel ${p.id}`, t.expr])),
+      ...((dash.templating || {}).list || []).filter((v) => v.type === "query").map((v) => [`variable ${v.name}`, (v.query && v.query.query) || v.query])];
+    for (const [where, e] of exprs) {
+      const q = String(e).replace(/\$\w+/g, "x"); // template variables stand for a value
+      const promqlText = /^label_values\(/.test(q) ? q.replace(/^label_values\((.*),\s*\w+\)$/, "$1") : q;
+      check(`dashboard: ${where} parses as PromQL`, parses(promqlText), e);
+      const names = [...q.matchAll(/\bnodeprobe_[a-z0-9_]+/g)].map((m) => m[0]);
+      check(`dashboard: ${where} uses only metrics the agent exports`, names.length > 0 && names.every((n) => exported.has(n)), names.filter((n) => !exported.has(n)).join(", "));
+    }
+    check("dashboard: the node and per-pod engine panels are there", exprs.some(([, e]) => /nodeprobe_gpu_engine_busy_ratio/.test(e)) && exprs.some(([, e]) => /nodeprobe_gpu_client_engine_busy_ratio/.test(e) && /pod_uid/.test(e)));
+  }
 }
 
 console.log(failures ? `${failures} check(s) failed` : "all checks passed");
