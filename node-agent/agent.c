@@ -118,6 +118,7 @@ struct agent {
         unsigned long loops, probes, syncs, api_requests, label_changes;
         struct na_http *http;
         struct na_http_snapshot *snap;
+        struct na_watch *watch; /* --usage */
         unsigned seed;
 };
 
@@ -538,24 +539,44 @@ static int write_features(struct agent *a, long long now)
 
 /* ---- GPU usage (--usage): two fdinfo scans for /metrics, in the parent (no libva) ---- */
 
-static void usage_sample(struct agent *a)
+static void usage_sample(struct agent *a, long long now)
 {
         struct na_http_snapshot *s = a->snap;
+        char note[512];
         int r;
 
-        s->usage_prev = s->usage_cur;
-        r = vp_usage_scan(a->cfg->root, NULL, &s->usage_cur);
+        if (!a->watch && na_watch_new(a->cfg, NULL, &a->watch) < 0)
+                return;
+        r = na_watch_sample(a->watch, now, s, note, sizeof(note));
         if (r < 0) { /* no /proc under the root: say so once and stop sampling */
                 alog(a, "warning", "--usage: cannot read /proc: %s", strerror(-r));
                 s->usage_scans = 0;
                 a->next_usage = LLONG_MAX;
                 return;
         }
-        if (s->usage_scans++ == 0 && s->usage_cur.n_unreadable)
+        if (note[0])
+                alog(a, "info", "%s", note);
+        if (s->usage_scans == 1 && s->usage_cur.n_unreadable)
                 alog(a, "info",
                      "--usage: %u of %u processes' descriptors are not readable (the host's "
                      "/proc and CAP_SYS_PTRACE show them all)",
                      s->usage_cur.n_unreadable, s->usage_cur.n_procs);
+        if (!a->cfg->no_api && na_watch_api_due(a->watch)) {
+                unsigned posted = 0;
+                char msg[512];
+                unsigned long gets = na_watch_gets(a->watch);
+                r = na_watch_api(a->watch, &s->usage_cur, a->manager, now, a->sfd, msg, sizeof(msg),
+                                 &posted);
+                s->api_gets += na_watch_gets(a->watch) - gets;
+                s->api_posts += posted;
+                s->idle_events += posted;
+                a->api_requests += posted + (na_watch_gets(a->watch) - gets);
+                if (posted)
+                        alog(a, "warning", "posted %u GPUAllocatedButIdle Event%s", posted,
+                             posted == 1 ? "" : "s");
+                if (r < 0)
+                        alog(a, "warning", "--usage: the pods of this node: %s", msg);
+        }
         na_http_update(a->http, s);
 }
 
@@ -856,7 +877,7 @@ int na_cmd_agent(const struct na_config *cfg)
                 }
                 if (now >= a->next_usage) {
                         a->next_usage = now + cfg->usage_ms;
-                        usage_sample(a);
+                        usage_sample(a, now);
                 }
                 if (now >= a->next_resync) {
                         a->next_resync = now + jitter(a, cfg->resync_ms, 10);
@@ -884,6 +905,7 @@ int na_cmd_agent(const struct na_config *cfg)
              a->loops, a->probes, a->syncs, a->api_requests, a->label_changes);
         na_child_side(-1, NULL, NULL);
         na_http_stop(a->http);
+        na_watch_free(a->watch);
         close(a->sfd);
         if (a->ifd >= 0)
                 close(a->ifd);

@@ -110,6 +110,10 @@ static const struct na_opt opts[] = {
      .excludes = "facts from-vainfo", .why = "it measures this machine", .yaml = true,
      .help = "GPU engine use per process from DRM fdinfo: report: measured over SECONDS; "
              "agent: sampled every SECONDS for /metrics"},
+    {"idle-warn", 0, NA_OPT_SECONDS, F(idle_warn_ms), "SECONDS", M(AGENT), 0, 86400 * 7,
+     .requires = "usage", .yaml = true,
+     .help = "warn (an Event on the pod) when a pod holds the GPU, uses CPU and no video "
+             "engine this long (default 1800; 0: never)"},
     {"verbose", 'v', NA_OPT_FLAG, F(verbose), NULL, ALL,
      .help = "report: also print every raw fact"},
     {"help", 'h', NA_OPT_FLAG, F(show_help), NULL, ALL, .help = "this help"},
@@ -431,6 +435,7 @@ static int parse_args(int argc, char **argv, struct na_config *cfg)
                                   .va_timeout_ms = 10000,
                                   .rescan_ms = 10000,
                                   .resync_ms = 3600 * 1000,
+                                  .idle_warn_ms = 1800 * 1000,
                                   .require = require,
                                   .root = getenv("NODEPROBE_ROOT"),
                                   .dmesg_file = getenv("NODEPROBE_DMESG")};

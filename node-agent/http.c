@@ -133,13 +133,42 @@ static void esc(const char *in, char *out, size_t n)
         out[o] = '\0';
 }
 
-/* --usage: per device and engine class (the sum of its clients' shares), per client and
- * engine class, and each client's GPU memory; all from DRM fdinfo (source="fdinfo"). */
+/* A client's identity as labels: its process, its pod by UID and, when the API named them,
+ * namespace, pod and container. */
+static void client_labels(const struct na_http_snapshot *s, uint32_t i, char *out, size_t n)
+{
+        const struct vp_drm_client *c = &s->usage_cur.clients[i];
+        const struct na_client_names *nm = &s->names[i];
+        char comm[40], uid[48], cid[80], ns[136], pod[512], ctr[136];
+
+        esc(c->comm, comm, sizeof(comm));
+        esc(c->pod_uid, uid, sizeof(uid));
+        esc(c->container_id, cid, sizeof(cid));
+        esc(nm->ns, ns, sizeof(ns));
+        esc(nm->pod, pod, sizeof(pod));
+        esc(nm->container, ctr, sizeof(ctr));
+        snprintf(out, n,
+                 "pid=\"%d\",comm=\"%s\",namespace=\"%s\",pod=\"%s\",container=\"%s\","
+                 "pod_uid=\"%s\",container_id=\"%s\"",
+                 c->pid, comm, ns, pod, ctr, uid, cid);
+}
+
+static const struct na_pmu_figures *pmu_of(const struct na_http_snapshot *s, const char *pdev)
+{
+        for (uint32_t i = 0; i < s->n_pmu; i++)
+                if (strcmp(s->pmu[i].pdev, pdev) == 0)
+                        return &s->pmu[i];
+        return NULL;
+}
+
+/* --usage: per client and engine class (DRM fdinfo); per device and engine class from the
+ * PMU where it gives figures (source="pmu"), else the sum of the device's clients
+ * (source="fdinfo"); the PMU's frequency and RC6; each client's GPU memory. */
 static void usage_metrics(const struct na_http_snapshot *s, struct buf *b)
 {
         const struct vp_usage *p = &s->usage_prev, *u = &s->usage_cur;
         double dev[VP_MAX_CLIENTS][VP_ENGINE__MAX];
-        char comm[40], pod[48], cid[80], pdev[40];
+        char who[1200], pdev[40];
 
         if (s->usage_scans < 2)
                 return;
@@ -158,31 +187,38 @@ static void usage_metrics(const struct na_http_snapshot *s, struct buf *b)
                                 dev[i][e] = -1;
                 vp_usage_busy(p, u, i, r);
                 esc(c->pdev, pdev, sizeof(pdev));
-                esc(c->comm, comm, sizeof(comm));
-                esc(c->pod_uid, pod, sizeof(pod));
-                esc(c->container_id, cid, sizeof(cid));
+                client_labels(s, i, who, sizeof(who));
                 for (int e = 0; e < VP_ENGINE__MAX; e++) {
                         if (r[e] < 0)
                                 continue;
                         dev[first][e] = (dev[first][e] < 0 ? 0 : dev[first][e]) + r[e];
-                        bprintf(
-                            b,
-                            "nodeprobe_gpu_client_engine_busy_ratio{device=\"%s\",engine=\"%s\","
-                            "pid=\"%d\",comm=\"%s\",pod_uid=\"%s\",container_id=\"%s\","
-                            "source=\"fdinfo\"} %.4f\n",
-                            c->pdev, vp_engine_str((enum vp_engine)e), c->pid, comm, pod, cid,
-                            r[e]);
+                        bprintf(b,
+                                "nodeprobe_gpu_client_engine_busy_ratio{device=\"%s\",engine="
+                                "\"%s\",%s,source=\"fdinfo\"} %.4f\n",
+                                pdev, vp_engine_str((enum vp_engine)e), who, r[e]);
                 }
         }
         bprintf(b, "# HELP nodeprobe_gpu_engine_busy_ratio An engine class's busy share on a "
-                   "device: the sum of its DRM clients'.\n"
+                   "device: from the PMU (source=pmu), else the sum of its DRM clients' "
+                   "(source=fdinfo).\n"
                    "# TYPE nodeprobe_gpu_engine_busy_ratio gauge\n");
+        for (uint32_t i = 0; i < s->n_pmu; i++) {
+                esc(s->pmu[i].pdev, pdev, sizeof(pdev));
+                for (int e = 0; e < VP_ENGINE__MAX; e++)
+                        if (s->pmu[i].busy[e] >= 0)
+                                bprintf(b,
+                                        "nodeprobe_gpu_engine_busy_ratio{device=\"%s\",engine="
+                                        "\"%s\",source=\"pmu\"} %.4f\n",
+                                        pdev, vp_engine_str((enum vp_engine)e), s->pmu[i].busy[e]);
+        }
         for (uint32_t i = 0; i < u->n_clients; i++) {
                 bool first = true;
                 for (uint32_t k = 0; k < i && first; k++)
                         first = strcmp(u->clients[k].pdev, u->clients[i].pdev) != 0;
+                if (!first || pmu_of(s, u->clients[i].pdev))
+                        continue;
                 esc(u->clients[i].pdev, pdev, sizeof(pdev));
-                for (int e = 0; first && e < VP_ENGINE__MAX; e++)
+                for (int e = 0; e < VP_ENGINE__MAX; e++)
                         if (dev[i][e] >= 0)
                                 bprintf(b,
                                         "nodeprobe_gpu_engine_busy_ratio{device=\"%s\",engine="
@@ -190,25 +226,40 @@ static void usage_metrics(const struct na_http_snapshot *s, struct buf *b)
                                         pdev, vp_engine_str((enum vp_engine)e),
                                         dev[i][e] > 1 ? 1 : dev[i][e]);
         }
+        bprintf(b, "# HELP nodeprobe_gpu_frequency_hertz The GPU's actual frequency over the "
+                   "last interval (PMU).\n# TYPE nodeprobe_gpu_frequency_hertz gauge\n");
+        for (uint32_t i = 0; i < s->n_pmu; i++)
+                if (s->pmu[i].freq_hz >= 0) {
+                        esc(s->pmu[i].pdev, pdev, sizeof(pdev));
+                        bprintf(
+                            b, "nodeprobe_gpu_frequency_hertz{device=\"%s\",source=\"pmu\"} %.0f\n",
+                            pdev, s->pmu[i].freq_hz);
+                }
+        bprintf(b, "# HELP nodeprobe_gpu_rc6_ratio Share of the last interval the GPU spent in "
+                   "RC6 (PMU).\n# TYPE nodeprobe_gpu_rc6_ratio gauge\n");
+        for (uint32_t i = 0; i < s->n_pmu; i++)
+                if (s->pmu[i].rc6 >= 0) {
+                        esc(s->pmu[i].pdev, pdev, sizeof(pdev));
+                        bprintf(b, "nodeprobe_gpu_rc6_ratio{device=\"%s\",source=\"pmu\"} %.4f\n",
+                                pdev, s->pmu[i].rc6);
+                }
         bprintf(b, "# HELP nodeprobe_gpu_client_memory_bytes GPU memory a DRM client holds, "
                    "every region.\n# TYPE nodeprobe_gpu_client_memory_bytes gauge\n");
         for (uint32_t i = 0; i < u->n_clients; i++) {
-                const struct vp_drm_client *c = &u->clients[i];
-                esc(c->pdev, pdev, sizeof(pdev));
-                esc(c->comm, comm, sizeof(comm));
-                esc(c->pod_uid, pod, sizeof(pod));
-                esc(c->container_id, cid, sizeof(cid));
-                bprintf(b,
-                        "nodeprobe_gpu_client_memory_bytes{device=\"%s\",pid=\"%d\",comm=\"%s\","
-                        "pod_uid=\"%s\",container_id=\"%s\"} %llu\n",
-                        pdev, c->pid, comm, pod, cid, (unsigned long long)c->mem_total);
+                esc(u->clients[i].pdev, pdev, sizeof(pdev));
+                client_labels(s, i, who, sizeof(who));
+                bprintf(b, "nodeprobe_gpu_client_memory_bytes{device=\"%s\",%s} %llu\n", pdev, who,
+                        (unsigned long long)u->clients[i].mem_total);
         }
         bprintf(b,
                 "# HELP nodeprobe_gpu_usage_unreadable_processes Processes whose descriptors "
                 "the last scan could not read.\n"
                 "# TYPE nodeprobe_gpu_usage_unreadable_processes gauge\n"
-                "nodeprobe_gpu_usage_unreadable_processes %u\n",
-                u->n_unreadable);
+                "nodeprobe_gpu_usage_unreadable_processes %u\n"
+                "# HELP nodeprobe_gpu_idle_events_total GPUAllocatedButIdle Events posted.\n"
+                "# TYPE nodeprobe_gpu_idle_events_total counter\n"
+                "nodeprobe_gpu_idle_events_total %lu\n",
+                u->n_unreadable, s->idle_events);
 }
 
 static void metrics(const struct na_http_snapshot *s, struct buf *b)

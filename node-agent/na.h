@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "labeler/labeler.h"
 #include "vaprobe/vaprobe.h"
 
 /* Exit codes. Append-only: scripts and init containers depend on these numbers. */
@@ -82,6 +83,7 @@ struct na_config {
         char **argv;             /* the command line as given (a reload re-executes it) */
         bool verbose;            /* report: the raw facts after the verdicts */
         long usage_ms;           /* report: measure GPU usage this long (0 = not) */
+        long idle_warn_ms;       /* agent --usage: GPUAllocatedButIdle after this (0 = never) */
         bool show_help;
         bool show_version;
         uint64_t given; /* bit i: na_opts()[i] was given */
@@ -238,8 +240,69 @@ int na_kube_open(const struct na_config *cfg, const char *field_manager,
 int na_cmd_label(const struct na_config *cfg, const struct vp_facts *f, const struct vp_eval *e,
                  FILE *out);
 
+/* --usage in the agent (watch.c): a client's pod by name, the PMU's figures per device. */
+struct na_client_names {
+        char ns[64], pod[254], container[64]; /* "" when unknown (outside a pod, no API) */
+};
+struct na_pmu_figures {
+        char pdev[16];
+        double busy[VP_ENGINE__MAX]; /* -1 unknown */
+        double freq_hz, rc6;         /* -1 unknown */
+};
+
+/* The idle check (pure): a pod that holds the GPU, uses CPU and no video engine for a
+ * window gets a warning; one per pod per 6 hours. */
+struct na_idle_pod {
+        char uid[40];
+        long long since_ms; /* the window's start */
+        bool cpu_known;
+        uint64_t cpu_at; /* the pod's CPU time (us) at since_ms */
+        long long warned_ms;
+};
+#define NA_IDLE_PODS 64
+struct na_idle {
+        uint32_t n;
+        struct na_idle_pod pods[NA_IDLE_PODS];
+};
+struct na_idle_obs {
+        const char *uid;
+        bool holds_gpu;  /* a gpu.intel.com resource or a /dev/dri hostPath */
+        bool video_used; /* a client of the pod used a video engine since the last step */
+        bool cpu_known;
+        uint64_t cpu_usec; /* the pod cgroup's CPU time so far */
+};
+struct na_idle_warn {
+        char uid[40];
+        long long idle_ms; /* how long no video engine was used */
+        double cores;      /* average CPU use over that time */
+};
+/* One step at now: st updated (pods not in obs forgotten); up to out_n warnings written,
+ * their number returned. */
+size_t na_idle_step(struct na_idle *st, const struct na_idle_obs *obs, size_t n, long long now,
+                    long long window_ms, struct na_idle_warn *out, size_t out_n);
+
+struct na_watch; /* the agent's --usage state (watch.c) */
+/* ops: the PMU seam (NULL: perf_event_open). 0 or -ENOMEM. */
+int na_watch_new(const struct na_config *cfg, const struct vp_pmu_ops *ops, struct na_watch **ret);
+void na_watch_free(struct na_watch *w); /* NULL-safe */
+/* Why the PMU gives no figures (vp_pmu_open's error), "" for 0. */
+const char *na_watch_pmu_why(int err);
+/* One sample into s's usage part: fdinfo, PMU, pod cgroups, names, the idle check. note gets
+ * a line worth logging once ("" for none). 0, or -errno when /proc cannot be read. */
+struct na_http_snapshot;
+int na_watch_sample(struct na_watch *w, long long now, struct na_http_snapshot *s, char *note,
+                    size_t note_n);
+/* Whether na_watch_api has work: a pods GET or warnings to post. */
+bool na_watch_api_due(const struct na_watch *w);
+/* Post the pending warnings and GET the pods when due, in a child. 0 or -errno (msg says). */
+int na_watch_api(struct na_watch *w, const struct vp_usage *u, const char *manager, long long now,
+                 int abort_fd, char *msg, size_t msg_n, unsigned *posted);
+/* The GPUAllocatedButIdle message for a warning. */
+void na_watch_warning(const struct na_watch *w, const struct na_idle_warn *iw, char *msg, size_t n);
+const struct lbl_pod *na_watch_pod(const struct na_watch *w, const char *uid); /* or NULL */
+unsigned long na_watch_gets(const struct na_watch *w);
+
 /* What /healthz and /metrics show (http.c): a copy the agent publishes every loop. */
-#include "labeler/labeler.h"
 struct na_http_snapshot {
         long long last_loop_ms;     /* monotonic */
         long long loop_deadline_ms; /* /healthz fails when the loop is later than this */
@@ -258,6 +321,11 @@ struct na_http_snapshot {
         /* --usage: the last two fdinfo scans (busy ratios are their difference) */
         unsigned long usage_scans;
         struct vp_usage usage_prev, usage_cur;
+        struct na_client_names names[VP_MAX_CLIENTS]; /* usage_cur.clients[i]'s pod */
+        uint32_t n_pmu;
+        struct na_pmu_figures pmu[VP_MAX_PMUS];
+        char pmu_why[256]; /* why there are no PMU figures, "" when there are */
+        unsigned long idle_events;
 };
 struct na_http;
 /* Listen on ADDR:PORT (the socket only: libmicrohttpd is loaded in a child per connection).

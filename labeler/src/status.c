@@ -112,30 +112,49 @@ int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lb
 int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,
                    const char *reason, const char *message, struct lbl_error *err)
 {
-        char now[32], msg[1024];
+        const struct lbl_object about = {"Node", NULL, node, uid};
+        return lbl_event_post_about(c, node, &about, warning, reason, message, err);
+}
+
+int lbl_event_post_about(struct lbl_client *c, const char *node, const struct lbl_object *obj,
+                         bool warning, const char *reason, const char *message,
+                         struct lbl_error *err)
+{
+        char now[32], msg[1024], path[128];
         struct resp r = {0};
+        const char *ns;
         json_t *doc;
         char *body = NULL;
+        char *esc;
         int rc;
 
-        if (!c || !node || !reason)
+        if (!c || !node || !reason || !obj || !obj->kind || !obj->name)
                 return -EINVAL;
+        ns = obj->ns && *obj->ns ? obj->ns : "default";
+        if (strlen(ns) > 63)
+                return -EINVAL;
+        esc = curl_easy_escape(c->curl, ns, 0);
+        if (!esc)
+                return -ENOMEM;
+        snprintf(path, sizeof(path), "/api/v1/namespaces/%s/events", esc);
+        curl_free(esc);
         rfc3339_now(now, sizeof(now));
         snprintf(msg, sizeof(msg), "%s", message ? message : "");
         lbl_sanitize_line(msg);
-        doc =
-            json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, "
-                      "s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:i}",
-                      "apiVersion", "v1", "kind", "Event", "metadata", "generateName", "nodeprobe-",
-                      "namespace", "default", "involvedObject", "apiVersion", "v1", "kind", "Node",
-                      "name", node, "uid", uid ? uid : "", "reason", reason, "message", msg, "type",
-                      warning ? "Warning" : "Normal", "source", "component", "nodeprobe", "host",
-                      node, "reportingComponent", "nodeprobe.io/agent", "reportingInstance", node,
-                      "firstTimestamp", now, "lastTimestamp", now, "count", 1);
+        doc = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s, s:s, s:s, "
+                        "s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:i}",
+                        "apiVersion", "v1", "kind", "Event", "metadata", "generateName",
+                        "nodeprobe-", "namespace", ns, "involvedObject", "apiVersion", "v1", "kind",
+                        obj->kind, "name", obj->name, "uid", obj->uid ? obj->uid : "", "reason",
+                        reason, "message", msg, "type", warning ? "Warning" : "Normal", "source",
+                        "component", "nodeprobe", "host", node, "reportingComponent",
+                        "nodeprobe.io/agent", "reportingInstance", node, "firstTimestamp", now,
+                        "lastTimestamp", now, "count", 1);
+        if (doc && obj->ns && *obj->ns)
+                json_object_set_new(json_object_get(doc, "involvedObject"), "namespace",
+                                    json_string(obj->ns));
         body = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        rc = body ? lbl_request(c, "POST", "/api/v1/namespaces/default/events", "application/json",
-                                body, &r, err)
-                  : -ENOMEM;
+        rc = body ? lbl_request(c, "POST", path, "application/json", body, &r, err) : -ENOMEM;
         free(r.buf);
         free(body);
         json_decref(doc);

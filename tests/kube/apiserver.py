@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 LOCK = threading.Lock()
 NODES = {}      # name -> {"labels": {}, "annotations": {}, "managed": {(manager, op): set(keys)}, "rv": int}
 SCRIPT = []     # canned responses, consumed in order
+PODS = []       # core/v1 Pods (as given by /_test/pod), listed by GET /api/v1/pods
 EVENTS = []     # core/v1 Events created (POST /api/v1/namespaces/NS/events)
 LOG = []
 ARGS = None
@@ -224,6 +225,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
                 {"name": "nodes", "singularName": "node", "namespaced": False, "kind": "Node",
                  "verbs": ["get", "list", "patch"], "shortNames": ["no"]}]})
+        if path == "/api/v1/pods" and method == "GET":
+            # only the fieldSelector the agent sends (spec.nodeName=NODE) is understood
+            sel = (q.get("fieldSelector") or [""])[0]
+            if sel and not sel.startswith("spec.nodeName="):
+                return self.reply(*status(400, "BadRequest", f'"{sel}" is not a known field selector'))
+            node = sel[len("spec.nodeName="):] if sel else None
+            with LOCK:
+                items = [p for p in PODS if node is None or (p.get("spec") or {}).get("nodeName") == node]
+            return self.reply(200, {"kind": "PodList", "apiVersion": "v1",
+                                    "metadata": {"resourceVersion": "1"}, "items": items})
         ev = re.fullmatch(r"/api/v1/namespaces/([^/]+)/events", path)
         if ev and method == "POST":
             try:
@@ -332,6 +343,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"queued": len(SCRIPT)})
             if path == "/_test/log":
                 return self.reply(200, LOG)
+            if path == "/_test/pod":
+                PODS.append(data)
+                return self.reply(200, data)
             if path == "/_test/events":
                 return self.reply(200, EVENTS)
             if path == "/_test/node":
@@ -346,6 +360,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200 if n else 404, node_json(data["name"], n) if n else {})
             if path == "/_test/reset":
                 NODES.clear()
+                PODS.clear()
                 SCRIPT = []
                 LOG.clear()
                 return self.reply(200, {})

@@ -923,6 +923,20 @@ Test(agent, usage_metrics_from_fdinfo)
         kube = np_kube_start();
         dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
         free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        /* The pod the process is in, as the API has it: the metrics name it. */
+        free(np_kube_ctl(
+            kube, "pod",
+            "{\"metadata\":{\"name\":\"jellyfin-0\",\"namespace\":\"media\",\"uid\":"
+            "\"8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11\"},\"spec\":{\"nodeName\":\"vm1\","
+            "\"containers\":[{\"name\":\"sidecar\"},{\"name\":\"jellyfin\",\"resources\":"
+            "{\"limits\":{\"gpu.intel.com/i915\":\"1\"}}}]},\"status\":{\"containerStatuses\":"
+            "[{\"name\":\"sidecar\",\"containerID\":\"containerd://0123456789abcdef\"},"
+            "{\"name\":\"jellyfin\",\"containerID\":\"containerd://4f3c2b1a0e9d8c7b6a5f4e3"
+            "d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b\"}]}}"));
+        free(np_kube_ctl(kube, "pod",
+                         "{\"metadata\":{\"name\":\"elsewhere\",\"namespace\":\"media\","
+                         "\"uid\":\"11111111-2222-3333-4444-555555555555\"},\"spec\":{"
+                         "\"nodeName\":\"vm2\",\"containers\":[{\"name\":\"x\"}]}}"));
         const char *root = np_testbed_root(tb);
         g_autofree char *pd = g_build_filename(root, "proc", "4242", NULL);
         g_autofree char *fdd = g_build_filename(pd, "fd", NULL);
@@ -965,9 +979,11 @@ Test(agent, usage_metrics_from_fdinfo)
         cr_assert(m, "no metrics");
         g_autofree char *parsed = parse_metrics(m);
         const char *line = strstr(parsed, "gauge nodeprobe_gpu_client_engine_busy_ratio [('comm', "
-                                          "'jellyfin-ffmpeg'), ('container_id', '4f3c2b1a0e9d");
+                                          "'jellyfin-ffmpeg'), ('container', 'jellyfin'), "
+                                          "('container_id', '4f3c2b1a0e9d");
         cr_expect(line, "%s", parsed);
-        const char *video = strstr(parsed, "('engine', 'video'), ('pid', '4242'), ('pod_uid', "
+        const char *video = strstr(parsed, "('engine', 'video'), ('namespace', 'media'), ('pid', "
+                                           "'4242'), ('pod', 'jellyfin-0'), ('pod_uid', "
                                            "'8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11'), ('source', "
                                            "'fdinfo')] ");
         cr_expect(video, "%s", parsed);
@@ -981,12 +997,157 @@ Test(agent, usage_metrics_from_fdinfo)
                   "%s", parsed);
         cr_expect(strstr(parsed,
                          "nodeprobe_gpu_client_memory_bytes [('comm', 'jellyfin-ffmpeg'), "
-                         "('container_id', '4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9"
-                         "b8a7f6e5d4c3b'), ('device', '0000:00:02.0'), ('pid', '4242'), "
+                         "('container', 'jellyfin'), ('container_id', '4f3c2b1a0e9d8c7b6a5f4e3d2c1"
+                         "b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b'), ('device', '0000:00:02.0'), "
+                         "('namespace', 'media'), ('pid', '4242'), ('pod', 'jellyfin-0'), "
                          "('pod_uid', '8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11')] 67108864.0"),
                   "%s", parsed);
+        /* No PMU in the fixture: the device's figure is the clients' sum, and says so. */
+        cr_expect(!strstr(parsed, "'source', 'pmu'"), "%s", parsed);
         free(m);
         int ec = -1;
         g_autofree char *log = stop(&r, &ec, NULL);
+        cr_expect_eq(ec, 0, "%s", log);
+        cr_expect(strstr(log, "PMU not supported for this GPU"), "%s", log);
+        /* One GET of this node's pods (the client's pod was unknown), none per scan. */
+        cr_expect_eq(np_kube_count(kube, "GET", "/api/v1/pods"), 1, "%s", log);
+        g_autofree char *reqs = np_kube_ctl(kube, "log", NULL);
+        cr_expect(strstr(reqs, "fieldSelector=spec.nodeName%3Dvm1"), "%s", reqs);
+}
+
+/* A fixture process in a pod: its GPU descriptor, its cgroup line. */
+static void fixture_client(const char *root, const char *pid, const char *comm, const char *uid_,
+                           const char *cid)
+{
+        g_autofree char *pd = g_build_filename(root, "proc", pid, NULL);
+        g_autofree char *fdd = g_build_filename(pd, "fd", NULL);
+        g_autofree char *infod = g_build_filename(pd, "fdinfo", NULL);
+        g_autofree char *link = g_build_filename(fdd, "5", NULL);
+        g_autofree char *cpath = g_build_filename(pd, "comm", NULL);
+        g_autofree char *cg = g_build_filename(pd, "cgroup", NULL);
+        g_autofree char *cgtext = g_strdup_printf(
+            "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/"
+            "cri-containerd-%s.scope\n",
+            uid_, cid);
+        g_autofree char *ctext = g_strdup_printf("%s\n", comm);
+        cr_assert_eq(g_mkdir_with_parents(fdd, 0755), 0);
+        cr_assert_eq(g_mkdir_with_parents(infod, 0755), 0);
+        cr_assert_eq(symlink("/dev/dri/renderD128", link), 0);
+        np_write(cpath, ctext);
+        np_write(cg, cgtext);
+}
+
+static void fixture_step(const char *root, const char *pid, unsigned id, unsigned long long video)
+{
+        g_autofree char *info = g_build_filename(root, "proc", pid, "fdinfo", "5", NULL);
+        g_autofree char *text =
+            g_strdup_printf("drm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\ndrm-client-id:\t%u\n"
+                            "drm-engine-render:\t0 ns\ndrm-engine-video:\t%llu ns\n",
+                            id, video);
+        np_write(info, text);
+}
+
+static void fixture_cpu(const char *root, const char *uid_, unsigned long long usec)
+{
+        g_autofree char *cgdir =
+            g_strdup_printf("%s/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"
+                            "kubepods-burstable-pod%s.slice",
+                            root, uid_);
+        g_autofree char *file = g_build_filename(cgdir, "cpu.stat", NULL);
+        g_autofree char *text =
+            g_strdup_printf("usage_usec %llu\nuser_usec %llu\nsystem_usec 0\n", usec, usec);
+        cr_assert_eq(g_mkdir_with_parents(cgdir, 0755), 0);
+        np_write(file, text);
+}
+
+static void add_pod(const char *name, const char *uid, const char *cid, const char *resources)
+{
+        g_autofree char *json = g_strdup_printf(
+            "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"media\",\"uid\":\"%s\"},"
+            "\"spec\":{\"nodeName\":\"vm1\",\"containers\":[{\"name\":\"%s\",\"resources\":%s}]},"
+            "\"status\":{\"containerStatuses\":[{\"name\":\"%s\",\"containerID\":"
+            "\"containerd://%s\"}]}}",
+            name, uid, name, resources, name, cid);
+        free(np_kube_ctl(kube, "pod", json));
+}
+
+/* --idle-warn: a pod that holds gpu.intel.com/i915 and burns a core without the video engine
+ * gets one Warning Event GPUAllocatedButIdle (in its namespace, about the Pod); a pod that
+ * decodes on the GPU, and one that holds no GPU, get none; no second Event within the window. */
+Test(agent, idle_gpu_pod_gets_one_warning_event)
+{
+        int port = 20000 + (int)((getpid() + 11) % 20000);
+        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        static const char *idle_uid = "aaaaaaaa-0000-4000-8000-000000000001",
+                          *idle_ = "aaaaaaaa_0000_4000_8000_000000000001",
+                          *busy_uid = "bbbbbbbb-0000-4000-8000-000000000002",
+                          *busy_ = "bbbbbbbb_0000_4000_8000_000000000002",
+                          *cpu_uid = "cccccccc-0000-4000-8000-000000000003",
+                          *cpu_ = "cccccccc_0000_4000_8000_000000000003",
+                          *cid1 =
+                              "1111111111111111111111111111111111111111111111111111111111111111",
+                          *cid2 =
+                              "2222222222222222222222222222222222222222222222222222222222222222",
+                          *cid3 =
+                              "3333333333333333333333333333333333333333333333333333333333333333";
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        add_pod("jellyfin", idle_uid, cid1, "{\"limits\":{\"gpu.intel.com/i915\":\"1\"}}");
+        add_pod("plex", busy_uid, cid2, "{\"limits\":{\"gpu.intel.com/i915\":\"1\"}}");
+        add_pod("web", cpu_uid, cid3, "{}");
+        const char *root = np_testbed_root(tb);
+        fixture_client(root, "4301", "jellyfin", idle_, cid1);
+        fixture_client(root, "4302", "Plex Transcoder", busy_, cid2);
+        unsigned long long cpu = 0, video = 0;
+        fixture_step(root, "4301", 31, 0);
+        fixture_step(root, "4302", 32, 0);
+        fixture_cpu(root, idle_, 0);
+        fixture_cpu(root, busy_, 0);
+        fixture_cpu(root, cpu_, 0);
+        struct run r = start_verify(
+            (const char *const[]){"--listen", listen, "--usage", "0.1", "--idle-warn", "1", NULL});
+        cr_expect(wait_http(port, "/healthz", 200, 10), "healthy");
+        char *ev = NULL;
+        double t0 = mono();
+        /* Every pod burns a core; only plex's video counter runs. */
+        while (mono() - t0 < 8) {
+                g_usleep(20 * 1000);
+                cpu = (unsigned long long)((mono() - t0) * 1e6); /* one core, all the time */
+                video += 10 * 1000 * 1000;
+                fixture_cpu(root, idle_, cpu);
+                fixture_cpu(root, busy_, cpu);
+                fixture_cpu(root, cpu_, cpu);
+                fixture_step(root, "4302", 32, video);
+                free(ev);
+                ev = events();
+                if (strstr(ev, "GPUAllocatedButIdle") && mono() - t0 > 4)
+                        break;
+        }
+        long hc = 0;
+        g_autofree char *m = http_get(port, "/metrics", &hc);
+        int ec = -1;
+        g_autofree char *log = stop(&r, &ec, NULL);
+        cr_assert(ev);
+        cr_expect_eq(count_of(ev, "GPUAllocatedButIdle"), 1, "one Event: %s\n%s", ev, log);
+        cr_expect(strstr(ev, "\"kind\": \"Pod\"") || strstr(ev, "\"kind\":\"Pod\""), "%s", ev);
+        cr_expect(strstr(ev, idle_uid), "about jellyfin: %s", ev);
+        cr_expect(!strstr(ev, busy_uid) && !strstr(ev, cpu_uid), "%s", ev);
+        const char *msg = strstr(ev, "jellyfin holds the GPU (gpu.intel.com/i915) but used no "
+                                     "video engine for 1 s while using ");
+        cr_expect(msg, "%s", ev);
+        if (msg) {
+                double cores = atof(strstr(msg, "using ") + 6);
+                cr_expect(cores > 0.6 && cores < 1.4, "about one core, not %f: %s", cores, ev);
+                cr_expect(strstr(msg, " CPU: it decodes in software: check hardware "
+                                      "acceleration settings"),
+                          "%s", ev);
+        }
+        cr_expect(strstr(ev, "\"type\": \"Warning\"") || strstr(ev, "\"type\":\"Warning\""), "%s",
+                  ev);
+        g_autofree char *reqs = np_kube_ctl(kube, "log", NULL);
+        cr_expect(strstr(reqs, "/api/v1/namespaces/media/events"), "%s", reqs);
+        cr_expect(m && strstr(m, "nodeprobe_gpu_idle_events_total 1\n"), "%s", m);
+        free(ev);
         cr_expect_eq(ec, 0, "%s", log);
 }

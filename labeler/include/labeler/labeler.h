@@ -313,6 +313,48 @@ int lbl_condition_remove(struct lbl_client *c, const char *node, const struct lb
 int lbl_event_post(struct lbl_client *c, const char *node, const char *uid, bool warning,
                    const char *reason, const char *message, struct lbl_error *err);
 
+/* What an Event is about: kind "Pod" with its namespace, name and uid (the Event goes to
+ * that namespace), or "Node" (namespace NULL: "default"). */
+struct lbl_object {
+        const char *kind, *ns, *name, *uid;
+};
+/* A core/v1 Event about obj, reported by the agent on node. 0 or a negative errno. */
+int lbl_event_post_about(struct lbl_client *c, const char *node, const struct lbl_object *obj,
+                         bool warning, const char *reason, const char *message,
+                         struct lbl_error *err);
+
+/* ---- The pods on this node (GPU usage attribution and the idle-GPU check) ---- */
+
+#define LBL_POD_CONTAINERS 8
+#define LBL_MAX_PODS 512
+struct lbl_pod_container {
+        char name[64];
+        char id[72];  /* the runtime's id (containerStatuses[].containerID without scheme) */
+        char gpu[64]; /* the GPU it holds: "gpu.intel.com/i915", "hostPath /dev/dri", or "" */
+};
+struct lbl_pod {
+        char uid[40];
+        char ns[64];
+        char name[254];
+        bool truncated; /* more than LBL_POD_CONTAINERS containers */
+        uint32_t n_containers;
+        struct lbl_pod_container containers[LBL_POD_CONTAINERS]; /* init containers first */
+};
+/* Owned by the caller: lbl_pods_free. */
+struct lbl_pods {
+        uint32_t n;
+        bool truncated; /* more than LBL_MAX_PODS pods */
+        struct lbl_pod *pods;
+};
+/* GET /api/v1/pods?fieldSelector=spec.nodeName=NODE (RBAC: pods list). 0 or a negative
+ * errno as lbl_node_get (err filled). */
+int lbl_pods_list(struct lbl_client *c, const char *node, struct lbl_pods *ret,
+                  struct lbl_error *err);
+/* Parse a PodList reply as lbl_pods_list does (pure). 0, -EPROTO, -ENOMEM. */
+int lbl_pods_parse(const char *body, size_t len, struct lbl_pods *ret, struct lbl_error *err);
+void lbl_pods_free(struct lbl_pods *p); /* NULL-safe; the struct itself is the caller's */
+const struct lbl_pod *lbl_pods_find(const struct lbl_pods *p, const char *uid); /* or NULL */
+
 /* ---- Parsers exposed for tests and fuzzing (pure, bounded by their length argument) ---- */
 
 /* Seconds in a Retry-After header line ("Retry-After: 3\r\n", len bytes, not necessarily

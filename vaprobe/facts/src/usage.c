@@ -379,3 +379,101 @@ void vp_usage_busy(const struct vp_usage *prev, const struct vp_usage *cur, uint
                 ratio[e] = r > 1 ? 1 : r;
         }
 }
+
+/* ---- the kubelet's pod cgroups: which pods run here and how much CPU each used ---- */
+
+/* Where the kubelet puts pods, cgroup v2 first: the systemd driver's slices, then cgroupfs
+ * (kubeadm's default before 1.22, K3s, Talos), then the v1 cpuacct hierarchies.
+ * https://kubernetes.io/docs/concepts/architecture/cgroups/ */
+static const char *const pod_bases[] = {
+    "/sys/fs/cgroup/kubepods.slice",
+    "/sys/fs/cgroup/kubepods",
+    "/sys/fs/cgroup/cpu,cpuacct/kubepods.slice",
+    "/sys/fs/cgroup/cpu,cpuacct/kubepods",
+    "/sys/fs/cgroup/cpuacct/kubepods.slice",
+    "/sys/fs/cgroup/cpuacct/kubepods",
+};
+
+/* CPU time a pod cgroup used, in microseconds: v2 cpu.stat's usage_usec, v1 cpuacct.usage
+ * (ns). */
+static bool pod_cpu(const char *root, const char *dir, uint64_t *usec)
+{
+        char path[4096], text[2048];
+        const char *p;
+        uint64_t v;
+
+        vpi_pathf(path, sizeof(path), "%s/cpu.stat", dir);
+        if (vpi_read(root, path, text, sizeof(text)) > 0 && (p = strstr(text, "usage_usec ")) &&
+            (p == text || p[-1] == '\n')) {
+                char num[24];
+                size_t n = strspn(p + 11, "0123456789");
+                if (n && n < sizeof(num)) {
+                        memcpy(num, p + 11, n);
+                        num[n] = '\0';
+                        if (vpi_parse_u64(num, 10, &v) == 0) {
+                                *usec = v;
+                                return true;
+                        }
+                }
+        }
+        vpi_pathf(path, sizeof(path), "%s/cpuacct.usage", dir);
+        if (vpi_read_line(root, path, text, sizeof(text)) == 0 &&
+            vpi_parse_u64(text, 10, &v) == 0) {
+                *usec = v / 1000;
+                return true;
+        }
+        return false;
+}
+
+struct pods_walk {
+        struct vp_pods *out;
+        const char *base;
+        bool qos; /* inside a QoS level: no deeper */
+};
+
+static void pods_entry(const char *root, const char *dir, const char *name, void *ud)
+{
+        struct pods_walk *w = ud;
+        char uid[40], path[4096];
+
+        vpi_pathf(path, sizeof(path), "%s/%s", dir, name);
+        if (pod_segment(name, strlen(name), uid, sizeof(uid))) {
+                struct vp_pod_cpu *p;
+                if (w->out->n >= VP_MAX_PODS) {
+                        w->out->truncated = true;
+                        return;
+                }
+                p = &w->out->pods[w->out->n++];
+                memset(p, 0, sizeof(*p));
+                vpi_strlcpy(p->uid, uid, sizeof(p->uid));
+                p->cpu_known = pod_cpu(root, path, &p->cpu_usec);
+        } else if (!w->qos && (strstr(name, "burstable") || strstr(name, "besteffort"))) {
+                struct pods_walk inner = {w->out, w->base, true};
+                vpi_each_entry(root, path, pods_entry, &inner);
+        }
+}
+
+int vp_pods_scan(const char *root, struct vp_pods *ret)
+{
+        if (!ret)
+                return -EINVAL;
+        ret->n = 0;
+        ret->truncated = false;
+        ret->base[0] = '\0';
+        for (size_t i = 0; i < sizeof(pod_bases) / sizeof(pod_bases[0]); i++) {
+                struct pods_walk w = {ret, pod_bases[i], false};
+                if (vpi_each_entry(root, pod_bases[i], pods_entry, &w) < 0)
+                        continue;
+                vpi_strlcpy(ret->base, pod_bases[i], sizeof(ret->base));
+                return 0;
+        }
+        return -ENOENT;
+}
+
+const struct vp_pod_cpu *vp_pods_find(const struct vp_pods *p, const char *uid)
+{
+        for (uint32_t i = 0; p && uid && i < p->n; i++)
+                if (strcmp(p->pods[i].uid, uid) == 0)
+                        return &p->pods[i];
+        return NULL;
+}

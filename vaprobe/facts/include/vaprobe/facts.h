@@ -405,6 +405,73 @@ int vp_usage_scan(const char *root, const char *pdev, struct vp_usage *ret);
 void vp_usage_busy(const struct vp_usage *prev, const struct vp_usage *cur, uint32_t client,
                    double ratio[VP_ENGINE__MAX]);
 
+/* The pods the kubelet runs on this machine, from its cgroup tree under root (cgroup v2
+ * systemd slices or cgroupfs, then v1 cpuacct; QoS levels included), with the CPU time each
+ * used so far (v2 cpu.stat usage_usec, v1 cpuacct.usage). In a container this needs the
+ * host's /sys/fs/cgroup under root: its own cgroup namespace shows only itself. */
+struct vp_pod_cpu {
+        char uid[40];
+        bool cpu_known;
+        uint64_t cpu_usec;
+};
+#define VP_MAX_PODS 256
+struct vp_pods {
+        uint32_t n;
+        bool truncated; /* more than VP_MAX_PODS pods */
+        char base[64];  /* the cgroup directory they were found under */
+        struct vp_pod_cpu pods[VP_MAX_PODS];
+};
+/* 0; -ENOENT when no kubelet cgroup tree is there (not a node, or not the host's cgroups). */
+int vp_pods_scan(const char *root, struct vp_pods *ret);
+const struct vp_pod_cpu *vp_pods_find(const struct vp_pods *p, const char *uid); /* or NULL */
+
+/* ---- Node-wide engine busyness, frequency and RC6 from the i915/xe PMU (as intel_gpu_top) ---- */
+
+/* The perf_event_open seam: the real system call by default; tests feed counter sequences. */
+struct vp_pmu_ops {
+        int (*open)(void *ctx, uint32_t type, uint64_t config, int cpu); /* fd or -errno */
+        int (*read)(void *ctx, int fd, uint64_t *val);                   /* 0 or -errno */
+        void (*close)(void *ctx, int fd);
+        void *ctx;
+};
+struct vp_pmu_counter {
+        int fd;
+        uint8_t kind, engine;
+        bool ok, prev_ok;
+        uint64_t val, prev;
+};
+#define VP_PMU_MAX_COUNTERS 24
+struct vp_pmu {
+        char name[64];  /* "i915", "i915_0000_03_00.0", "xe_0000_00_02.0" */
+        char pdev[16];  /* "0000:03:00.0"; "" for "i915" (the integrated GPU) */
+        char driver[8]; /* "i915" or "xe" */
+        uint32_t n;
+        struct vp_pmu_counter c[VP_PMU_MAX_COUNTERS];
+        uint32_t instances[VP_ENGINE__MAX]; /* engines counted per class (0: not offered) */
+        bool has_freq, has_rc6;
+        uint64_t t_ns, prev_t_ns;
+        unsigned samples; /* up to 2: figures need two */
+};
+#define VP_MAX_PMUS 4
+struct vp_pmus {
+        uint32_t n;
+        int err; /* the first perf_event_open error (-EACCES: CAP_PERFMON or paranoid <= 0) */
+        const struct vp_pmu_ops *ops;
+        struct vp_pmu pmus[VP_MAX_PMUS];
+};
+/* Open the busy, frequency and RC6 counters of every i915/xe PMU under
+ * root/sys/bus/event_source/devices. ops NULL: the real perf_event_open(). 0 when at least
+ * one counter opened; -ENOENT when no PMU is there (GVT-g, SR-IOV VFs, no GPU), or the first
+ * open error (-EACCES, -EPERM). Close with vp_pmu_close even on error. */
+int vp_pmu_open(const char *root, const struct vp_pmu_ops *ops, struct vp_pmus *ret);
+/* Read every counter once (the previous reading is kept). 0, or the first read error. */
+int vp_pmu_sample(struct vp_pmus *ps);
+/* Between the last two samples: busy ratio per engine class (averaged over its engines),
+ * frequency in Hz and the RC6 share; -1 for what is unknown. */
+void vp_pmu_figures(const struct vp_pmu *p, double ratio[VP_ENGINE__MAX], double *freq_hz,
+                    double *rc6);
+void vp_pmu_close(struct vp_pmus *ps); /* NULL-safe */
+
 #ifdef __cplusplus
 }
 #endif
