@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <glib.h>
 
 #include "labeler/labeler.h"
 
@@ -382,4 +383,106 @@ Test(labels, rendered_from_the_typed_summary)
         cr_expect_eq(lbl_render(NULL, NULL, &all), -EINVAL);
         free(e);
         free(f);
+}
+
+/* ---- this node's pods (lbl_pods_parse): what GPU each container holds ---- */
+
+static const char PODLIST[] =
+    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":["
+    /* the device plugin's resource, with an init container and a sidecar */
+    "{\"metadata\":{\"name\":\"jellyfin-0\",\"namespace\":\"media\",\"uid\":\"u1\"},"
+    "\"spec\":{\"nodeName\":\"vm1\",\"initContainers\":[{\"name\":\"init\"}],"
+    "\"containers\":[{\"name\":\"jellyfin\",\"resources\":{\"limits\":{\"cpu\":\"2\","
+    "\"gpu.intel.com/i915\":\"1\"}}},{\"name\":\"exporter\",\"resources\":{\"limits\":{"
+    "\"gpu.intel.com/i915_monitoring\":\"1\"}}}]},"
+    "\"status\":{\"initContainerStatuses\":[{\"name\":\"init\",\"containerID\":\"cri-o://"
+    "aa\"}],\"containerStatuses\":[{\"name\":\"exporter\",\"containerID\":\"containerd://ee\"},"
+    "{\"name\":\"jellyfin\",\"containerID\":\"containerd://jj\"}]}},"
+    /* the privileged way: a hostPath of /dev/dri mounted in */
+    "{\"metadata\":{\"name\":\"plex\",\"namespace\":\"media\",\"uid\":\"u2\"},"
+    "\"spec\":{\"volumes\":[{\"name\":\"dri\",\"hostPath\":{\"path\":\"/dev/dri\"}},"
+    "{\"name\":\"cfg\",\"hostPath\":{\"path\":\"/srv/plex\"}}],"
+    "\"containers\":[{\"name\":\"plex\",\"volumeMounts\":[{\"name\":\"cfg\",\"mountPath\":"
+    "\"/config\"},{\"name\":\"dri\",\"mountPath\":\"/dev/dri\"}]}]}},"
+    /* requests only (xe), and hostile types everywhere else */
+    "{\"metadata\":{\"name\":\"xe\",\"namespace\":\"n\",\"uid\":\"u3\"},\"spec\":{"
+    "\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"gpu.intel.com/xe\":\"1\"}}},"
+    "7,{\"name\":5,\"resources\":[]}]}},"
+    "{\"metadata\":{\"name\":\"no-uid\"}},"
+    "{\"metadata\":{\"name\":\"web\\nline\",\"namespace\":\"n\",\"uid\":\"u4\"},"
+    "\"spec\":{\"containers\":\"not a list\"}}"
+    "]}";
+
+Test(labels, pods_parse)
+{
+        struct lbl_pods p;
+        struct lbl_error err = {0};
+        cr_assert_eq(lbl_pods_parse(PODLIST, strlen(PODLIST), &p, &err), 0, "%s", err.message);
+        cr_expect_eq(p.n, 4, "the pod without a uid is dropped");
+        const struct lbl_pod *j = lbl_pods_find(&p, "u1");
+        cr_assert(j);
+        cr_expect_str_eq(j->ns, "media");
+        cr_expect_eq(j->n_containers, 3, "the init container first");
+        cr_expect_str_eq(j->containers[0].name, "init");
+        cr_expect_str_eq(j->containers[0].id, "aa");
+        cr_expect_str_eq(j->containers[0].gpu, "");
+        cr_expect_str_eq(j->containers[1].gpu, "gpu.intel.com/i915");
+        cr_expect_str_eq(j->containers[1].id, "jj", "matched by name, not by order");
+        cr_expect_str_eq(j->containers[2].gpu, "", "a monitoring resource decodes nothing");
+        const struct lbl_pod *pl = lbl_pods_find(&p, "u2");
+        cr_assert(pl);
+        cr_expect_str_eq(pl->containers[0].gpu, "hostPath /dev/dri");
+        cr_expect_str_eq(pl->containers[0].id, "", "no status yet");
+        const struct lbl_pod *x = lbl_pods_find(&p, "u3");
+        cr_assert(x);
+        cr_expect_str_eq(x->containers[0].gpu, "gpu.intel.com/xe");
+        cr_expect_eq(x->n_containers, 2, "a non-object container is skipped");
+        cr_expect_str_eq(x->containers[1].name, "", "a name that is not a string is empty");
+        const struct lbl_pod *w = lbl_pods_find(&p, "u4");
+        cr_assert(w);
+        cr_expect(!strchr(w->name, '\n'), "one line: %s", w->name);
+        cr_expect_eq(w->n_containers, 0);
+        cr_expect_null(lbl_pods_find(&p, ""));
+        cr_expect_null(lbl_pods_find(NULL, "u1"));
+        lbl_pods_free(&p);
+        lbl_pods_free(&p);
+        lbl_pods_free(NULL);
+}
+
+Test(labels, pods_parse_refuses_what_is_not_a_pod_list)
+{
+        static const char *const bad[] = {
+            "", "[]", "{\"items\":{}}", "{\"kind\":\"Status\"}", "{\"items\":[1,2", "null"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct lbl_pods p;
+                struct lbl_error err = {0};
+                cr_expect_eq(lbl_pods_parse(bad[i], strlen(bad[i]), &p, &err), -EPROTO, "%s",
+                             bad[i]);
+                cr_expect(err.message[0], "says why: %s", bad[i]);
+                cr_expect_eq(p.n, 0);
+                lbl_pods_free(&p);
+        }
+}
+
+Test(labels, pods_parse_is_bounded)
+{
+        GString *s = g_string_new("{\"items\":[");
+        for (int i = 0; i < LBL_MAX_PODS + 5; i++) {
+                g_string_append_printf(s,
+                                       "%s{\"metadata\":{\"uid\":\"u%d\",\"name\":\"p\"},"
+                                       "\"spec\":{\"containers\":[",
+                                       i ? "," : "", i);
+                for (int c = 0; c < (i == 0 ? LBL_POD_CONTAINERS + 3 : 1); c++)
+                        g_string_append_printf(s, "%s{\"name\":\"c%d\"}", c ? "," : "", c);
+                g_string_append(s, "]}}");
+        }
+        g_string_append(s, "]}");
+        struct lbl_pods p;
+        cr_assert_eq(lbl_pods_parse(s->str, s->len, &p, NULL), 0);
+        cr_expect_eq(p.n, LBL_MAX_PODS);
+        cr_expect(p.truncated);
+        cr_expect_eq(p.pods[0].n_containers, LBL_POD_CONTAINERS);
+        cr_expect(p.pods[0].truncated);
+        lbl_pods_free(&p);
+        g_string_free(s, TRUE);
 }

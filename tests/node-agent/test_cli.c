@@ -859,3 +859,126 @@ Test(cli, report_usage_on_a_fixture_proc)
         g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", root);
         cr_expect_eq(system(cmd), 0);
 }
+
+/* ---- the idle-GPU check (na_idle_step, pure): a table of observations over time ---- */
+
+struct idle_obs_row {
+        long long t_ms;
+        const char *uid;
+        bool gpu, video, cpu_known;
+        uint64_t cpu_usec;
+        int warn; /* warnings expected at this step */
+};
+
+static const struct {
+        const char *label;
+        long long window_ms;
+        struct idle_obs_row rows[8];
+} idle_cases[] = {
+    {"one core, no video for the window: one warning, not a second one",
+     1000,
+     {{0, "a", true, false, true, 0, 0},
+      {500, "a", true, false, true, 500000, 0},
+      {1000, "a", true, false, true, 1000000, 1},
+      {2000, "a", true, false, true, 2000000, 0},
+      {3000, "a", true, false, true, 3000000, 0}}},
+    {"the video engine resets the window",
+     1000,
+     {{0, "a", true, false, true, 0, 0},
+      {900, "a", true, true, true, 900000, 0},
+      {1500, "a", true, false, true, 1500000, 0},
+      {1950, "a", true, false, true, 1950000, 1}}},
+    {"an idle server (little CPU) is not decoding in software",
+     1000,
+     {{0, "a", true, false, true, 0, 0},
+      {1000, "a", true, false, true, 100000, 0},
+      {2000, "a", true, false, true, 200000, 0}}},
+    {"no GPU held: never",
+     1000,
+     {{0, "a", false, false, true, 0, 0}, {5000, "a", false, false, true, 5000000, 0}}},
+    {"CPU unknown: never",
+     1000,
+     {{0, "a", true, false, false, 0, 0}, {5000, "a", true, false, false, 0, 0}}},
+    {"CPU counter went back (a new sandbox): the window restarts",
+     1000,
+     {{0, "a", true, false, true, 5000000, 0},
+      {1000, "a", true, false, true, 10, 0},
+      {2000, "a", true, false, true, 1000010, 1}}},
+    {"a pod that went away and came back starts a new window",
+     1000,
+     {{0, "a", true, false, true, 0, 0},
+      {900, "b", true, false, true, 0, 0},
+      {1500, "a", true, false, true, 1500000, 0},
+      {2500, "a", true, false, true, 2500000, 1}}},
+    {"window 0 is off",
+     0,
+     {{0, "a", true, false, true, 0, 0}, {99000, "a", true, false, true, 99000000, 0}}},
+};
+
+Test(cli, idle_step_table)
+{
+        for (size_t c = 0; c < sizeof(idle_cases) / sizeof(idle_cases[0]); c++) {
+                struct na_idle *st = calloc(1, sizeof(*st));
+                cr_assert(st);
+                for (int i = 0; i < 8 && idle_cases[c].rows[i].uid; i++) {
+                        const struct idle_obs_row *r = &idle_cases[c].rows[i];
+                        struct na_idle_obs o = {r->uid, r->gpu, r->video, r->cpu_known,
+                                                r->cpu_usec};
+                        struct na_idle_warn w[2];
+                        size_t n = na_idle_step(st, &o, 1, r->t_ms, idle_cases[c].window_ms, w, 2);
+                        cr_expect_eq((int)n, r->warn, "%s: step %d at %lld ms: %zu warnings",
+                                     idle_cases[c].label, i, r->t_ms, n);
+                        if (n) {
+                                cr_expect_str_eq(w[0].uid, r->uid);
+                                cr_expect_geq(w[0].idle_ms, idle_cases[c].window_ms);
+                                cr_expect_gt(w[0].cores, 0.25, "%s", idle_cases[c].label);
+                        }
+                }
+                free(st);
+        }
+}
+
+Test(cli, idle_step_rewarns_after_six_hours_and_is_bounded)
+{
+        struct na_idle *st = calloc(1, sizeof(*st));
+        struct na_idle_obs obs[NA_IDLE_PODS + 8];
+        char uids[NA_IDLE_PODS + 8][8];
+        struct na_idle_warn w[4];
+        cr_assert(st);
+        long long h = 3600 * 1000LL;
+        struct na_idle_obs o = {"a", true, false, true, 0};
+        cr_expect_eq(na_idle_step(st, &o, 1, 0, 1000, w, 4), 0);
+        o.cpu_usec = 1000000;
+        cr_expect_eq(na_idle_step(st, &o, 1, 1000, 1000, w, 4), 1);
+        int total = 0;
+        for (long long t = 2000; t <= 6 * h + 120000; t += 60000) {
+                o.cpu_usec = (uint64_t)t * 1000;
+                total += (int)na_idle_step(st, &o, 1, t, 1000, w, 4);
+        }
+        cr_expect_eq(total, 1, "the second warning only after 6 hours");
+        /* ...and not one minute before: */
+        memset(st, 0, sizeof(*st));
+        o.cpu_usec = 0;
+        na_idle_step(st, &o, 1, 0, 1000, w, 4);
+        o.cpu_usec = 1000000;
+        na_idle_step(st, &o, 1, 1000, 1000, w, 4);
+        total = 0;
+        for (long long t = 2000; t < 6 * h + 1000; t += 60000) {
+                o.cpu_usec = (uint64_t)t * 1000;
+                total += (int)na_idle_step(st, &o, 1, t, 1000, w, 4);
+        }
+        cr_expect_eq(total, 0, "none within 6 hours of the first");
+        /* More pods than the state holds: no overflow, the rest not tracked. */
+        memset(st, 0, sizeof(*st));
+        for (int i = 0; i < NA_IDLE_PODS + 8; i++) {
+                snprintf(uids[i], sizeof(uids[i]), "p%d", i);
+                obs[i] = (struct na_idle_obs){uids[i], true, false, true, 0};
+        }
+        na_idle_step(st, obs, NA_IDLE_PODS + 8, 0, 1000, w, 4);
+        cr_expect_eq(st->n, NA_IDLE_PODS);
+        for (int i = 0; i < NA_IDLE_PODS + 8; i++)
+                obs[i].cpu_usec = 5000000;
+        cr_expect_eq(na_idle_step(st, obs, NA_IDLE_PODS + 8, 5000, 1000, w, 4), 4,
+                     "at most out_n warnings per step");
+        free(st);
+}

@@ -373,3 +373,295 @@ Test(usage, busy_ratios)
         free(a);
         free(b);
 }
+
+/* ---- the kubelet's pod cgroups ---- */
+
+#define UID_A "8c1f3c2e-6f4b-4d2a-9c1e-0b6f2f6a9d11"
+#define UID_B "0b6f2f6a-9d11-4d2a-9c1e-8c1f3c2e6f4b"
+#define US_A "8c1f3c2e_6f4b_4d2a_9c1e_0b6f2f6a9d11"
+#define US_B "0b6f2f6a_9d11_4d2a_9c1e_8c1f3c2e6f4b"
+
+static const struct {
+        const char *label;
+        const char *files[4][2]; /* path under root, content */
+        int rc;
+        uint32_t n;
+        const char *uid0;
+        bool cpu0_known;
+        uint64_t cpu0;
+} pcases[] = {
+    {"v2 systemd: guaranteed at the top, burstable below",
+     {{"sys/fs/cgroup/kubepods.slice/kubepods-pod" US_A ".slice/cpu.stat",
+       "usage_usec 123456\nuser_usec 1\nsystem_usec 2\n"},
+      {"sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" US_B
+       ".slice/cpu.stat",
+       "usage_usec 7\n"}},
+     0,
+     2,
+     UID_B,
+     true,
+     7},
+    {"v2 cgroupfs (K3s, Talos)",
+     {{"sys/fs/cgroup/kubepods/besteffort/pod" UID_A "/cpu.stat", "usage_usec 99\n"}},
+     0,
+     1,
+     UID_A,
+     true,
+     99},
+    {"v1 cpuacct, in ns",
+     {{"sys/fs/cgroup/cpu,cpuacct/kubepods/burstable/pod" UID_A "/cpuacct.usage", "5000000\n"}},
+     0,
+     1,
+     UID_A,
+     true,
+     5000},
+    {"a pod without CPU accounting",
+     {{"sys/fs/cgroup/kubepods.slice/kubepods-pod" US_A ".slice/cgroup.procs", "1\n"}},
+     0,
+     1,
+     UID_A,
+     false,
+     0},
+    {"usage_usec only as part of another key: unknown",
+     {{"sys/fs/cgroup/kubepods.slice/kubepods-pod" US_A ".slice/cpu.stat", "xusage_usec 5\n"}},
+     0,
+     1,
+     UID_A,
+     false,
+     0},
+    {"hostile: an overflowing counter is unknown, a non-pod directory is skipped",
+     {{"sys/fs/cgroup/kubepods.slice/kubepods-pod" US_A ".slice/cpu.stat",
+       "usage_usec 99999999999999999999999\n"},
+      {"sys/fs/cgroup/kubepods.slice/kubepods-podnotauid.slice/cpu.stat", "usage_usec 1\n"}},
+     0,
+     1,
+     UID_A,
+     false,
+     0},
+    {"not a node",
+     {{"sys/fs/cgroup/system.slice/cpu.stat", "usage_usec 1\n"}},
+     -ENOENT,
+     0,
+     NULL,
+     false,
+     0},
+};
+
+Test(usage, pod_cgroups)
+{
+        for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+                g_autofree char *root = fixture_root();
+                struct vp_pods *p = calloc(1, sizeof(*p));
+                cr_assert(p);
+                for (int f = 0; f < 4 && pcases[i].files[f][0]; f++)
+                        put(root, pcases[i].files[f][0], pcases[i].files[f][1]);
+                int rc = vp_pods_scan(root, p);
+                cr_expect_eq(rc, pcases[i].rc, "%s: rc %d", pcases[i].label, rc);
+                cr_expect_eq(p->n, pcases[i].n, "%s: %u pods", pcases[i].label, p->n);
+                if (pcases[i].uid0 && p->n) {
+                        const struct vp_pod_cpu *c = vp_pods_find(p, pcases[i].uid0);
+                        cr_expect(c, "%s: %s found", pcases[i].label, pcases[i].uid0);
+                        if (c) {
+                                cr_expect_eq(c->cpu_known, pcases[i].cpu0_known, "%s",
+                                             pcases[i].label);
+                                cr_expect_eq(c->cpu_usec, pcases[i].cpu0, "%s: %llu",
+                                             pcases[i].label, (unsigned long long)c->cpu_usec);
+                        }
+                }
+                cr_expect_null(vp_pods_find(p, "nope"));
+                free(p);
+                rm_rf(root);
+        }
+}
+
+Test(usage, many_pods_are_bounded)
+{
+        g_autofree char *root = fixture_root();
+        struct vp_pods *p = calloc(1, sizeof(*p));
+        cr_assert(p);
+        for (int i = 0; i < VP_MAX_PODS + 10; i++) {
+                g_autofree char *f = g_strdup_printf(
+                    "sys/fs/cgroup/kubepods/pod%08x-0000-4000-8000-000000000000/cpu.stat", i);
+                put(root, f, "usage_usec 1\n");
+        }
+        cr_expect_eq(vp_pods_scan(root, p), 0);
+        cr_expect_eq(p->n, VP_MAX_PODS);
+        cr_expect(p->truncated);
+        free(p);
+        rm_rf(root);
+}
+
+/* ---- the PMU, through the perf_event_open seam ---- */
+
+/* A fake perf: each opened (type, config) is a counter whose readings come from a table. */
+struct fake_perf {
+        int opened, closed, fail_open; /* fail_open: the errno to refuse with, 0 none */
+        uint64_t configs[32];
+        uint32_t types[32];
+        int reads[32];
+        const uint64_t (*seq)[4]; /* per config index in order opened: readings */
+};
+
+static int fake_open(void *ctx, uint32_t type, uint64_t config, int cpu)
+{
+        struct fake_perf *f = ctx;
+        cr_expect_eq(cpu, 0, "the PMU's cpumask says CPU 0");
+        if (f->fail_open)
+                return -f->fail_open;
+        f->types[f->opened] = type;
+        f->configs[f->opened] = config;
+        return 100 + f->opened++;
+}
+
+static int fake_read(void *ctx, int fd, uint64_t *val)
+{
+        struct fake_perf *f = ctx;
+        int i = fd - 100;
+        cr_assert(i >= 0 && i < f->opened);
+        *val = f->seq[i][f->reads[i]++ % 4];
+        return 0;
+}
+
+static void fake_close(void *ctx, int fd)
+{
+        struct fake_perf *f = ctx;
+        (void)fd;
+        f->closed++;
+}
+
+static void i915_pmu(const char *root, const char *name)
+{
+        static const char *const ev[][2] = {
+            {"rcs0-busy", "config=0x0"},       {"rcs0-busy.unit", "ns"},
+            {"vcs0-busy", "config=0x200000"},  {"vcs1-busy", "config=0x200100"},
+            {"vecs0-busy", "config=0x300000"}, {"actual-frequency", "config=0x100000"},
+            {"actual-frequency.unit", "M"},    {"rc6-residency", "config=0x100002"},
+            {"rcs0-wait", "config=0x2"},       {"interrupts", "config=0x100004"}};
+        for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+                g_autofree char *f =
+                    g_strdup_printf("sys/bus/event_source/devices/%s/events/%s", name, ev[i][0]);
+                put(root, f, ev[i][1]);
+        }
+        g_autofree char *t = g_strdup_printf("sys/bus/event_source/devices/%s/type", name);
+        g_autofree char *m = g_strdup_printf("sys/bus/event_source/devices/%s/cpumask", name);
+        put(root, t, "23\n");
+        put(root, m, "0\n");
+}
+
+Test(usage, pmu_i915_counters)
+{
+        g_autofree char *root = fixture_root();
+        i915_pmu(root, "i915");
+        put(root, "sys/bus/event_source/devices/cpu/type", "4\n"); /* not a GPU PMU */
+        /* Opened in name order: actual-frequency, rc6-residency, rcs0, vcs0, vcs1, vecs0. */
+        static const uint64_t seq[][4] = {
+            {0, 300, 0, 0},                  /* 300 MHz x s accumulated over the 2 s span */
+            {0, 1500000000ull, 0, 0},        /* RC6 1.5 s of 2 s */
+            {0, 1000000000ull, 0, 0},        /* render 50 % */
+            {0, 2000000000ull, 0, 0},        /* vcs0 100 % */
+            {1000, 1000, 0, 0},              /* vcs1 idle: video = (1 + 0) / 2 */
+            {5000000000ull, 1000000000ull}}; /* vecs went backwards (reset): unknown */
+        struct fake_perf f = {.seq = seq};
+        struct vp_pmu_ops ops = {fake_open, fake_read, fake_close, &f};
+        struct vp_pmus *ps = calloc(1, sizeof(*ps));
+        cr_assert(ps);
+        cr_assert_eq(vp_pmu_open(root, &ops, ps), 0);
+        cr_expect_eq(ps->n, 1);
+        cr_expect_eq(f.opened, 6, "busy, frequency and RC6 only (not waits, interrupts)");
+        cr_expect_eq(f.types[0], 23);
+        cr_expect_eq(f.configs[0], 0x100000, "actual-frequency's config");
+        cr_expect_eq(ps->pmus[0].instances[VP_ENGINE_VIDEO], 2);
+        cr_expect_str_eq(ps->pmus[0].pdev, "");
+        cr_expect(ps->pmus[0].has_freq && ps->pmus[0].has_rc6);
+        double r[VP_ENGINE__MAX], hz, rc6;
+        cr_expect_eq(vp_pmu_sample(ps), 0);
+        vp_pmu_figures(&ps->pmus[0], r, &hz, &rc6);
+        cr_expect_lt(r[VP_ENGINE_RENDER], 0, "one sample gives no figure");
+        cr_expect_eq(vp_pmu_sample(ps), 0);
+        /* The span is the wall clock between the samples: pin it for exact figures. */
+        ps->pmus[0].prev_t_ns = 0;
+        ps->pmus[0].t_ns = 2000000000ull;
+        vp_pmu_figures(&ps->pmus[0], r, &hz, &rc6);
+        cr_expect_float_eq(r[VP_ENGINE_RENDER], 0.5, 1e-9);
+        cr_expect_float_eq(r[VP_ENGINE_VIDEO], 0.5, 1e-9);
+        cr_expect_lt(r[VP_ENGINE_VIDEO_ENHANCE], 0, "a counter reset is unknown, not 0");
+        cr_expect_lt(r[VP_ENGINE_COPY], 0, "not offered");
+        cr_expect_float_eq(hz, 150e6, 1, "300 MHz x s over 2 s: 150 MHz");
+        cr_expect_float_eq(rc6, 0.75, 1e-9);
+        vp_pmu_close(ps);
+        cr_expect_eq(f.closed, 6);
+        vp_pmu_close(ps); /* twice is fine */
+        vp_pmu_close(NULL);
+        free(ps);
+        rm_rf(root);
+}
+
+Test(usage, pmu_xe_format_terms)
+{
+        g_autofree char *root = fixture_root();
+        static const char *const files[][2] = {{"type", "31\n"},
+                                               {"cpumask", "0\n"},
+                                               {"events/engine-active-ticks", "event=0x02"},
+                                               {"events/engine-total-ticks", "event=0x03"},
+                                               {"events/gt-actual-frequency", "event=0x05"},
+                                               {"format/event", "config:0-11"},
+                                               {"format/engine_instance", "config:12-19"},
+                                               {"format/engine_class", "config:20-27"},
+                                               {"format/gt", "config:60-63"}};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                g_autofree char *p =
+                    g_strdup_printf("sys/bus/event_source/devices/xe_0000_03_00.0/%s", files[i][0]);
+                put(root, p, files[i][1]);
+        }
+        static const uint64_t seq[][4] = {{0, 10}, {0, 100}, {0, 0}, {0, 100}, {0, 40}, {0, 80},
+                                          {0, 0},  {0, 0},   {0, 0}, {0, 0},   {0, 0}};
+        struct fake_perf f = {.seq = seq};
+        struct vp_pmu_ops ops = {fake_open, fake_read, fake_close, &f};
+        struct vp_pmus *ps = calloc(1, sizeof(*ps));
+        cr_assert(ps);
+        cr_assert_eq(vp_pmu_open(root, &ops, ps), 0);
+        cr_expect_str_eq(ps->pmus[0].pdev, "0000:03:00.0");
+        cr_expect_str_eq(ps->pmus[0].driver, "xe");
+        cr_expect_eq(f.opened, 11, "active and total per class, and the frequency");
+        cr_expect_eq(f.configs[0], 0x02, "render: class 0, instance 0, gt 0");
+        cr_expect_eq(f.configs[4], 0x02 | (2ull << 20), "video decode is class 2");
+        cr_expect_eq(f.configs[10], 0x05);
+        vp_pmu_sample(ps);
+        vp_pmu_sample(ps);
+        double r[VP_ENGINE__MAX], hz, rc6;
+        vp_pmu_figures(&ps->pmus[0], r, &hz, &rc6);
+        cr_expect_float_eq(r[VP_ENGINE_RENDER], 0.1, 1e-9, "active / total ticks");
+        cr_expect_float_eq(r[VP_ENGINE_VIDEO], 0.5, 1e-9);
+        cr_expect_lt(rc6, 0, "no gt-c6-residency here");
+        vp_pmu_close(ps);
+        free(ps);
+        rm_rf(root);
+}
+
+Test(usage, pmu_absent_or_refused)
+{
+        g_autofree char *root = fixture_root();
+        struct vp_pmus *ps = calloc(1, sizeof(*ps));
+        struct fake_perf f = {.fail_open = EACCES};
+        struct vp_pmu_ops ops = {fake_open, fake_read, fake_close, &f};
+        cr_assert(ps);
+        /* A GVT-g guest or an SR-IOV VF: no i915 PMU at all. */
+        put(root, "sys/bus/event_source/devices/cpu/type", "4\n");
+        cr_expect_eq(vp_pmu_open(root, &ops, ps), -ENOENT);
+        vp_pmu_close(ps);
+        /* A PMU we may not open (no CAP_PERFMON, perf_event_paranoid 2). */
+        i915_pmu(root, "i915_0000_03_00.0");
+        cr_expect_eq(vp_pmu_open(root, &ops, ps), -EACCES);
+        cr_expect_eq(ps->n, 0);
+        vp_pmu_close(ps);
+        /* A hostile events file: a term no format/ defines, a value too wide. */
+        put(root, "sys/bus/event_source/devices/i915_0000_03_00.0/events/rcs0-busy",
+            "config=0x0,bogus=1");
+        f.fail_open = 0;
+        cr_expect_eq(vp_pmu_open(root, &ops, ps), 0);
+        cr_expect_eq(ps->pmus[0].instances[VP_ENGINE_RENDER], 0, "rcs0 skipped");
+        cr_expect_str_eq(ps->pmus[0].pdev, "0000:03:00.0");
+        vp_pmu_close(ps);
+        free(ps);
+        rm_rf(root);
+}
