@@ -38,7 +38,7 @@ function check(name, ok, detail) {
 // Each kustomization is rendered by kustomize v5 and by kubectl's embedded kustomize (the two
 // tools users run), both pinned (scripts/build-tools.sh). They must agree byte for byte and
 // neither may print anything on stderr (a deprecated field is a warning there).
-const targets = ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos"];
+const targets = ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos", "overlays/usage"];
 const rendered = {};
 function render(tool, argv, t) {
   const r = spawnSync(tool, argv, { encoding: "utf8" });
@@ -140,11 +140,18 @@ function rbacOf(docs) {
 function rulesText(role) {
   return JSON.stringify((role.rules || []).map((r) => ({ g: r.apiGroups, r: r.resources, v: [...r.verbs].sort(), n: r.resourceNames })));
 }
-for (const t of [".", "base", "overlays/talos", "overlays/privileged"]) {
+for (const t of [".", "base", "overlays/talos", "overlays/privileged", "overlays/usage"]) {
   const docs = rendered[t];
   if (!docs) continue;
   const rbac = rbacOf(docs);
-  const cr = rbac.filter((o) => o.kind === "ClusterRole");
+  // --usage (overlays/usage only): pods list (this node's, by field selector) and events
+  // create (GPUAllocatedButIdle in the pods' namespaces), nothing else.
+  const usage = rbac.filter((o) => o.kind === "ClusterRole" && o.metadata.name === "nodeprobe-usage");
+  check(`rbac ${t}: the usage ClusterRole only where --usage runs`, usage.length === (t === "overlays/usage" ? 1 : 0), usage.length);
+  if (usage.length)
+    check(`rbac ${t}: the usage ClusterRole is pods list and events create, nothing else`,
+      rulesText(usage[0]) === JSON.stringify([{ g: [""], r: ["pods"], v: ["list"] }, { g: [""], r: ["events"], v: ["create"] }]), rulesText(usage[0]));
+  const cr = rbac.filter((o) => o.kind === "ClusterRole" && o.metadata.name !== "nodeprobe-usage");
   const roles = rbac.filter((o) => o.kind === "Role");
   check(`rbac ${t}: one ClusterRole, one Role`, cr.length === 1 && roles.length === 1, rbac.map((o) => o.kind).join(","));
   check(`rbac ${t}: ClusterRole is nodes get,patch and nodes/status patch, nothing else`,
@@ -237,6 +244,8 @@ for (const [where, docs] of [...Object.entries(rendered), ...Object.entries(exam
     v && pssViolations(v.spec.template.spec, "baseline").length === 0 &&
     pssViolations(v.spec.template.spec, "restricted").every((x) => /Non-root/.test(x)), v && pssViolations(v.spec.template.spec, "restricted").join("; "));
   check("base: discover has no volumes beyond the token, no /dev", d && !(d.spec.template.spec.volumes || []).length);
+  check("base: no tier reads other processes (no hostPID, no --usage)",
+    [d, v].every((x) => x && !x.spec.template.spec.hostPID && !x.spec.template.spec.containers[0].args.includes("--usage")));
   check("base: verify gets /dev/dri from the device plugin's monitoring resource",
     v && v.spec.template.spec.containers[0].resources.limits["gpu.intel.com/monitoring"] == 1 &&
     v.spec.template.spec.nodeSelector["intel.feature.node.kubernetes.io/gpu"] === "true");
@@ -247,6 +256,21 @@ for (const [where, docs] of [...Object.entries(rendered), ...Object.entries(exam
       c.livenessProbe.httpGet.path === "/healthz" && c.ports.some((p) => p.name === "metrics") &&
       c.resources.requests.memory && c.resources.limits.memory && c.securityContext.readOnlyRootFilesystem === true);
   }
+}
+
+{
+  const u = rendered["overlays/usage"] || [];
+  const v = u.find((o) => o.kind === "DaemonSet" && o.metadata.name === "nodeprobe-verify");
+  const d = u.find((o) => o.kind === "DaemonSet" && o.metadata.name === "nodeprobe-discover");
+  const c = v && v.spec.template.spec.containers[0];
+  check("usage: verify runs --usage with the host's PIDs and cgroups (read-only), SYS_PTRACE and PERFMON, nothing more",
+    c && v.spec.template.spec.hostPID === true && c.args.includes("--usage") &&
+    JSON.stringify(c.securityContext.capabilities) === JSON.stringify({ add: ["SYS_PTRACE", "PERFMON"], drop: ["ALL"] }) &&
+    c.securityContext.allowPrivilegeEscalation === false && !c.securityContext.privileged &&
+    (c.volumeMounts || []).every((m) => m.readOnly === true) &&
+    (v.spec.template.spec.volumes || []).map((x) => x.hostPath && x.hostPath.path).join() === "/sys/fs/cgroup",
+    c && JSON.stringify({ caps: c.securityContext.capabilities, mounts: c.volumeMounts }));
+  check("usage: discover is untouched (restricted)", d && pssViolations(d.spec.template.spec, "restricted").length === 0);
 }
 
 // ---- The admission policy, evaluated ----------------------------------------------------

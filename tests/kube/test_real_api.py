@@ -640,7 +640,7 @@ class Deploy(unittest.TestCase):
 
     def test_every_overlay_applies_with_server_dry_run(self):
         m = os.path.join(ARGS.source, "manifests")
-        for t in ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos"]:
+        for t in ["", "base", "overlays/privileged", "overlays/nfd", "overlays/talos", "overlays/usage"]:
             with self.subTest(target=t or "."):
                 out = self.server_dry_run(self.render("kustomize", "build", os.path.join(m, t)))
                 self.assertIn("(server dry run)", out)
@@ -653,7 +653,8 @@ class Deploy(unittest.TestCase):
         chart = os.path.join(ARGS.source, "charts", "nodeprobe")
         m = os.path.join(ARGS.source, "manifests")
         pairs = [([], ""), (["--set", "mode=privileged"], "overlays/privileged"),
-                 (["--set", "mode=nfd"], "overlays/nfd")]
+                 (["--set", "mode=nfd"], "overlays/nfd"),
+                 (["--set", "usage.enabled=true"], "overlays/usage")]
         for values, overlay in pairs:
             with self.subTest(values=" ".join(values) or "defaults", overlay=overlay or "."):
                 h = self.objects(self.render("helm", "template", "nodeprobe", chart, *values))
@@ -671,6 +672,7 @@ class Deploy(unittest.TestCase):
             "defaults": [],
             "privileged": ["--set", "mode=privileged"],
             "nfd": ["--set", "mode=nfd"],
+            "usage": ["--set", "usage.enabled=true", "--set", "usage.interval=10"],
             "no-policy": ["--set", "admissionPolicy.enabled=false"],
             "metrics": ["--set", "metrics.serviceMonitor.enabled=true",
                         "--api-versions", "monitoring.coreos.com/v1"],

@@ -20,6 +20,7 @@ resources, mounts (volumeMounts, may be empty).
 {{- $args = concat $args (list "--listen" (printf "0.0.0.0:%d" (int .port))) -}}
 {{- if eq $v.mode "nfd" }}{{ $args = concat $args (list "--features-file" (printf "/features.d/nodeprobe-%s" .tier)) }}{{ end -}}
 {{- if and (eq .tier "verify") (not $v.verify.exercise) }}{{ $args = append $args "--no-exercise" }}{{ end -}}
+{{- if and (eq .tier "verify") (eq $v.mode "tiers") $v.usage.enabled }}{{ $args = concat $args (list "--usage" (printf "%d" (int $v.usage.interval))) }}{{ end -}}
 - name: {{ .tier }}
   image: {{ include "nodeprobe.image" .root }}
   {{- with $v.image.pullPolicy }}
