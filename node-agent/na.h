@@ -360,5 +360,7 @@ int na_run_mode(const struct na_config *cfg, const struct vp_facts *f, FILE *out
  * -errno. na_usage_print prints the table of two scans already taken. */
 int na_usage_report(const struct na_config *cfg, FILE *out);
 int na_usage_print(const struct vp_usage *a, const struct vp_usage *b, FILE *out);
+/* The PMU's figures between its last two samples, or (err < 0) why there are none. */
+void na_usage_print_pmu(const struct vp_pmus *ps, int err, FILE *out);
 
 #endif

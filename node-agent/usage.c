@@ -105,15 +105,45 @@ int na_usage_print(const struct vp_usage *a, const struct vp_usage *b, FILE *out
         return 0;
 }
 
+/* The PMU's node-wide figures per device, or why there are none (intel_gpu_top's header
+ * line: frequency, RC6, and each engine class busy). */
+void na_usage_print_pmu(const struct vp_pmus *ps, int err, FILE *out)
+{
+        static const char *const heads[VP_ENGINE__MAX] = {"render", "copy", "video",
+                                                          "video-enhance", "compute"};
+        if (err < 0 || !ps || !ps->n) {
+                fprintf(out, "  PMU: %s\n", na_watch_pmu_why(err < 0 ? err : -ENOENT));
+                return;
+        }
+        for (uint32_t i = 0; i < ps->n; i++) {
+                double r[VP_ENGINE__MAX], hz, rc6;
+                vp_pmu_figures(&ps->pmus[i], r, &hz, &rc6);
+                fprintf(out, "  PMU %s:", ps->pmus[i].name);
+                if (hz >= 0)
+                        fprintf(out, " %.0f MHz", hz / 1e6);
+                if (rc6 >= 0)
+                        fprintf(out, ", RC6 %.0f%%", rc6 * 100);
+                for (int e = 0; e < VP_ENGINE__MAX; e++)
+                        if (r[e] >= 0)
+                                fprintf(out, ", %s %.1f%%", heads[e], r[e] * 100);
+                fprintf(out, "\n");
+        }
+}
+
 int na_usage_report(const struct na_config *cfg, FILE *out)
 {
         struct vp_usage *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+        struct vp_pmus *pmu = calloc(1, sizeof(*pmu));
+        int pmu_err = -ENOMEM;
         struct timespec ts = {.tv_sec = cfg->usage_ms / 1000,
                               .tv_nsec = (cfg->usage_ms % 1000) * 1000000L};
         int r = -ENOMEM;
 
-        if (!a || !b)
+        if (!a || !b || !pmu)
                 goto out;
+        pmu_err = vp_pmu_open(cfg->root, NULL, pmu);
+        if (pmu_err == 0)
+                vp_pmu_sample(pmu);
         r = vp_usage_scan(cfg->root, NULL, a);
         if (r < 0) {
                 na_logf("--usage: cannot read %s/proc: %s", cfg->root ? cfg->root : "",
@@ -123,10 +153,16 @@ int na_usage_report(const struct na_config *cfg, FILE *out)
         fflush(out);
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
+        if (pmu_err == 0)
+                vp_pmu_sample(pmu);
         r = vp_usage_scan(cfg->root, NULL, b);
         if (r == 0)
                 r = na_usage_print(a, b, out);
+        if (r == 0)
+                na_usage_print_pmu(pmu, pmu_err, out);
 out:
+        vp_pmu_close(pmu);
+        free(pmu);
         free(a);
         free(b);
         return r;

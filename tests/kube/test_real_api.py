@@ -516,6 +516,137 @@ class AgentTiers(unittest.TestCase):
         self.assertEqual(a.rc, 0, a.log_text)
 
 
+# ---- --usage: this node's pods named, the idle-GPU Event, on the real server --------------------
+def agent_root(agent):
+    """The fixture root np-testbed-run gave the agent (its NODEPROBE_ROOT)."""
+    def find():
+        with open(f"/proc/{agent.p.pid}/task/{agent.p.pid}/children") as f:
+            kids = f.read().split()
+        for pid in kids:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            for kv in env:
+                if kv.startswith(b"NODEPROBE_ROOT="):
+                    return kv.split(b"=", 1)[1].decode()
+        return None
+    return wait_for("the agent's fixture root", find, 20)
+
+
+def put(root, rel, text):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+class Usage(unittest.TestCase):
+    def setUp(self):
+        CP.kubectl("apply", "--server-side", "-f",
+                   os.path.join(ARGS.source, "manifests", "overlays", "usage", "rbac-usage.yaml"))
+        CP.kubectl("create", "namespace", "media", check=False)
+        # no controller manager here to create it
+        CP.kubectl("create", "serviceaccount", "default", "-n", "media", check=False)
+
+    def tearDown(self):
+        CP.kubectl("delete", "-f",
+                   os.path.join(ARGS.source, "manifests", "overlays", "usage", "rbac-usage.yaml"))
+
+    def test_pods_named_and_an_idle_gpu_warned_about(self):
+        make_node("us-1")
+        env, _, _ = incluster("us-1")
+        cid = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "jellyfin-0", "namespace": "media"},
+               "spec": {"nodeName": "us-1", "containers": [
+                   {"name": "jellyfin", "image": "jellyfin/jellyfin:10.10",
+                    "resources": {"limits": {"gpu.intel.com/i915": "1"}}}]}}
+        pod = json.loads(CP.kubectl("create", "-o", "json", "-f", "-", input=json.dumps(pod)))
+        uid = pod["metadata"]["uid"]
+        # A pod on another node: not listed by the field selector, never named.
+        other = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "elsewhere", "namespace": "media"},
+                 "spec": {"nodeName": "us-2", "containers": [{"name": "c", "image": "x"}]}}
+        CP.kubectl("create", "-f", "-", input=json.dumps(other))
+        n0 = len(CP.audit())
+        port = 21000 + os.getpid() % 20000
+        with Agent("--tier", "verify", *FAST, "--listen", f"127.0.0.1:{port}", "--usage", "0.2",
+                   "--idle-warn", "2", env=env) as a:
+            root = agent_root(a)
+            slice_ = ("sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"
+                      f"kubepods-burstable-pod{uid.replace('-', '_')}.slice")
+            put(root, "proc/4242/comm", "jellyfin\n")
+            put(root, "proc/4242/cgroup", f"0::/{slice_[len('sys/fs/cgroup/'):]}/cri-containerd-{cid}.scope\n")
+            os.makedirs(os.path.join(root, "proc/4242/fd"), exist_ok=True)
+            if not os.path.islink(os.path.join(root, "proc/4242/fd/5")):
+                os.symlink("/dev/dri/renderD128", os.path.join(root, "proc/4242/fd/5"))
+            t0 = time.monotonic()
+
+            def tick():
+                # a core of CPU, the render engine a little, the video engine never
+                t = time.monotonic() - t0
+                put(root, f"{slice_}/cpu.stat", f"usage_usec {int(t * 1e6)}\n")
+                put(root, "proc/4242/fdinfo/5",
+                    "drm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\ndrm-client-id:\t9\n"
+                    f"drm-engine-render:\t{int(t * 1e7)} ns\ndrm-engine-video:\t0 ns\n")
+                return False
+
+            def warned():
+                tick()
+                ev = json.loads(CP.kubectl("get", "events", "-n", "media", "-o", "json"))["items"]
+                return [e for e in ev if e["reason"] == "GPUAllocatedButIdle"]
+
+            ev = wait_for("a GPUAllocatedButIdle Event", warned, 60, 0.1)
+            for _ in range(20):   # more idle windows: no second Event
+                time.sleep(0.1)
+                tick()
+            metrics = subprocess.run(["curl", "-s", "--noproxy", "*", f"http://127.0.0.1:{port}/metrics"],
+                                     capture_output=True, text=True).stdout
+        self.assertEqual(a.rc, 0, a.log_text)
+        ev = json.loads(CP.kubectl("get", "events", "-n", "media", "-o", "json"))["items"]
+        ev = [e for e in ev if e["reason"] == "GPUAllocatedButIdle"]
+        self.assertEqual(len(ev), 1, ev)
+        e = ev[0]
+        self.assertEqual((e["type"], e["involvedObject"]["kind"], e["involvedObject"]["name"],
+                          e["involvedObject"]["namespace"], e["involvedObject"]["uid"]),
+                         ("Warning", "Pod", "jellyfin-0", "media", uid))
+        self.assertIn("jellyfin holds the GPU (gpu.intel.com/i915) but used no video engine", e["message"])
+        self.assertEqual(e["reportingComponent"], "nodeprobe.io/agent")
+        self.assertRegex(metrics, r'nodeprobe_gpu_client_engine_busy_ratio\{device="0000:00:02.0",'
+                                  r'engine="render",pid="4242",comm="jellyfin",namespace="media",'
+                                  r'pod="jellyfin-0",container="jellyfin",pod_uid="' + uid)
+        self.assertNotIn("elsewhere", metrics)
+        # The server's audit log: this node's pods only, by field selector, each list answered;
+        # not one list per scan.
+        lists = [x for x in CP.audit()[n0:] if x["verb"] == "list" and "/pods" in x["requestURI"]]
+        self.assertGreaterEqual(len(lists), 1)
+        self.assertLessEqual(len(lists), 3, [x["requestURI"] for x in lists])
+        for x in lists:
+            self.assertIn("fieldSelector=spec.nodeName%3Dus-1", x["requestURI"])
+            self.assertEqual(x["responseStatus"]["code"], 200, x)
+        creates = [x for x in CP.audit()[n0:] if x["verb"] == "create" and "/namespaces/media/events" in x["requestURI"]]
+        self.assertEqual([x["responseStatus"]["code"] for x in creates], [201])
+
+    def test_without_the_usage_role_the_agent_says_so_and_keeps_going(self):
+        self.tearDown()
+        try:
+            make_node("us-2")
+            env, _, _ = incluster("us-2")
+            with Agent("--tier", "verify", *FAST, "--listen", f"127.0.0.1:{22000 + os.getpid() % 20000}",
+                       "--usage", "0.2", env=env) as a:
+                root = agent_root(a)
+                put(root, "proc/77/comm", "ffmpeg\n")
+                put(root, "proc/77/cgroup", "0::/kubepods/besteffort/pod0b6f2f6a-9d11-4d2a-9c1e-8c1f3c2e6f4b/"
+                                            "abcdef0123456789\n")
+                os.makedirs(os.path.join(root, "proc/77/fd"), exist_ok=True)
+                os.symlink("/dev/dri/renderD128", os.path.join(root, "proc/77/fd/3"))
+                put(root, "proc/77/fdinfo/3", "drm-driver:\ti915\ndrm-client-id:\t3\n")
+                wait_for("the refusal logged", lambda: "the pods of this node" in a.text(), 30)
+                wait_for("labels still land", lambda: ours("us-2").get(PREFIX + "va.ready") == "true")
+            self.assertEqual(a.rc, 0, a.log_text)
+            self.assertIn("forbidden", a.log_text.lower())
+        finally:
+            self.setUp()
+
+
 # ---- faults a real server gives ----------------------------------------------------------------
 class Faults(unittest.TestCase):
     def test_a_rotated_token_is_reread(self):

@@ -846,6 +846,8 @@ Test(cli, report_usage_on_a_fixture_proc)
         cr_expect(strstr(out, "jellyfin-ffmpe"), "%s", out);
         cr_expect(strstr(out, "   0.0%"), "%s", out);
         cr_expect(strstr(out, POD_UID " container abcdef012345"), "%s", out);
+        cr_expect(strstr(out, "PMU: no i915 or xe PMU (PMU not supported for this GPU"),
+                  "no PMU in the fixture: the figures are fdinfo's, and it says so: %s", out);
         g_free(out);
         g_free(err);
         cr_expect_eq(NP(&out, &err, "--report", "--usage", "1", "-o", "json"), NA_EXIT_USAGE);
