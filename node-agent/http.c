@@ -336,6 +336,15 @@ static void metrics(const struct na_http_snapshot *s, struct buf *b)
                         vp_node_status_str((enum vp_node_status)i), s->node_status == i);
 }
 
+char *na_http_metrics(const struct na_http_snapshot *s, size_t *len)
+{
+        struct buf b = {0};
+        metrics(s, &b);
+        if (len)
+                *len = b.len;
+        return b.p;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)

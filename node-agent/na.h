@@ -338,6 +338,8 @@ void na_http_accept(void *arg);
 /* Publish a new snapshot for the next connections; also reaps finished children. */
 void na_http_update(struct na_http *h, const struct na_http_snapshot *s);
 void na_http_stop(struct na_http *h); /* NULL-safe */
+/* The /metrics text of a snapshot (pure; the caller frees it), NULL when out of memory. */
+char *na_http_metrics(const struct na_http_snapshot *s, size_t *len);
 
 /* nodeprobe agent: the long-running DaemonSet mode. Returns the exit code. */
 int na_cmd_agent(const struct na_config *cfg);

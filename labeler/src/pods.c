@@ -23,22 +23,29 @@ static void copy(char *dst, size_t n, json_t *v)
         lbl_sanitize_line(dst);
 }
 
-/* A device plugin GPU resource in a container's limits or requests (monitoring resources
- * such as gpu.intel.com/i915_monitoring give no video engine: not counted). */
+/* A device plugin GPU resource in a container's limits or requests: the device itself
+ * (gpu.intel.com/i915, gpu.intel.com/xe) by name, else another gpu.intel.com/ resource
+ * (millicores, tiles: GPU Aware Scheduling's, which come with a device). The monitoring
+ * resources (gpu.intel.com/monitoring, i915_monitoring) hold every GPU for reading and give
+ * no video engine: not counted. */
 static void resource_gpu(json_t *container, char *gpu, size_t n)
 {
         static const char *const kinds[] = {"limits", "requests"};
+        static const char *const devices[] = {"gpu.intel.com/i915", "gpu.intel.com/xe"};
         json_t *res = json_object_get(container, "resources");
 
         for (size_t k = 0; k < 2 && !gpu[0]; k++) {
+                json_t *list = json_object_get(res, kinds[k]);
                 const char *key;
                 json_t *v;
-                json_object_foreach(json_object_get(res, kinds[k]), key, v)
+                for (size_t d = 0; d < 2 && !gpu[0]; d++)
+                        if (json_object_get(list, devices[d]))
+                                snprintf(gpu, n, "%s", devices[d]);
+                json_object_foreach(list, key, v)
                 {
-                        if (strncmp(key, "gpu.intel.com/", 14) == 0 && !strstr(key, "monitoring")) {
+                        if (!gpu[0] && strncmp(key, "gpu.intel.com/", 14) == 0 &&
+                            !strstr(key, "monitoring"))
                                 snprintf(gpu, n, "%s", key);
-                                break;
-                        }
                 }
         }
 }

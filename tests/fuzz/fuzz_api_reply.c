@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* What the API server sends back: a Node (managedFields, labels, annotations) and header
- * lines (Retry-After), both hostile. */
+/* What the API server sends back: a Node (managedFields, labels, annotations), a PodList
+ * (--usage: this node's pods) and header lines (Retry-After), all hostile. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +33,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
         } else if (strchr(err.message, '\n')) {
                 abort();
+        }
+        {
+                struct lbl_pods pods;
+                if (lbl_pods_parse(copy, size, &pods, &err) == 0) {
+                        if (pods.n > LBL_MAX_PODS)
+                                abort();
+                        for (uint32_t i = 0; i < pods.n; i++) {
+                                if (pods.pods[i].n_containers > LBL_POD_CONTAINERS ||
+                                    strchr(pods.pods[i].name, '\n') ||
+                                    !lbl_pods_find(&pods, pods.pods[i].uid))
+                                        abort();
+                        }
+                } else if (strchr(err.message, '\n')) {
+                        abort();
+                }
+                lbl_pods_free(&pods);
         }
         free(copy);
         /* An error message built from hostile bytes is one safe line. */

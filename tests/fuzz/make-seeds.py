@@ -5,6 +5,7 @@
 Trees (guest roots and Proxmox host trees) are written in the record format np_fuzz_tree()
 reads: b"<type><relative path>\\n<content>\\0", type f (file), l (symlink) or d (directory).
 """
+import json
 import os
 import sys
 
@@ -74,6 +75,12 @@ def main():
             b'{"f:intel.feature.node.kubernetes.io/gpu":{}}}}}]}}')
     write(out, "api_reply", "node", node)
     write(out, "api_reply", "retry", b"Retry-After: 3\r\n")
+    write(out, "api_reply", "pods", json.dumps({"kind": "PodList", "items": [
+        {"metadata": {"name": "jellyfin-0", "namespace": "media", "uid": "u1"},
+         "spec": {"nodeName": "vm1", "volumes": [{"name": "dri", "hostPath": {"path": "/dev/dri"}}],
+                  "containers": [{"name": "jellyfin", "resources": {"limits": {"gpu.intel.com/i915": "1"}},
+                                  "volumeMounts": [{"name": "dri", "mountPath": "/dev/dri"}]}]},
+         "status": {"containerStatuses": [{"name": "jellyfin", "containerID": "containerd://ab"}]}}]}).encode())
     write(out, "api_reply", "status", b'{"kind":"Status","code":409,"details":{"causes":'
           b'[{"reason":"FieldManagerConflict","field":".metadata.labels.x"}]}}')
     i915 = (b"pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\n"

@@ -291,6 +291,19 @@ static struct run start_verify(const char *const *extra)
         return start(args);
 }
 
+/* The verify tier's bed: the fixture machine, the API test server with Node vm1, a
+ * scratch dir; the port for --listen (salted so that tests in parallel differ) in *listen. */
+static int verify_bed(int salt, char **listen)
+{
+        int port = 20000 + (int)((getpid() + salt) % 20000);
+        *listen = g_strdup_printf("127.0.0.1:%d", port);
+        tb = np_testbed_new("cfl-gvtg-v54");
+        kube = np_kube_start();
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        return port;
+}
+
 static bool wait_for_label(const char *key, const char *value, double timeout)
 {
         double t0 = mono();
@@ -636,12 +649,8 @@ Test(agent, healthz_and_metrics)
  * to back off from and resend every minute. */
 Test(agent, an_admission_denial_is_a_standing_refusal)
 {
-        int port = 20000 + (int)((getpid() + 7) % 20000);
-        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
-        tb = np_testbed_new("cfl-gvtg-v54");
-        kube = np_kube_start();
-        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
-        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        g_autofree char *listen = NULL;
+        int port = verify_bed(7, &listen);
         GString *script = g_string_new("[");
         for (int i = 0; i < 8; i++)
                 g_string_append_printf(
@@ -917,12 +926,8 @@ Test(agent, a_refusing_gpu_is_degraded)
  * its pod), the device's sum and the client's memory, as the Prometheus parser reads them. */
 Test(agent, usage_metrics_from_fdinfo)
 {
-        int port = 20000 + (int)((getpid() + 7) % 20000);
-        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
-        tb = np_testbed_new("cfl-gvtg-v54");
-        kube = np_kube_start();
-        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
-        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
+        g_autofree char *listen = NULL;
+        int port = verify_bed(7, &listen);
         /* The pod the process is in, as the API has it: the metrics name it. */
         free(np_kube_ctl(
             kube, "pod",
@@ -1076,8 +1081,8 @@ static void add_pod(const char *name, const char *uid, const char *cid, const ch
  * decodes on the GPU, and one that holds no GPU, get none; no second Event within the window. */
 Test(agent, idle_gpu_pod_gets_one_warning_event)
 {
-        int port = 20000 + (int)((getpid() + 11) % 20000);
-        g_autofree char *listen = g_strdup_printf("127.0.0.1:%d", port);
+        g_autofree char *listen = NULL;
+        int port = verify_bed(11, &listen);
         static const char *idle_uid = "aaaaaaaa-0000-4000-8000-000000000001",
                           *idle_ = "aaaaaaaa_0000_4000_8000_000000000001",
                           *busy_uid = "bbbbbbbb-0000-4000-8000-000000000002",
@@ -1090,9 +1095,6 @@ Test(agent, idle_gpu_pod_gets_one_warning_event)
                               "2222222222222222222222222222222222222222222222222222222222222222",
                           *cid3 =
                               "3333333333333333333333333333333333333333333333333333333333333333";
-        tb = np_testbed_new("cfl-gvtg-v54");
-        kube = np_kube_start();
-        free(np_kube_ctl(kube, "node", "{\"name\":\"vm1\"}"));
         add_pod("jellyfin", idle_uid, cid1, "{\"limits\":{\"gpu.intel.com/i915\":\"1\"}}");
         add_pod("plex", busy_uid, cid2, "{\"limits\":{\"gpu.intel.com/i915\":\"1\"}}");
         add_pod("web", cpu_uid, cid3, "{}");
@@ -1150,4 +1152,61 @@ Test(agent, idle_gpu_pod_gets_one_warning_event)
         cr_expect(m && strstr(m, "nodeprobe_gpu_idle_events_total 1\n"), "%s", m);
         free(ev);
         cr_expect_eq(ec, 0, "%s", log);
+}
+
+/* /metrics from a snapshot with PMU figures (na_http_metrics, pure): the device's engine
+ * figures are the PMU's (source pmu) and not also the clients' sum; frequency and RC6 are
+ * there; a client carries its pod's names; hostile names stay one valid sample each. */
+Test(agent, usage_metrics_prefer_the_pmu)
+{
+        struct na_http_snapshot *s = calloc(1, sizeof(*s));
+        cr_assert(s);
+        dir = g_dir_make_tmp("np-agent-XXXXXX", NULL);
+        cr_assert_eq(vp_fdinfo_parse("drm-driver: i915\ndrm-pdev: 0000:00:02.0\ndrm-client-id: 4\n"
+                                     "drm-engine-video: 0 ns\n",
+                                     &s->usage_prev.clients[0]),
+                     0);
+        s->usage_cur.clients[0] = s->usage_prev.clients[0];
+        s->usage_cur.clients[0].busy[VP_ENGINE_VIDEO] = 500000000ull;
+        s->usage_cur.clients[0].pid = 7;
+        snprintf(s->usage_cur.clients[0].comm, 16, "ffmpeg\"\n");
+        s->usage_prev.n_clients = s->usage_cur.n_clients = 1;
+        s->usage_prev.t_ns = 1000000000ull;
+        s->usage_cur.t_ns = 2000000000ull;
+        s->usage_scans = 2;
+        snprintf(s->names[0].ns, sizeof(s->names[0].ns), "media");
+        snprintf(s->names[0].pod, sizeof(s->names[0].pod), "plex-0");
+        snprintf(s->names[0].container, sizeof(s->names[0].container), "plex\\x");
+        s->n_pmu = 1;
+        snprintf(s->pmu[0].pdev, sizeof(s->pmu[0].pdev), "0000:00:02.0");
+        for (int e = 0; e < VP_ENGINE__MAX; e++)
+                s->pmu[0].busy[e] = -1;
+        s->pmu[0].busy[VP_ENGINE_VIDEO] = 0.52;
+        s->pmu[0].busy[VP_ENGINE_RENDER] = 0.01;
+        s->pmu[0].freq_hz = 1.1e9;
+        s->pmu[0].rc6 = 0.3;
+        size_t len = 0;
+        g_autofree char *text = na_http_metrics(s, &len);
+        cr_assert(text && len == strlen(text));
+        g_autofree char *parsed = parse_metrics(text);
+        cr_expect(strstr(parsed,
+                         "gauge nodeprobe_gpu_engine_busy_ratio [('device', '0000:00:02.0'), "
+                         "('engine', 'video'), ('source', 'pmu')] 0.52"),
+                  "%s", parsed);
+        cr_expect(!strstr(parsed, "nodeprobe_gpu_engine_busy_ratio [('device', '0000:00:02.0'), "
+                                  "('engine', 'video'), ('source', 'fdinfo')]"),
+                  "one figure per device and engine: %s", parsed);
+        cr_expect(strstr(parsed, "gauge nodeprobe_gpu_frequency_hertz [('device', '0000:00:02.0'), "
+                                 "('source', 'pmu')] 1100000000.0"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed, "gauge nodeprobe_gpu_rc6_ratio [('device', '0000:00:02.0'), "
+                                 "('source', 'pmu')] 0.3"),
+                  "%s", parsed);
+        cr_expect(strstr(parsed, "('comm', 'ffmpeg\"\\n'), ('container', 'plex\\\\x')"), "%s",
+                  parsed);
+        cr_expect(strstr(parsed, "('namespace', 'media'), ('pid', '7'), ('pod', 'plex-0')"), "%s",
+                  parsed);
+        cr_expect(strstr(parsed, "('source', 'fdinfo')] 0.5"), "the client's own share: %s",
+                  parsed);
+        free(s);
 }
