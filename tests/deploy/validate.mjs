@@ -296,7 +296,7 @@ function admit(policy, req) {
     r.resources.some((x) => x === res || x === "*" || x === `${req.resource}/*`));
   if (!matched) return { allowed: true, matched: false };
   const fail = spec.failurePolicy !== "Ignore";
-  const request = toCel({ operation: req.operation, subResource: req.subResource || "", resource: { group: "", version: "v1", resource: req.resource }, name: (req.object || req.oldObject).metadata.name, userInfo: req.userInfo });
+  const request = toCel({ operation: req.operation, subResource: req.subResource || "", resource: { group: "", version: "v1", resource: req.resource }, name: (req.object || req.oldObject).metadata.name, namespace: req.namespace || "", userInfo: req.userInfo });
   const act = { object: req.object ? toCel(req.object) : null, oldObject: req.oldObject ? toCel(req.oldObject) : null, request, params: null };
   for (const m of spec.matchConditions || []) {
     const r = evalExpr(m.expression, { ...act, variables: new Map() });
@@ -383,6 +383,46 @@ if (policy) {
   check("policy: another user's request is not matched", k.matched === false && k.allowed === true);
   const s = admit(policy, upd("vm1", (o) => { o.status.conditions[0].status = "False"; }, "status"));
   check("policy: the nodes/status subresource is matched", s.matched === true, JSON.stringify(s));
+
+  // overlays/usage: Events anywhere by RBAC, narrowed by nodeprobe-events to what the agent
+  // posts (the Event as lbl_event_post_about builds it).
+  const evPolicy = (rendered["overlays/usage"] || []).find((o) => o.kind === "ValidatingAdmissionPolicy" && o.metadata.name === "nodeprobe-events");
+  const evBinding = (rendered["overlays/usage"] || []).find((o) => o.kind === "ValidatingAdmissionPolicyBinding" && o.metadata.name === "nodeprobe-events");
+  check("events policy: shipped with --usage, with a Deny binding", evPolicy && evBinding && evBinding.spec.validationActions.includes("Deny"));
+  check("events policy: not in the base (its Events stay in default by RBAC)", !(rendered.base || []).some((o) => o.kind.startsWith("ValidatingAdmissionPolicy") && o.metadata.name === "nodeprobe-events"));
+  if (evPolicy) {
+    for (const e of [...(evPolicy.spec.matchConditions || []), ...(evPolicy.spec.variables || []), ...evPolicy.spec.validations]) {
+      let err = null;
+      try { cel.parse(e.expression); } catch (x) { err = String(x.message).split("\n")[0]; }
+      check(`events policy: parses: ${e.name || e.message}`, err === null, err);
+    }
+    const ev = (ns, about, f = () => {}) => {
+      const o = { apiVersion: "v1", kind: "Event", metadata: { generateName: "nodeprobe-", namespace: ns }, involvedObject: about,
+        reason: about.kind === "Pod" ? "GPUAllocatedButIdle" : "VAFailed", message: "m", type: "Warning",
+        source: { component: "nodeprobe", host: "vm1" }, reportingComponent: "nodeprobe.io/agent", reportingInstance: "vm1", count: 1 };
+      f(o);
+      return { operation: "CREATE", resource: "events", namespace: ns, userInfo: me, oldObject: null, object: o };
+    };
+    const pod = { apiVersion: "v1", kind: "Pod", namespace: "media", name: "jellyfin-0", uid: "p1" };
+    const own = { apiVersion: "v1", kind: "Node", name: "vm1", uid: "5e1f" };
+    const evCases = [
+      ["idle warning about a pod, in its namespace", true, ev("media", pod)],
+      ["a transition about its own Node, in default", true, ev("default", own)],
+      ["about another node", false, ev("default", { ...own, name: "vm2" })],
+      ["about its own Node outside default", false, ev("media", own)],
+      ["about a pod of another namespace", false, ev("kube-system", pod)],
+      ["another reason about a pod", false, ev("media", pod, (o) => { o.reason = "Killing"; })],
+      ["a Normal idle Event", false, ev("media", pod, (o) => { o.type = "Normal"; })],
+      ["as another node's agent", false, ev("media", pod, (o) => { o.reportingInstance = "vm2"; })],
+      ["as another component", false, ev("media", pod, (o) => { o.reportingComponent = "kubelet"; })],
+      ["about a Secret", false, ev("media", { kind: "Secret", namespace: "media", name: "s" })],
+      ["from a token without a node", false, { ...ev("media", pod), userInfo: unbound }],
+    ];
+    for (const [name, want, req] of evCases) {
+      const r = admit(evPolicy, req);
+      check(`events policy: ${name} is ${want ? "allowed" : "denied"}${r.message ? " [" + r.message + "]" : ""}`, r.matched && r.allowed === want, `${r.allowed ? "allowed" : "denied"}${r.message ? ` (${r.message})` : ""}${r.matched ? "" : " (policy did not match)"}`);
+    }
+  }
 }
 
 // ---- One image tag, equal to the project version -----------------------------------------

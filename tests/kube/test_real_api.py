@@ -541,20 +541,23 @@ def put(root, rel, text):
 
 
 class Usage(unittest.TestCase):
+    FILES = ("rbac-usage.yaml", "policy-events.yaml")
+
     def setUp(self):
-        CP.kubectl("apply", "--server-side", "-f",
-                   os.path.join(ARGS.source, "manifests", "overlays", "usage", "rbac-usage.yaml"))
+        for f in self.FILES:
+            CP.kubectl("apply", "--server-side", "-f",
+                       os.path.join(ARGS.source, "manifests", "overlays", "usage", f))
         CP.kubectl("create", "namespace", "media", check=False)
         # no controller manager here to create it
         CP.kubectl("create", "serviceaccount", "default", "-n", "media", check=False)
 
     def tearDown(self):
-        CP.kubectl("delete", "-f",
-                   os.path.join(ARGS.source, "manifests", "overlays", "usage", "rbac-usage.yaml"))
+        for f in self.FILES:
+            CP.kubectl("delete", "-f", os.path.join(ARGS.source, "manifests", "overlays", "usage", f))
 
     def test_pods_named_and_an_idle_gpu_warned_about(self):
         make_node("us-1")
-        env, _, _ = incluster("us-1")
+        env, sapod, _ = incluster("us-1")
         cid = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b"
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "jellyfin-0", "namespace": "media"},
                "spec": {"nodeName": "us-1", "containers": [
@@ -624,6 +627,26 @@ class Usage(unittest.TestCase):
             self.assertEqual(x["responseStatus"]["code"], 200, x)
         creates = [x for x in CP.audit()[n0:] if x["verb"] == "create" and "/namespaces/media/events" in x["requestURI"]]
         self.assertEqual([x["responseStatus"]["code"] for x in creates], [201])
+        # The events policy, on the real server: what the agent posts passed it (above); with
+        # the same token, an Event of another kind, reason or node is refused.
+        kc, _ = sa_kubeconfig("us-1", sapod)
+        good = {"apiVersion": "v1", "kind": "Event", "metadata": {"generateName": "t-", "namespace": "media"},
+                "involvedObject": {"apiVersion": "v1", "kind": "Pod", "namespace": "media", "name": "jellyfin-0", "uid": uid},
+                "reason": "GPUAllocatedButIdle", "message": "m", "type": "Warning",
+                "reportingComponent": "nodeprobe.io/agent", "reportingInstance": "us-1",
+                "source": {"component": "nodeprobe", "host": "us-1"}}
+        r = CP.kubectl("create", "-f", "-", input=json.dumps(good), kubeconfig=kc, check=False)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for what, change in [("another reason", {"reason": "Killing"}),
+                             ("a Normal type", {"type": "Normal"}),
+                             ("another node's agent", {"reportingInstance": "us-9"}),
+                             ("a Secret", {"involvedObject": {"kind": "Secret", "namespace": "media", "name": "s"}})]:
+            with self.subTest(denied=what):
+                bad = {**good, **change}
+                r = CP.kubectl("create", "-f", "-", input=json.dumps(bad), kubeconfig=kc, check=False)
+                self.assertNotEqual(r.returncode, 0, what)
+                self.assertIn("nodeprobe", r.stderr)
+                self.assertIn("forbidden", r.stderr.lower())
 
     def test_without_the_usage_role_the_agent_says_so_and_keeps_going(self):
         self.tearDown()
