@@ -665,3 +665,20 @@ Test(usage, pmu_absent_or_refused)
         free(ps);
         rm_rf(root);
 }
+
+/* A process with more descriptors than one getdents buffer holds: the DRM one, listed last,
+ * is still found (the scan reads the directory to its end). */
+Test(usage, scan_many_fds_in_one_process)
+{
+        g_autofree char *root = fixture_root();
+        struct vp_usage *u = calloc(1, sizeof(*u));
+        cr_assert(u);
+        for (int fd = 0; fd < 2000; fd++)
+                fd_link(root, 42, fd, "socket:[7]");
+        proc(root, 42, "plex\n", "0::/\n", 99999, "/dev/dri/renderD128", I915_6_2);
+        cr_assert_eq(vp_usage_scan(root, NULL, u), 0);
+        cr_expect_eq(u->n_procs, 1);
+        cr_expect_eq(u->n_clients, 1, "the render node among 2,001 descriptors");
+        free(u);
+        rm_rf(root);
+}
