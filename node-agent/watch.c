@@ -419,6 +419,9 @@ int na_watch_api(struct na_watch *w, const struct vp_usage *u, const char *manag
         w->events_posted += (unsigned long)m->posted;
         /* Sent or not, the warnings are not retried: the idle window restarted with them. */
         w->n_warn = 0;
+        if (m->n_pods >
+            WATCH_PODS) /* our own child's, but a reply is never trusted past its array */
+                m->n_pods = WATCH_PODS;
         if (m->listed) {
                 w->pods_gets++;
                 w->n_pods = m->n_pods;
