@@ -123,6 +123,11 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
                 }
                 UMockdevIoctlData *out = umockdev_ioctl_data_resolve(
                     d, offsetof(struct drm_i915_getparam, value), sizeof(int), NULL);
+                if (!out) { /* the client's pointer could not be read (it went away) */
+                        umockdev_ioctl_data_unref(d);
+                        umockdev_ioctl_client_complete(client, -1, EFAULT);
+                        return TRUE;
+                }
                 *(int *)out->data = (int)strtol(val, NULL, 0);
                 umockdev_ioctl_data_unref(out);
                 umockdev_ioctl_data_unref(d);
